@@ -1,0 +1,403 @@
+//! OpenAPI 3.1 -> 3.0 rewrites, so that openapiv3 and progenitor read Polar's documents.
+//!
+//! One small named function per construct. Each says why it exists; each is tested on a minimal
+//! input. A construct none of them knows is reported as a warning (never silently dropped), and
+//! [`downgrade`] returns those warnings for the build script to print.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, escape_token};
+use crate::walk::{for_each_schema, for_each_schema_mut};
+
+/// Keywords an OpenAPI 3.0 schema object may carry (OpenAPI 3.0.3 §4.7.24), plus the ones we
+/// read ourselves (`enumNames`: the scope display names, read by [`crate::scopes`]).
+const KNOWN_SCHEMA_KEYWORDS: &[&str] = &[
+    "title",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "enum",
+    "type",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "not",
+    "items",
+    "properties",
+    "additionalProperties",
+    "description",
+    "format",
+    "default",
+    "nullable",
+    "discriminator",
+    "readOnly",
+    "writeOnly",
+    "xml",
+    "externalDocs",
+    "example",
+    "deprecated",
+    "$ref",
+    "enumNames",
+];
+
+/// Rewrite `doc` (OpenAPI 3.1) in place into OpenAPI 3.0.3; returns warnings for constructs
+/// that no rewrite knows.
+pub fn downgrade(doc: &mut Value) -> Result<Vec<String>, Error> {
+    let mut warnings = Vec::new();
+    openapi_version(doc)?;
+    drop_31_top_level(doc, &mut warnings);
+    for_each_schema_mut(doc, &mut |schema, _ptr| {
+        null_arm_to_nullable(schema);
+        null_type_to_nullable(schema);
+        const_to_enum(schema);
+        exclusive_bounds(schema);
+        examples_to_example(schema);
+        uuid4_format(schema);
+        discriminator_mapping_refs(schema);
+    });
+    for_each_schema(doc, &mut |schema, ptr| {
+        for key in schema.keys() {
+            if !key.starts_with("x-") && !KNOWN_SCHEMA_KEYWORDS.contains(&key.as_str()) {
+                warnings.push(format!(
+                    "schema keyword `{key}` at #{ptr}/{} is not OpenAPI 3.0 and no rewrite knows it; the generator ignores it",
+                    escape_token(key)
+                ));
+            }
+        }
+    });
+    Ok(warnings)
+}
+
+/// progenitor accepts only `openapi: 3.0.*`. Everything 3.1-specific the documents use is
+/// rewritten below, so the version can say 3.0.3; any other version is refused.
+pub fn openapi_version(doc: &mut Value) -> Result<(), Error> {
+    let version = doc
+        .get("openapi")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    match version.as_deref() {
+        Some(v) if v.starts_with("3.1.") || v.starts_with("3.0.") => {
+            doc["openapi"] = json!("3.0.3");
+            Ok(())
+        }
+        Some(v) => Err(Error::at(
+            "/openapi",
+            format!("unsupported OpenAPI version `{v}`; expected 3.0.x or 3.1.x"),
+        )),
+        None if doc.get("swagger").is_some() => Err(Error::at(
+            "/swagger",
+            "Swagger 2.0 documents are not supported; expected OpenAPI 3.0.x or 3.1.x",
+        )),
+        None => Err(Error::at(
+            "/openapi",
+            "missing `openapi` version field; expected 3.0.x or 3.1.x",
+        )),
+    }
+}
+
+/// `webhooks` and `jsonSchemaDialect` exist only in 3.1 and describe nothing a client calls.
+pub fn drop_31_top_level(doc: &mut Value, warnings: &mut Vec<String>) {
+    if let Some(root) = doc.as_object_mut() {
+        for key in ["webhooks", "jsonSchemaDialect"] {
+            if root.remove(key).is_some() {
+                warnings.push(format!(
+                    "#/{key} is OpenAPI 3.1 only and was left out of the generated client"
+                ));
+            }
+        }
+    }
+}
+
+/// `anyOf`/`oneOf` with a `{type: 'null'}` arm (3.1's way of saying "nullable") makes progenitor
+/// panic. Drop the null arm and say `nullable: true`; a lone remaining `$ref` becomes
+/// `allOf: [$ref]` (3.0 ignores siblings of `$ref`), a lone inline schema is merged in.
+pub fn null_arm_to_nullable(schema: &mut Map<String, Value>) {
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(arms)) = schema.get(key) else {
+            continue;
+        };
+        if !arms.iter().any(is_null_schema) {
+            continue;
+        }
+        let mut rest: Vec<Value> = arms
+            .iter()
+            .filter(|a| !is_null_schema(a))
+            .cloned()
+            .collect();
+        schema.remove(key);
+        schema.insert("nullable".into(), Value::Bool(true));
+        match rest.len() {
+            0 => {
+                schema.insert("enum".into(), json!([null]));
+            }
+            1 => match rest.pop() {
+                Some(Value::Object(arm)) if arm.contains_key("$ref") => {
+                    schema.insert("allOf".into(), json!([arm]));
+                }
+                Some(Value::Object(arm)) => {
+                    for (k, v) in arm {
+                        // The outer schema's own title/description/default win.
+                        schema.entry(k).or_insert(v);
+                    }
+                }
+                Some(other) => {
+                    schema.insert("allOf".into(), json!([other]));
+                }
+                None => {}
+            },
+            _ => {
+                schema.insert(key.into(), Value::Array(rest));
+            }
+        }
+    }
+}
+
+fn is_null_schema(v: &Value) -> bool {
+    v.as_object().is_some_and(|o| {
+        o.get("type") == Some(&json!("null")) && o.keys().all(|k| k == "type" || k == "title")
+    })
+}
+
+/// `type: 'null'` alone, or a type list such as `type: [string, 'null']` (3.1): 3.0 has a single
+/// `type` plus `nullable`.
+pub fn null_type_to_nullable(schema: &mut Map<String, Value>) {
+    match schema.get("type") {
+        Some(Value::String(t)) if t == "null" => {
+            schema.remove("type");
+            schema.insert("nullable".into(), Value::Bool(true));
+            schema.insert("enum".into(), json!([null]));
+        }
+        Some(Value::Array(types)) => {
+            let nullable = types.iter().any(|t| t == "null");
+            let others: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+            schema.remove("type");
+            if nullable {
+                schema.insert("nullable".into(), Value::Bool(true));
+            }
+            match others.len() {
+                0 => {
+                    schema.insert("enum".into(), json!([null]));
+                }
+                1 => {
+                    schema.insert("type".into(), others[0].clone());
+                }
+                _ => {
+                    let arms = others.into_iter().map(|t| json!({ "type": t })).collect();
+                    schema.insert("anyOf".into(), Value::Array(arms));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// openapiv3 silently drops `const`, so `grant_type: {const: refresh_token}` would accept (and
+/// send) any string. Rewrite to a one-value `enum`. The `title` goes too: typify names inline
+/// enums after their title, and the three token requests' `Grant Type` titles would otherwise
+/// collapse into ONE enum whose only value is `authorization_code`.
+pub fn const_to_enum(schema: &mut Map<String, Value>) {
+    if let Some(value) = schema.remove("const") {
+        schema.insert("enum".into(), Value::Array(vec![value]));
+        schema.remove("title");
+    }
+}
+
+/// 3.1 (JSON Schema 2020-12) writes `exclusiveMinimum: 5`; 3.0 writes `minimum: 5` plus
+/// `exclusiveMinimum: true`. Same for the maximum.
+pub fn exclusive_bounds(schema: &mut Map<String, Value>) {
+    for (exclusive, inclusive) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(bound) = schema.get(exclusive).filter(|v| v.is_number()).cloned() {
+            schema.insert(inclusive.into(), bound);
+            schema.insert(exclusive.into(), Value::Bool(true));
+        }
+    }
+}
+
+/// A 3.1 schema has an `examples` list; a 3.0 schema has one `example`. Keep the first.
+pub fn examples_to_example(schema: &mut Map<String, Value>) {
+    if let Some(Value::Array(examples)) = schema.get("examples") {
+        let first = examples.first().cloned();
+        schema.remove("examples");
+        if let Some(first) = first {
+            schema.entry("example").or_insert(first);
+        }
+    }
+}
+
+/// Polar (pydantic) writes `format: uuid4`, which typify does not know (it would be a plain
+/// `String`); `uuid` gives `uuid::Uuid`.
+pub fn uuid4_format(schema: &mut Map<String, Value>) {
+    if schema.get("format").and_then(Value::as_str) == Some("uuid4") {
+        schema.insert("format".into(), json!("uuid"));
+    }
+}
+
+/// Some Polar documents write `discriminator.mapping` values as `{$ref: ...}`; the standard (and
+/// openapiv3) wants the reference string itself.
+pub fn discriminator_mapping_refs(schema: &mut Map<String, Value>) {
+    let Some(Value::Object(mapping)) = schema
+        .get_mut("discriminator")
+        .and_then(|d| d.get_mut("mapping"))
+    else {
+        return;
+    };
+    for value in mapping.values_mut() {
+        if let Some(reference) = value.get("$ref").and_then(Value::as_str) {
+            *value = Value::String(reference.to_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn version_31_becomes_303() {
+        let mut d = json!({"openapi": "3.1.0", "paths": {}});
+        openapi_version(&mut d).unwrap();
+        assert_eq!(d["openapi"], "3.0.3");
+    }
+
+    #[test]
+    fn version_2_is_refused_naming_the_field() {
+        let mut d = json!({"openapi": "2.0", "paths": {}});
+        let e = openapi_version(&mut d).unwrap_err();
+        assert_eq!(e.pointer, "/openapi");
+        assert!(e.message.contains("`2.0`"), "{e}");
+        let mut d = json!({"swagger": "2.0", "paths": {}});
+        assert_eq!(openapi_version(&mut d).unwrap_err().pointer, "/swagger");
+    }
+
+    #[test]
+    fn null_arm_with_ref_becomes_nullable_all_of() {
+        let mut s = obj(
+            json!({"anyOf": [{"$ref": "#/components/schemas/U"}, {"type": "null"}],
+                               "title": "Sub"}),
+        );
+        null_arm_to_nullable(&mut s);
+        assert_eq!(
+            Value::Object(s),
+            json!({"allOf": [{"$ref": "#/components/schemas/U"}], "nullable": true, "title": "Sub"})
+        );
+    }
+
+    #[test]
+    fn null_arm_with_inline_schema_is_merged() {
+        let mut s = obj(json!({"anyOf": [{"type": "string", "format": "date-time"},
+                                          {"type": "null"}], "title": "Modified At"}));
+        null_arm_to_nullable(&mut s);
+        assert_eq!(
+            Value::Object(s),
+            json!({"title": "Modified At", "nullable": true, "type": "string", "format": "date-time"})
+        );
+    }
+
+    #[test]
+    fn null_arm_among_several_keeps_the_union() {
+        let mut s =
+            obj(json!({"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}));
+        null_arm_to_nullable(&mut s);
+        assert_eq!(
+            Value::Object(s),
+            json!({"oneOf": [{"type": "string"}, {"type": "integer"}], "nullable": true})
+        );
+    }
+
+    #[test]
+    fn type_list_with_null_becomes_nullable() {
+        let mut s = obj(json!({"type": ["string", "null"]}));
+        null_type_to_nullable(&mut s);
+        assert_eq!(
+            Value::Object(s),
+            json!({"type": "string", "nullable": true})
+        );
+        let mut s = obj(json!({"type": "null"}));
+        null_type_to_nullable(&mut s);
+        assert_eq!(Value::Object(s), json!({"nullable": true, "enum": [null]}));
+    }
+
+    #[test]
+    fn const_becomes_single_enum_without_title() {
+        let mut s = obj(json!({"const": "refresh_token", "title": "Grant Type", "type": "string"}));
+        const_to_enum(&mut s);
+        assert_eq!(
+            Value::Object(s),
+            json!({"type": "string", "enum": ["refresh_token"]})
+        );
+    }
+
+    #[test]
+    fn numeric_exclusive_bounds_become_30_booleans() {
+        let mut s = obj(json!({"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10}));
+        exclusive_bounds(&mut s);
+        assert_eq!(
+            Value::Object(s),
+            json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true,
+                   "maximum": 10, "exclusiveMaximum": true})
+        );
+    }
+
+    #[test]
+    fn examples_list_becomes_first_example() {
+        let mut s = obj(json!({"type": "string", "examples": ["a", "b"]}));
+        examples_to_example(&mut s);
+        assert_eq!(Value::Object(s), json!({"type": "string", "example": "a"}));
+    }
+
+    #[test]
+    fn uuid4_becomes_uuid() {
+        let mut s = obj(json!({"type": "string", "format": "uuid4"}));
+        uuid4_format(&mut s);
+        assert_eq!(s["format"], "uuid");
+    }
+
+    #[test]
+    fn mapping_ref_objects_become_strings() {
+        let mut s = obj(json!({"discriminator": {"propertyName": "t",
+            "mapping": {"a": {"$ref": "#/components/schemas/A"}, "b": "#/components/schemas/B"}}}));
+        discriminator_mapping_refs(&mut s);
+        assert_eq!(
+            s["discriminator"]["mapping"],
+            json!({"a": "#/components/schemas/A", "b": "#/components/schemas/B"})
+        );
+    }
+
+    #[test]
+    fn unknown_keyword_is_a_warning_naming_its_pointer() {
+        let mut d = json!({"openapi": "3.1.0", "paths": {},
+            "components": {"schemas": {"S": {"type": "array", "prefixItems": [{"type": "string"}]}}}});
+        let warnings = downgrade(&mut d).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("`prefixItems` at #/components/schemas/S/prefixItems"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn webhooks_are_dropped_with_a_warning() {
+        let mut d = json!({"openapi": "3.1.0", "paths": {}, "webhooks": {}});
+        let warnings = downgrade(&mut d).unwrap();
+        assert!(d.get("webhooks").is_none());
+        assert!(warnings[0].contains("#/webhooks"), "{warnings:?}");
+    }
+}

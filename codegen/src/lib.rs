@@ -1,0 +1,65 @@
+//! Build-time generator for [`polar-oauth2`](https://docs.rs/polar-oauth2).
+//!
+//! Data flows one way: `spec/` -> [`load`] (merge the documents) -> [`downgrade`] (OpenAPI
+//! 3.1 -> 3.0) -> [`shape`] (hoist the unions the facade replaces) -> [`generate`] (progenitor,
+//! syn, prettyplease) -> `OUT_DIR`. Nothing here knows about HTTP; nothing in the library parses
+//! YAML. [`build_script::run`] is what the library's `build.rs` calls.
+#![forbid(unsafe_code)]
+
+pub mod build_script;
+pub mod downgrade;
+pub mod error;
+pub mod generate;
+pub mod load;
+pub mod scopes;
+pub mod shape;
+pub mod walk;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub use error::Error;
+
+/// Everything one run of the generator produces.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The generated client module (progenitor output, pretty-printed).
+    pub client: String,
+    /// Input for `define_scopes!` in the library's `scope.rs`.
+    pub scopes: String,
+    /// Constructs that no rewrite knows: printed as build warnings.
+    pub warnings: Vec<String>,
+    /// Time spent in each phase, in order.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// The document after load + downgrade + shape: what progenitor sees.
+pub fn prepare(doc: &load::Document) -> Result<(serde_json::Value, Vec<String>), Error> {
+    let mut value = doc.value.clone();
+    let warnings = downgrade::downgrade(&mut value).map_err(|e| doc.locate(e))?;
+    shape::shape(&mut value).map_err(|e| doc.locate(e))?;
+    Ok((value, warnings))
+}
+
+/// Run the whole pipeline on a spec directory.
+pub fn generate_dir(spec_dir: &Path) -> Result<Output, Error> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<_>| {
+        timings.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+    let doc = load::load_dir(spec_dir)?;
+    lap("load", &mut timings);
+    let (value, warnings) = prepare(&doc)?;
+    lap("downgrade+shape", &mut timings);
+    let scopes = scopes::render(&scopes::known_scopes(&value).map_err(|e| doc.locate(e))?);
+    let client = generate::generate(&value).map_err(|e| doc.locate(e))?;
+    lap("generate", &mut timings);
+    Ok(Output {
+        client,
+        scopes,
+        warnings,
+        timings,
+    })
+}
