@@ -57,7 +57,9 @@ pub fn downgrade(doc: &mut Value) -> Result<Vec<String>, Error> {
     let mut warnings = Vec::new();
     openapi_version(doc)?;
     drop_31_top_level(doc, &mut warnings);
+    info_summary(doc);
     for_each_schema_mut(doc, &mut |schema, _ptr| {
+        ref_siblings_to_all_of(schema);
         null_arm_to_nullable(schema);
         null_type_to_nullable(schema);
         const_to_enum(schema);
@@ -115,6 +117,47 @@ pub fn drop_31_top_level(doc: &mut Value, warnings: &mut Vec<String>) {
                     "#/{key} is OpenAPI 3.1 only and was left out of the generated client"
                 ));
             }
+        }
+    }
+}
+
+/// `info.summary` is 3.1 only, and openapiv3 drops unknown `info` fields without a word.
+/// progenitor documents the client with `info.title` and `info.description`: the summary becomes
+/// the description when there is none, and is otherwise kept as the extension `x-summary`.
+pub fn info_summary(doc: &mut Value) {
+    let Some(info) = doc.get_mut("info").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if let Some(summary) = info.remove("summary") {
+        let key = if info.contains_key("description") {
+            "x-summary"
+        } else {
+            "description"
+        };
+        info.insert(key.into(), summary);
+    }
+}
+
+/// 3.1 lets a `$ref` carry sibling keywords (Polar writes `default_sub_type: {$ref: SubType,
+/// default: user}`); 3.0 ignores them and openapiv3 drops them, so the default would be lost
+/// without a word. Wrap the reference in `allOf`, where the siblings apply to it (typify reads a
+/// one-arm `allOf` as the referenced type itself, keeping the default).
+pub fn ref_siblings_to_all_of(schema: &mut Map<String, Value>) {
+    if schema.len() < 2 || !schema.contains_key("$ref") {
+        return;
+    }
+    let Some(reference) = schema.remove("$ref") else {
+        return;
+    };
+    let arm = json!({ "$ref": reference });
+    match schema.get_mut("allOf") {
+        Some(Value::Array(arms)) => arms.insert(0, arm),
+        None => {
+            schema.insert("allOf".into(), json!([arm]));
+        }
+        // Not a list: leave the schema as it was for openapiv3 to report.
+        Some(_) => {
+            schema.insert("$ref".into(), arm["$ref"].clone());
         }
     }
 }
@@ -285,6 +328,38 @@ mod tests {
         assert!(e.message.contains("`2.0`"), "{e}");
         let mut d = json!({"swagger": "2.0", "paths": {}});
         assert_eq!(openapi_version(&mut d).unwrap_err().pointer, "/swagger");
+    }
+
+    #[test]
+    fn info_summary_is_kept_where_30_has_room() {
+        let mut d = json!({"info": {"title": "t", "summary": "s", "description": "d"}});
+        info_summary(&mut d);
+        assert_eq!(
+            d["info"],
+            json!({"title": "t", "description": "d", "x-summary": "s"})
+        );
+        let mut d = json!({"info": {"title": "t", "summary": "s"}});
+        info_summary(&mut d);
+        assert_eq!(d["info"], json!({"title": "t", "description": "s"}));
+    }
+
+    #[test]
+    fn ref_with_siblings_becomes_all_of() {
+        let mut s = obj(json!({"$ref": "#/components/schemas/SubType", "default": "user"}));
+        ref_siblings_to_all_of(&mut s);
+        assert_eq!(
+            Value::Object(s),
+            json!({"default": "user", "allOf": [{"$ref": "#/components/schemas/SubType"}]})
+        );
+        let mut s = obj(json!({"$ref": "#/components/schemas/A", "allOf": [{"type": "object"}]}));
+        ref_siblings_to_all_of(&mut s);
+        assert_eq!(
+            Value::Object(s),
+            json!({"allOf": [{"$ref": "#/components/schemas/A"}, {"type": "object"}]})
+        );
+        let mut s = obj(json!({"$ref": "#/components/schemas/A"}));
+        ref_siblings_to_all_of(&mut s);
+        assert_eq!(Value::Object(s), json!({"$ref": "#/components/schemas/A"}));
     }
 
     #[test]
