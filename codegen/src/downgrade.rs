@@ -7,6 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, escape_token};
+use crate::generate::check_refs;
 use crate::walk::{for_each_schema, for_each_schema_mut};
 
 /// Keywords an OpenAPI 3.0 schema object may carry (OpenAPI 3.0.3 §4.7.24), plus the ones we
@@ -56,6 +57,9 @@ const KNOWN_SCHEMA_KEYWORDS: &[&str] = &[
 pub fn downgrade(doc: &mut Value) -> Result<Vec<String>, Error> {
     let mut warnings = Vec::new();
     openapi_version(doc)?;
+    // Before any rewrite moves a `$ref` (`anyOf/0` -> `allOf/0`), so that the pointer of a
+    // dangling one is where it is in the file.
+    check_refs(doc)?;
     drop_31_top_level(doc, &mut warnings);
     info_summary(doc);
     for_each_schema_mut(doc, &mut |schema, _ptr| {
@@ -84,10 +88,11 @@ pub fn downgrade(doc: &mut Value) -> Result<Vec<String>, Error> {
 /// progenitor accepts only `openapi: 3.0.*`. Everything 3.1-specific the documents use is
 /// rewritten below, so the version can say 3.0.3; any other version is refused.
 pub fn openapi_version(doc: &mut Value) -> Result<(), Error> {
-    let version = doc
-        .get("openapi")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    // YAML reads an unquoted `openapi: 2.0` as a number: name that version too.
+    let version = doc.get("openapi").map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
     match version.as_deref() {
         Some(v) if v.starts_with("3.1.") || v.starts_with("3.0.") => {
             doc["openapi"] = json!("3.0.3");
@@ -326,6 +331,10 @@ mod tests {
         let e = openapi_version(&mut d).unwrap_err();
         assert_eq!(e.pointer, "/openapi");
         assert!(e.message.contains("`2.0`"), "{e}");
+        let mut d = json!({"openapi": 2.0, "paths": {}});
+        let e = openapi_version(&mut d).unwrap_err();
+        assert_eq!(e.pointer, "/openapi");
+        assert!(e.message.contains("`2.0`"), "{e}");
         let mut d = json!({"swagger": "2.0", "paths": {}});
         assert_eq!(openapi_version(&mut d).unwrap_err().pointer, "/swagger");
     }
@@ -466,6 +475,14 @@ mod tests {
             warnings[0].contains("`prefixItems` at #/components/schemas/S/prefixItems"),
             "{warnings:?}"
         );
+    }
+
+    #[test]
+    fn dangling_ref_is_reported_where_the_file_has_it() {
+        let mut d = json!({"openapi": "3.1.0", "paths": {}, "components": {"schemas": {"S": {
+            "properties": {"p": {"anyOf": [{"$ref": "#/components/schemas/Nope"}, {"type": "null"}]}}}}}});
+        let e = downgrade(&mut d).unwrap_err();
+        assert_eq!(e.pointer, "/components/schemas/S/properties/p/anyOf/0/$ref");
     }
 
     #[test]
