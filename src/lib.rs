@@ -1,1 +1,24 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod authorize;
+pub mod client;
+pub mod error;
+pub mod generated;
+pub mod scope;
+pub mod secret;
+pub mod token;
+
+pub use authorize::{AuthorizeParams, AuthorizeResponse, PkceMethod, SubType};
+pub use client::{Client, ClientBuilder, Server};
+pub use error::{Error, OAuthError, OAuthErrorCode};
+pub use scope::{Scope, ScopeDisplayNames, ScopeSet};
+pub use secret::{
+    AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceCodeVerifier, RefreshToken,
+    SessionToken,
+};
+pub use token::{
+    AuthorizationCodeGrant, ClientCredentials, RefreshTokenGrant, Token, TokenRequest, TokenType,
+    WebGrant,
+};

@@ -23,20 +23,24 @@ pub const REPLACEMENTS: [(&str, &str); 5] = [
     (SCOPE_DISPLAY_NAMES, "crate::scope::ScopeDisplayNames"),
 ];
 
+/// Per-client state the facade's hooks read (user agent, `Polar-Version`, timeout).
+pub const INNER_TYPE: &str = "crate::client::Hooks";
+
 /// The generator settings, chosen on purpose:
 /// - `Positional` + `Merged`: one method per operation on one `Client`. The facade calls these
 ///   methods, never users, so a builder interface buys nothing; `Separate` tags are either
 ///   unimplemented (positional) or ambiguous for Polar's `[oauth2, public]` tags (builder).
 /// - `HooksMode::Expected`: the facade implements `ClientHooks` itself (user agent,
 ///   `Polar-Version`, no `api-version`, sensitive bearer header, body size cap); a missing
-///   implementation is then one clear compile error.
+///   implementation is then one clear compile error. The hooks read [`INNER_TYPE`].
 /// - replacements: the facade's types for what typify gets wrong (see [`REPLACEMENTS`]).
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
-        .with_hooks(HooksMode::Expected);
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(INNER_TYPE.parse().unwrap_or_default());
     for (schema, rust_type) in REPLACEMENTS {
         settings.with_replacement(schema, rust_type, std::iter::empty::<TypeImpl>());
     }

@@ -1,0 +1,592 @@
+//! The crate's one error type.
+//!
+//! Every failure is a value that says what went wrong and where: an OAuth2 error from the server
+//! (RFC 6749 §5.2), a FastAPI validation error (422), any other HTTP error, a response that does
+//! not decode, a timeout, a transport failure, or a request that could not be built. No message
+//! holds a secret: bodies are quoted only as short excerpts with token-like values redacted.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+
+/// Longest body excerpt kept in an error, in bytes.
+pub const EXCERPT_LEN: usize = 256;
+
+/// Anything that can go wrong calling Polar.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with an OAuth2 error (RFC 6749 §5.2), e.g. `invalid_grant`.
+    OAuth(OAuthError),
+    /// The server rejected the request's fields (HTTP 422, FastAPI's `{"detail": [...]}`).
+    Validation(ValidationError),
+    /// Any other unsuccessful HTTP response (a 5xx, an HTML page from a proxy, a 401 on authorize).
+    Http(HttpError),
+    /// A successful response whose body is not what the spec says.
+    Decode(DecodeError),
+    /// No complete response within the configured time.
+    Timeout(TimeoutError),
+    /// The connection failed (refused, reset, TLS, closed early, body over the size cap).
+    Transport(TransportError),
+    /// The request could not be built (an invalid header value, a bad base URL, …).
+    InvalidRequest(String),
+}
+
+impl Error {
+    /// Whether trying again later may succeed: timeouts, connection failures, 408, 429, 502,
+    /// 503 and 504. A token request must still not be repeated if it may have reached the
+    /// server (codes are single-use); see the crate docs.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout(_) => true,
+            Error::Transport(e) => !e.body_too_large,
+            Error::Http(e) => matches!(e.status.as_u16(), 408 | 429 | 502 | 503 | 504),
+            Error::OAuth(e) => matches!(
+                e.code,
+                OAuthErrorCode::TemporarilyUnavailable | OAuthErrorCode::ServerError
+            ),
+            Error::Validation(_) | Error::Decode(_) | Error::InvalidRequest(_) => false,
+        }
+    }
+
+    /// The HTTP status of the response this error came from, if there was one.
+    #[must_use]
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::OAuth(e) => Some(e.status),
+            Error::Validation(e) => Some(e.status),
+            Error::Http(e) => Some(e.status),
+            Error::Decode(e) => e.status,
+            Error::Timeout(_) | Error::Transport(_) | Error::InvalidRequest(_) => None,
+        }
+    }
+
+    /// The OAuth2 error, if this is one.
+    #[must_use]
+    pub fn as_oauth(&self) -> Option<&OAuthError> {
+        match self {
+            Error::OAuth(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::OAuth(e) => e.fmt(f),
+            Error::Validation(e) => e.fmt(f),
+            Error::Http(e) => e.fmt(f),
+            Error::Decode(e) => e.fmt(f),
+            Error::Timeout(e) => e.fmt(f),
+            Error::Transport(e) => e.fmt(f),
+            Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport(e) => e
+                .source
+                .as_ref()
+                .map(|s| s as &(dyn std::error::Error + 'static)),
+            Error::Timeout(e) => e
+                .source
+                .as_ref()
+                .map(|s| s as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
+}
+
+/// An RFC 6749 §5.2 error code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OAuthErrorCode {
+    /// `invalid_request`: a parameter is missing, repeated, or malformed.
+    InvalidRequest,
+    /// `invalid_client`: client authentication failed (HTTP 401).
+    InvalidClient,
+    /// `invalid_grant`: the code or refresh token is invalid, expired, revoked or reused.
+    InvalidGrant,
+    /// `unauthorized_client`: this client may not use this grant type.
+    UnauthorizedClient,
+    /// `unsupported_grant_type`.
+    UnsupportedGrantType,
+    /// `invalid_scope`.
+    InvalidScope,
+    /// `access_denied` (authorization endpoint, RFC 6749 §4.1.2.1).
+    AccessDenied,
+    /// `unsupported_response_type` (authorization endpoint).
+    UnsupportedResponseType,
+    /// `server_error` (authorization endpoint).
+    ServerError,
+    /// `temporarily_unavailable` (authorization endpoint).
+    TemporarilyUnavailable,
+    /// A code this crate does not know, as sent.
+    Extension(String),
+}
+
+impl OAuthErrorCode {
+    /// Parse a wire code (unknown codes are kept as [`OAuthErrorCode::Extension`]).
+    #[must_use]
+    pub fn from_wire(code: &str) -> Self {
+        match code {
+            "invalid_request" => Self::InvalidRequest,
+            "invalid_client" => Self::InvalidClient,
+            "invalid_grant" => Self::InvalidGrant,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_grant_type" => Self::UnsupportedGrantType,
+            "invalid_scope" => Self::InvalidScope,
+            "access_denied" => Self::AccessDenied,
+            "unsupported_response_type" => Self::UnsupportedResponseType,
+            "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
+            other => Self::Extension(other.to_owned()),
+        }
+    }
+
+    /// The wire code.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::Extension(code) => code,
+        }
+    }
+}
+
+impl fmt::Display for OAuthErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An OAuth2 error response (RFC 6749 §5.2; also the redirect errors of §4.1.2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    /// The `error` code.
+    pub code: OAuthErrorCode,
+    /// `error_description`: human-readable detail from the server.
+    pub description: Option<String>,
+    /// `error_uri`: a page about the error.
+    pub uri: Option<String>,
+    /// The HTTP status (400, or 401 for `invalid_client`).
+    pub status: StatusCode,
+    /// The `WWW-Authenticate` header (sent with 401 `invalid_client`, RFC 6749 §5.2).
+    pub www_authenticate: Option<String>,
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "OAuth2 error `{}` (HTTP {})",
+            self.code,
+            self.status.as_u16()
+        )?;
+        if let Some(d) = &self.description {
+            write!(f, ": {}", redact(d))?;
+        }
+        Ok(())
+    }
+}
+
+/// A 422 response: which fields the server rejected, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// The HTTP status (422).
+    pub status: StatusCode,
+    /// One entry per rejected field.
+    pub detail: Vec<ValidationIssue>,
+}
+
+/// One entry of FastAPI's `HTTPValidationError.detail`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ValidationIssue {
+    /// Where: e.g. `["body", "grant_type"]`.
+    #[serde(default, deserialize_with = "location")]
+    pub loc: Vec<String>,
+    /// What is wrong.
+    #[serde(default)]
+    pub msg: String,
+    /// The error type, e.g. `missing`.
+    #[serde(default, rename = "type")]
+    pub kind: String,
+}
+
+/// `loc` items are strings or integers (list indices).
+fn location<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Item {
+        Name(String),
+        Index(i64),
+    }
+    Ok(Vec::<Item>::deserialize(d)?
+        .into_iter()
+        .map(|i| match i {
+            Item::Name(s) => s,
+            Item::Index(n) => n.to_string(),
+        })
+        .collect())
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "request rejected (HTTP {})", self.status.as_u16())?;
+        for (i, issue) in self.detail.iter().enumerate() {
+            let sep = if i == 0 { ": " } else { "; " };
+            write!(f, "{sep}{}: {}", issue.loc.join("."), redact(&issue.msg))?;
+        }
+        Ok(())
+    }
+}
+
+/// An unsuccessful response that is neither an OAuth2 nor a validation error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// The start of the body (at most [`EXCERPT_LEN`] bytes, token-like values redacted).
+    pub excerpt: String,
+    /// `Retry-After`, when sent as a number of seconds (429, 503).
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(ct) = &self.content_type {
+            write!(f, " ({ct})")?;
+        }
+        if !self.excerpt.is_empty() {
+            write!(f, ": {}", self.excerpt)?;
+        }
+        Ok(())
+    }
+}
+
+/// A response body that does not match the expected type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The operation, e.g. `oauth2:request_token`.
+    pub operation: &'static str,
+    /// The HTTP status, when known.
+    pub status: Option<StatusCode>,
+    /// Where in the body decoding failed, as a path (`scopes[2]`, `.` for the top level).
+    pub path: String,
+    /// What was wrong (serde's message, naming the missing or mistyped field).
+    pub message: String,
+    /// Line and column in the body.
+    pub line: usize,
+    /// See [`Self::line`].
+    pub column: usize,
+    /// The start of the body (at most [`EXCERPT_LEN`] bytes, token-like values redacted).
+    pub excerpt: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot decode the {} response", self.operation)?;
+        if self.path != "." && !self.path.is_empty() {
+            write!(f, " at `{}`", self.path)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if self.excerpt.is_empty() {
+            f.write_str(" (empty body)")
+        } else {
+            write!(f, " (body starts: {})", self.excerpt)
+        }
+    }
+}
+
+/// The request took longer than allowed.
+#[derive(Debug)]
+pub struct TimeoutError {
+    /// The limit that was exceeded, when known.
+    pub after: Option<Duration>,
+    pub(crate) source: Option<reqwest::Error>,
+}
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.after {
+            Some(d) => write!(f, "timed out after {:.3} s", d.as_secs_f64()),
+            None => f.write_str("timed out"),
+        }
+    }
+}
+
+/// The connection failed or broke.
+#[derive(Debug)]
+pub struct TransportError {
+    /// What happened, in plain words.
+    pub message: String,
+    /// Whether the response body was larger than the configured cap.
+    pub body_too_large: bool,
+    pub(crate) source: Option<reqwest::Error>,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error {
+    /// A transport or timeout error from reqwest, without the URL (it may carry `state`).
+    pub(crate) fn from_reqwest(e: reqwest::Error, timeout: Option<Duration>) -> Self {
+        let e = e.without_url();
+        if e.is_timeout() {
+            return Error::Timeout(TimeoutError {
+                after: timeout,
+                source: Some(e),
+            });
+        }
+        let what = if e.is_connect() {
+            "cannot connect"
+        } else if e.is_body() || e.is_decode() {
+            "the connection failed while reading the response body"
+        } else if e.is_request() {
+            "the request failed"
+        } else {
+            "transport error"
+        };
+        // The whole chain: "connection refused", "connection reset", "unexpected EOF"...
+        let mut message = what.to_owned();
+        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        Error::Transport(TransportError {
+            message,
+            body_too_large: false,
+            source: Some(e),
+        })
+    }
+
+    /// Classify an unsuccessful response from its status, headers and body.
+    pub(crate) fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let header = |name: reqwest::header::HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        #[derive(Deserialize)]
+        struct OAuthBody {
+            error: String,
+            error_description: Option<String>,
+            error_uri: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct FastApiBody {
+            detail: Vec<ValidationIssue>,
+        }
+        if let Ok(b) = serde_json::from_slice::<OAuthBody>(body) {
+            return Error::OAuth(OAuthError {
+                code: OAuthErrorCode::from_wire(&b.error),
+                description: b.error_description,
+                uri: b.error_uri,
+                status,
+                www_authenticate: header(reqwest::header::WWW_AUTHENTICATE),
+            });
+        }
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            if let Ok(b) = serde_json::from_slice::<FastApiBody>(body) {
+                return Error::Validation(ValidationError {
+                    status,
+                    detail: b.detail,
+                });
+            }
+        }
+        Error::Http(HttpError {
+            status,
+            content_type: header(reqwest::header::CONTENT_TYPE),
+            excerpt: excerpt(body),
+            retry_after: header(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs),
+        })
+    }
+
+    /// A body that did not decode as `T`; decoded again (only on this error path) to name the
+    /// field at fault.
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+        operation: &'static str,
+        status: Option<StatusCode>,
+        body: &[u8],
+        first: &serde_json::Error,
+    ) -> Self {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let (path, message, line, column) = match serde_path_to_error::deserialize::<_, T>(&mut de)
+        {
+            Err(e) => (
+                e.path().to_string(),
+                e.inner().to_string(),
+                e.inner().line(),
+                e.inner().column(),
+            ),
+            Ok(_) => (
+                ".".to_owned(),
+                first.to_string(),
+                first.line(),
+                first.column(),
+            ),
+        };
+        Error::Decode(DecodeError {
+            operation,
+            status,
+            path,
+            message: redact(&message),
+            line,
+            column,
+            excerpt: excerpt(body),
+        })
+    }
+}
+
+/// The start of a body, safe to show: at most [`EXCERPT_LEN`] bytes on a character boundary,
+/// control characters escaped, token-like values redacted.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LEN * 4)]);
+    let redacted = redact(&text);
+    let mut out = String::new();
+    for c in redacted.chars() {
+        if out.len() >= EXCERPT_LEN {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// JSON keys whose string values are secrets.
+const SECRET_KEYS: [&str; 7] = [
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "code",
+    "session_token",
+    "code_verifier",
+];
+
+/// Replace token-like values in text that came from the server: Polar's `polar_…_` tokens,
+/// and the string value after any secret JSON key.
+pub(crate) fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        // A Polar token: `polar_` + word characters.
+        if let Some(tail) = rest.strip_prefix("polar_") {
+            let len = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(tail.len());
+            out.push_str("polar_[redacted]");
+            rest = &tail[len..];
+            continue;
+        }
+        // `"secret_key"` `:` `"value"` -> value redacted.
+        if let Some(key) = SECRET_KEYS.iter().find(|k| {
+            rest.strip_prefix('"')
+                .and_then(|r| r.strip_prefix(**k))
+                .is_some_and(|r| r.starts_with('"'))
+        }) {
+            let after_key = &rest[key.len() + 2..];
+            let trimmed = after_key.trim_start();
+            if let Some(value) = trimmed.strip_prefix(':').map(str::trim_start) {
+                if let Some(inner) = value.strip_prefix('"') {
+                    let end = string_end(inner);
+                    out.push('"');
+                    out.push_str(key);
+                    out.push_str("\": \"[redacted]\"");
+                    rest = inner.get(end..).unwrap_or("");
+                    continue;
+                }
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+/// Byte index just past the closing quote of a JSON string body (or its end if unterminated).
+fn string_end(s: &str) -> usize {
+    let mut escaped = false;
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'"' => return i + 1,
+            _ => {}
+        }
+    }
+    s.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_polar_tokens_and_secret_json_values() {
+        let body =
+            r#"{"access_token": "abc\"def", "token_type": "Bearer", "x": "polar_rt_u_123 ok"}"#;
+        let r = redact(body);
+        assert!(!r.contains("abc") && !r.contains("123"), "{r}");
+        assert!(r.contains("\"token_type\": \"Bearer\""), "{r}");
+        assert!(r.contains("polar_[redacted] ok"), "{r}");
+    }
+
+    #[test]
+    fn excerpt_is_short_and_escapes_control_characters() {
+        let body = format!("<html>\n{}</html>", "x".repeat(1000));
+        let e = excerpt(body.as_bytes());
+        assert!(e.starts_with("<html>\\n"), "{e}");
+        assert!(e.len() <= EXCERPT_LEN + 8, "{}", e.len());
+    }
+
+    #[test]
+    fn oauth_body_is_recognised() {
+        let mut headers = HeaderMap::new();
+        headers.insert("www-authenticate", "Basic".parse().unwrap());
+        let e = Error::from_response(
+            StatusCode::UNAUTHORIZED,
+            &headers,
+            br#"{"error": "invalid_client"}"#,
+        );
+        let Error::OAuth(o) = e else { panic!("{e:?}") };
+        assert_eq!(o.code, OAuthErrorCode::InvalidClient);
+        assert_eq!(o.www_authenticate.as_deref(), Some("Basic"));
+    }
+}

@@ -1,0 +1,503 @@
+//! OAuth2 scopes: an open enum, scope sets, and the display names Polar shows on its consent page.
+//!
+//! The known scopes and their display names come from the spec's `Scope` schema (`enum` and
+//! `enumNames`), generated into `OUT_DIR/scopes.rs` at build time. Polar adds scopes about
+//! monthly; a value this build does not know decodes as [`Scope::Unknown`] instead of failing
+//! the whole response (RFC 6749 §3.3 scope tokens are open-ended).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+macro_rules! define_scopes {
+    ($($variant:ident => $value:literal, $display:expr, $index:literal;)*) => {
+        /// One OAuth2 scope. Known values are variants; anything else is kept in
+        /// [`Scope::Unknown`] so that a scope Polar adds tomorrow still decodes.
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Scope {
+            $(
+                #[doc = concat!("`", $value, "`")]
+                $variant,
+            )*
+            /// A scope this version of the crate does not know (the value as sent).
+            Unknown(String),
+        }
+
+        impl Scope {
+            /// Every scope the vendored spec lists, in its order.
+            pub const KNOWN: &'static [Scope] = &[$(Scope::$variant),*];
+
+            /// The wire value (`"user:read"`).
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Scope::$variant => $value,)*
+                    Scope::Unknown(value) => value,
+                }
+            }
+
+            /// The label Polar's consent page shows (the spec's `enumNames`), if known.
+            #[must_use]
+            pub fn display_name(&self) -> Option<&'static str> {
+                match self {
+                    $(Scope::$variant => $display,)*
+                    Scope::Unknown(_) => None,
+                }
+            }
+
+            /// The known scope with this wire value, without allocating.
+            #[must_use]
+            pub fn known(value: &str) -> Option<Scope> {
+                known_index(value).map(|i| Scope::KNOWN[i].clone())
+            }
+        }
+
+        /// Position of a known wire value in [`Scope::KNOWN`].
+        fn known_index(value: &str) -> Option<usize> {
+            // A `match` on string literals compiles to a length switch plus comparisons.
+            match value {
+                $($value => Some($index),)*
+                _ => None,
+            }
+        }
+
+        /// Display names of the known scopes, by [`Scope::KNOWN`] position.
+        const KNOWN_DISPLAY_NAMES: &[Option<&str>] = &[$($display),*];
+    };
+}
+
+include!(concat!(env!("OUT_DIR"), "/scopes.rs"));
+
+impl Scope {
+    /// Build a scope from any wire value (unknown values are kept, never rejected).
+    #[must_use]
+    pub fn from_wire(value: &str) -> Scope {
+        Scope::known(value).unwrap_or_else(|| Scope::Unknown(value.to_owned()))
+    }
+
+    /// `true` for every variant but [`Scope::Unknown`].
+    #[must_use]
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Scope::Unknown(_))
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::Unknown(v) => write!(f, "Unknown({v:?})"),
+            known => write!(f, "Scope({:?})", known.as_str()),
+        }
+    }
+}
+
+/// A string that is not a valid scope token (RFC 6749 §3.3: one or more printable ASCII
+/// characters other than space, `"` and `\`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidScope {
+    value: String,
+}
+
+impl fmt::Display for InvalidScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} is not a scope token (RFC 6749 §3.3: printable ASCII without space, '\"' or '\\')",
+            self.value
+        )
+    }
+}
+
+impl std::error::Error for InvalidScope {}
+
+fn is_scope_token(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+}
+
+impl FromStr for Scope {
+    type Err = InvalidScope;
+
+    /// Parse one scope token; unknown but well-formed values become [`Scope::Unknown`].
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        if is_scope_token(value) {
+            Ok(Scope::from_wire(value))
+        } else {
+            Err(InvalidScope {
+                value: value.to_owned(),
+            })
+        }
+    }
+}
+
+impl Serialize for Scope {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Scope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScopeVisitor;
+        impl Visitor<'_> for ScopeVisitor {
+            type Value = Scope;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scope string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scope, E> {
+                // Lenient on purpose: a response is never rejected for its scope values.
+                Ok(Scope::from_wire(v))
+            }
+        }
+        deserializer.deserialize_str(ScopeVisitor)
+    }
+}
+
+/// A set of scopes, written on the wire space-separated (RFC 6749 §3.3): `"openid email"`.
+///
+/// Keeps the order values were added in and ignores duplicates.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct ScopeSet {
+    scopes: Vec<Scope>,
+}
+
+impl ScopeSet {
+    /// An empty set.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a scope; returns `false` if it was already there.
+    pub fn insert(&mut self, scope: Scope) -> bool {
+        if self.scopes.contains(&scope) {
+            return false;
+        }
+        self.scopes.push(scope);
+        true
+    }
+
+    /// Builder form of [`Self::insert`].
+    #[must_use]
+    pub fn with(mut self, scope: Scope) -> Self {
+        self.insert(scope);
+        self
+    }
+
+    /// Whether the set holds `scope`.
+    #[must_use]
+    pub fn contains(&self, scope: &Scope) -> bool {
+        self.scopes.contains(scope)
+    }
+
+    /// Whether every scope of `other` is in this set.
+    #[must_use]
+    pub fn is_superset(&self, other: &ScopeSet) -> bool {
+        other.iter().all(|s| self.contains(s))
+    }
+
+    /// The scopes, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Scope> {
+        self.scopes.iter()
+    }
+
+    /// Number of scopes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// Whether the set is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+
+    /// Parse the space-separated wire form leniently (any run of ASCII whitespace separates;
+    /// unknown values are kept). Used for responses, which are never rejected for their scopes.
+    #[must_use]
+    pub fn from_wire(value: &str) -> Self {
+        let mut set = ScopeSet {
+            scopes: Vec::with_capacity(value.len() / 12 + 1),
+        };
+        for token in value.split_ascii_whitespace() {
+            set.insert(Scope::from_wire(token));
+        }
+        set
+    }
+}
+
+impl fmt::Display for ScopeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, scope) in self.scopes.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(scope.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ScopeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set()
+            .entries(self.scopes.iter().map(Scope::as_str))
+            .finish()
+    }
+}
+
+impl FromStr for ScopeSet {
+    type Err = InvalidScope;
+
+    /// Parse a space-separated list, checking each token (RFC 6749 §3.3).
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let mut set = ScopeSet::new();
+        for token in value.split(' ').filter(|t| !t.is_empty()) {
+            set.insert(token.parse()?);
+        }
+        Ok(set)
+    }
+}
+
+impl FromIterator<Scope> for ScopeSet {
+    fn from_iter<I: IntoIterator<Item = Scope>>(iter: I) -> Self {
+        let mut set = ScopeSet::new();
+        for scope in iter {
+            set.insert(scope);
+        }
+        set
+    }
+}
+
+impl<'a> IntoIterator for &'a ScopeSet {
+    type Item = &'a Scope;
+    type IntoIter = std::slice::Iter<'a, Scope>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.scopes.iter()
+    }
+}
+
+impl Serialize for ScopeSet {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScopeSet {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(ScopeSet::from_wire(&value))
+    }
+}
+
+const WORDS: usize = KNOWN_DISPLAY_NAMES.len().div_ceil(64);
+
+/// The `scope_display_names` map of an authorize response, stored compactly.
+///
+/// Polar sends the labels of *every* scope in every response, nearly always exactly the
+/// spec's. Entries equal to the spec's are kept as one bit each; only entries that differ (a
+/// changed label, a scope this build does not know) are stored as strings. Every entry stays
+/// readable ([`Self::get`], [`Self::iter`]) and serializes back exactly as received.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ScopeDisplayNames {
+    /// Bit `i` set: scope `Scope::KNOWN[i]` is present with its spec display name.
+    known: [u64; WORDS],
+    /// Entries that differ from the spec, in the order received.
+    other: Vec<(Box<str>, Box<str>)>,
+}
+
+impl ScopeDisplayNames {
+    /// An empty map.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The spec's default value: every known scope with its display name.
+    #[must_use]
+    pub fn spec_default() -> Self {
+        let mut names = Self::new();
+        for (i, name) in KNOWN_DISPLAY_NAMES.iter().enumerate() {
+            if name.is_some() {
+                names.known[i / 64] |= 1 << (i % 64);
+            }
+        }
+        names
+    }
+
+    /// The display name for a scope's wire value.
+    #[must_use]
+    pub fn get(&self, scope: &str) -> Option<&str> {
+        if let Some((_, name)) = self.other.iter().find(|(k, _)| &**k == scope) {
+            return Some(name);
+        }
+        let i = known_index(scope)?;
+        self.has_known(i).then(|| KNOWN_DISPLAY_NAMES[i]).flatten()
+    }
+
+    /// The display name for a scope.
+    #[must_use]
+    pub fn get_scope(&self, scope: &Scope) -> Option<&str> {
+        self.get(scope.as_str())
+    }
+
+    fn has_known(&self, i: usize) -> bool {
+        self.known[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// Set one entry (a known scope with its spec label costs no allocation).
+    pub fn insert(&mut self, scope: &str, display_name: &str) {
+        self.other.retain(|(k, _)| &**k != scope);
+        if let Some(i) = known_index(scope) {
+            self.known[i / 64] &= !(1 << (i % 64));
+            if KNOWN_DISPLAY_NAMES[i] == Some(display_name) {
+                self.known[i / 64] |= 1 << (i % 64);
+                return;
+            }
+        }
+        self.other.push((scope.into(), display_name.into()));
+    }
+
+    /// Every entry: the known scopes in spec order, then the others in the order received.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let known = (0..KNOWN_DISPLAY_NAMES.len())
+            .filter(|&i| self.has_known(i))
+            .filter_map(|i| Some((Scope::KNOWN[i].as_str(), KNOWN_DISPLAY_NAMES[i]?)));
+        known.chain(self.other.iter().map(|(k, v)| (&**k, &**v)))
+    }
+
+    /// Number of entries.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.known
+            .iter()
+            .map(|w| w.count_ones() as usize)
+            .sum::<usize>()
+            + self.other.len()
+    }
+
+    /// Whether there are no entries.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entries whose label differs from the spec's, or whose scope this build does not know.
+    pub fn differences(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.other.iter().map(|(k, v)| (&**k, &**v))
+    }
+}
+
+impl fmt::Debug for ScopeDisplayNames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for ScopeDisplayNames {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for ScopeDisplayNames {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NamesVisitor;
+        impl<'de> Visitor<'de> for NamesVisitor {
+            type Value = ScopeDisplayNames;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of scope to display name")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut names = ScopeDisplayNames::new();
+                // Borrowed when the input allows it: a known entry then costs no allocation.
+                while let Some((k, v)) = map.next_entry::<Cow<'de, str>, Cow<'de, str>>()? {
+                    match known_index(&k) {
+                        Some(i) if KNOWN_DISPLAY_NAMES[i] == Some(&*v) && !names.has_known(i) => {
+                            names.known[i / 64] |= 1 << (i % 64);
+                        }
+                        _ => names.insert(&k, &v),
+                    }
+                }
+                Ok(names)
+            }
+        }
+        deserializer.deserialize_map(NamesVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_and_unknown_scopes_round_trip() {
+        assert_eq!(Scope::from_wire("user:read"), Scope::UserRead);
+        assert_eq!(Scope::UserRead.to_string(), "user:read");
+        assert_eq!(Scope::UserRead.display_name(), Some("User Read"));
+        let future: Scope = "teleport:write".parse().unwrap();
+        assert_eq!(future, Scope::Unknown("teleport:write".into()));
+        let json = serde_json::to_string(&future).unwrap();
+        assert_eq!(json, "\"teleport:write\"");
+        assert_eq!(serde_json::from_str::<Scope>(&json).unwrap(), future);
+    }
+
+    #[test]
+    fn scope_tokens_are_checked_when_parsed() {
+        assert!("has space".parse::<Scope>().is_err());
+        assert!("".parse::<Scope>().is_err());
+        assert!("quote\"".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn scope_set_uses_the_space_separated_form() {
+        let set: ScopeSet = "openid email openid x:y".parse().unwrap();
+        assert_eq!(set.len(), 3);
+        assert_eq!(set.to_string(), "openid email x:y");
+        assert!(set.contains(&Scope::Email));
+        assert_eq!(ScopeSet::from_wire("  openid\temail ").len(), 2);
+    }
+
+    #[test]
+    fn display_names_keep_every_entry_and_allocate_only_differences() {
+        let json = r#"{"openid": "OpenID", "email": "Changed label", "new:scope": "New"}"#;
+        let names: ScopeDisplayNames = serde_json::from_str(json).unwrap();
+        assert_eq!(names.len(), 3);
+        assert_eq!(names.get("openid"), Some("OpenID"));
+        assert_eq!(names.get("email"), Some("Changed label"));
+        assert_eq!(names.get("new:scope"), Some("New"));
+        assert_eq!(names.get("profile"), None);
+        assert_eq!(names.differences().count(), 2);
+        let back: serde_json::Value = serde_json::to_value(&names).unwrap();
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(json).unwrap()
+        );
+    }
+
+    #[test]
+    fn spec_default_has_every_known_display_name() {
+        let names = ScopeDisplayNames::spec_default();
+        for scope in Scope::KNOWN {
+            assert_eq!(names.get_scope(scope), scope.display_name(), "{scope}");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Secret values: each its own type, redacted in `Debug`, without `Display` or `Serialize`.
+//!
+//! A secret cannot reach a log by accident: formatting one prints `AccessToken([redacted])`, and
+//! reading it takes an explicit `.secret()`. The crate writes each secret only into the request
+//! that needs it (the bearer header of authorize, the form body of a token request).
+
+use std::fmt;
+
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wrap a secret value.
+            #[must_use]
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret value itself.
+            ///
+            /// **Security:** whatever this is written to (a log, an error message, a metrics
+            /// label) then holds the secret. Pass it only to the place that needs it.
+            #[must_use]
+            pub fn secret(&self) -> &str {
+                &self.0
+            }
+
+            /// Take the secret value out (same warning as [`Self::secret`]).
+            #[must_use]
+            pub fn into_secret(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// An OAuth2 client secret (`polar_cs_…`), sent as `client_secret` in token requests
+    /// (`client_secret_post`, RFC 6749 §2.3.1).
+    ClientSecret
+);
+secret_type!(
+    /// An access token (`polar_at_u_…` / `polar_at_o_…`), sent as a bearer token (RFC 6750 §2.1).
+    AccessToken
+);
+secret_type!(
+    /// A refresh token (`polar_rt_u_…` / `polar_rt_o_…`). Polar rotates them: after a refresh the
+    /// old one is revoked, so always keep the newest.
+    RefreshToken
+);
+secret_type!(
+    /// An OpenID Connect ID token (a signed JWT about the user).
+    IdToken
+);
+secret_type!(
+    /// A Polar web session token, exchanged through the `web` grant.
+    SessionToken
+);
+secret_type!(
+    /// An authorization code (`polar_ac_…`): single-use, valid for 300 s (RFC 6749 §4.1.2).
+    AuthorizationCode
+);
+secret_type!(
+    /// A PKCE code verifier (RFC 7636 §4.1): kept by the client, sent only to the token endpoint.
+    PkceCodeVerifier
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted_and_secret_is_explicit() {
+        let s = ClientSecret::new("polar_cs_test_value");
+        assert_eq!(format!("{s:?}"), "ClientSecret([redacted])");
+        assert_eq!(format!("{:?}", Some(&s)), "Some(ClientSecret([redacted]))");
+        assert_eq!(s.secret(), "polar_cs_test_value");
+    }
+}

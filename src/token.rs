@@ -1,0 +1,487 @@
+//! Token requests (the `grant_type` union, form-encoded) and the token response.
+//!
+//! `POST /v1/oauth2/token` takes `application/x-www-form-urlencoded` (RFC 6749 §4.1.3, §6) and
+//! never an `Authorization` header: Polar authenticates clients with `client_secret_post`
+//! (RFC 6749 §2.3.1). Public clients send no secret and must use PKCE (RFC 7636 §4.5).
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::ser::{SerializeStruct, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::authorize::SubType;
+use crate::scope::ScopeSet;
+use crate::secret::{
+    AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceCodeVerifier, RefreshToken,
+    SessionToken,
+};
+
+/// A registered OAuth2 client: its id, and its secret unless it is a public client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCredentials {
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+}
+
+impl ClientCredentials {
+    /// A confidential client (server-side application with a `polar_cs_…` secret).
+    #[must_use]
+    pub fn confidential(client_id: impl Into<String>, client_secret: ClientSecret) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: Some(client_secret),
+        }
+    }
+
+    /// A public client (native or browser app): no secret; PKCE is then required.
+    #[must_use]
+    pub fn public(client_id: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: None,
+        }
+    }
+
+    /// The client id (`polar_ci_…`); not a secret.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The client secret, if any.
+    #[must_use]
+    pub fn client_secret(&self) -> Option<&ClientSecret> {
+        self.client_secret.as_ref()
+    }
+}
+
+/// A token request: one arm per `grant_type` Polar accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenRequest {
+    /// `grant_type=authorization_code` (RFC 6749 §4.1.3).
+    AuthorizationCode(AuthorizationCodeGrant),
+    /// `grant_type=refresh_token` (RFC 6749 §6).
+    RefreshToken(RefreshTokenGrant),
+    /// `grant_type=web`: Polar's exchange of a web session token.
+    Web(WebGrant),
+}
+
+impl TokenRequest {
+    /// The `grant_type` values this crate sends, one per arm.
+    pub const GRANT_TYPES: [&'static str; 3] = ["authorization_code", "refresh_token", "web"];
+
+    /// The form fields each `grant_type` may carry (for the spec coverage check).
+    #[must_use]
+    pub fn fields(grant_type: &str) -> Option<&'static [&'static str]> {
+        match grant_type {
+            "authorization_code" => Some(AuthorizationCodeGrant::FIELDS),
+            "refresh_token" => Some(RefreshTokenGrant::FIELDS),
+            "web" => Some(WebGrant::FIELDS),
+            _ => None,
+        }
+    }
+
+    /// This request's `grant_type`.
+    #[must_use]
+    pub fn grant_type(&self) -> &'static str {
+        match self {
+            TokenRequest::AuthorizationCode(_) => "authorization_code",
+            TokenRequest::RefreshToken(_) => "refresh_token",
+            TokenRequest::Web(_) => "web",
+        }
+    }
+
+    fn credentials(&self) -> &ClientCredentials {
+        match self {
+            TokenRequest::AuthorizationCode(g) => &g.credentials,
+            TokenRequest::RefreshToken(g) => &g.credentials,
+            TokenRequest::Web(g) => &g.credentials,
+        }
+    }
+}
+
+/// Exchange an authorization code for tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationCodeGrant {
+    credentials: ClientCredentials,
+    code: AuthorizationCode,
+    redirect_uri: String,
+    code_verifier: Option<PkceCodeVerifier>,
+}
+
+impl AuthorizationCodeGrant {
+    /// Form fields of this grant.
+    pub const FIELDS: &'static [&'static str] = &[
+        "grant_type",
+        "client_id",
+        "client_secret",
+        "code",
+        "redirect_uri",
+        "code_verifier",
+    ];
+
+    /// `redirect_uri` must be the one sent in the authorization request (RFC 6749 §4.1.3).
+    #[must_use]
+    pub fn new(
+        credentials: ClientCredentials,
+        code: AuthorizationCode,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        Self {
+            credentials,
+            code,
+            redirect_uri: redirect_uri.into(),
+            code_verifier: None,
+        }
+    }
+
+    /// The PKCE verifier whose challenge was in the authorization request (RFC 7636 §4.5).
+    #[must_use]
+    pub fn code_verifier(mut self, verifier: PkceCodeVerifier) -> Self {
+        self.code_verifier = Some(verifier);
+        self
+    }
+}
+
+/// Exchange a refresh token for new tokens. Polar rotates refresh tokens: keep the new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenGrant {
+    credentials: ClientCredentials,
+    refresh_token: RefreshToken,
+}
+
+impl RefreshTokenGrant {
+    /// Form fields of this grant.
+    pub const FIELDS: &'static [&'static str] =
+        &["grant_type", "client_id", "client_secret", "refresh_token"];
+
+    /// A refresh request.
+    #[must_use]
+    pub fn new(credentials: ClientCredentials, refresh_token: RefreshToken) -> Self {
+        Self {
+            credentials,
+            refresh_token,
+        }
+    }
+}
+
+/// Exchange a Polar web session token (the `web` grant).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebGrant {
+    credentials: ClientCredentials,
+    session_token: SessionToken,
+    sub_type: Option<SubType>,
+    sub: Option<String>,
+    scope: Option<ScopeSet>,
+}
+
+impl WebGrant {
+    /// Form fields of this grant.
+    pub const FIELDS: &'static [&'static str] = &[
+        "grant_type",
+        "client_id",
+        "client_secret",
+        "session_token",
+        "sub_type",
+        "sub",
+        "scope",
+    ];
+
+    /// A web grant for the session's user (the server's default `sub_type`).
+    #[must_use]
+    pub fn new(credentials: ClientCredentials, session_token: SessionToken) -> Self {
+        Self {
+            credentials,
+            session_token,
+            sub_type: None,
+            sub: None,
+            scope: None,
+        }
+    }
+
+    /// Ask for a token for this kind of subject.
+    #[must_use]
+    pub fn sub_type(mut self, sub_type: SubType) -> Self {
+        self.sub_type = Some(sub_type);
+        self
+    }
+
+    /// The subject's id (a user or organization UUID).
+    #[must_use]
+    pub fn sub(mut self, sub: impl Into<String>) -> Self {
+        self.sub = Some(sub.into());
+        self
+    }
+
+    /// Ask for these scopes.
+    #[must_use]
+    pub fn scope(mut self, scope: ScopeSet) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+}
+
+impl From<AuthorizationCodeGrant> for TokenRequest {
+    fn from(g: AuthorizationCodeGrant) -> Self {
+        TokenRequest::AuthorizationCode(g)
+    }
+}
+
+impl From<RefreshTokenGrant> for TokenRequest {
+    fn from(g: RefreshTokenGrant) -> Self {
+        TokenRequest::RefreshToken(g)
+    }
+}
+
+impl From<WebGrant> for TokenRequest {
+    fn from(g: WebGrant) -> Self {
+        TokenRequest::Web(g)
+    }
+}
+
+/// The form body. Flat fields only (`serde_urlencoded`), `grant_type` first, absent optional
+/// fields left out. This is the one place secrets are written out.
+impl Serialize for TokenRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let creds = self.credentials();
+        let mut form = serializer.serialize_struct("TokenRequest", 8)?;
+        form.serialize_field("grant_type", self.grant_type())?;
+        form.serialize_field("client_id", &creds.client_id)?;
+        if let Some(secret) = &creds.client_secret {
+            form.serialize_field("client_secret", secret.secret())?;
+        }
+        match self {
+            TokenRequest::AuthorizationCode(g) => {
+                form.serialize_field("code", g.code.secret())?;
+                form.serialize_field("redirect_uri", &g.redirect_uri)?;
+                if let Some(v) = &g.code_verifier {
+                    form.serialize_field("code_verifier", v.secret())?;
+                }
+            }
+            TokenRequest::RefreshToken(g) => {
+                form.serialize_field("refresh_token", g.refresh_token.secret())?;
+            }
+            TokenRequest::Web(g) => {
+                form.serialize_field("session_token", g.session_token.secret())?;
+                if let Some(t) = g.sub_type {
+                    form.serialize_field("sub_type", t.as_str())?;
+                }
+                if let Some(sub) = &g.sub {
+                    form.serialize_field("sub", sub)?;
+                }
+                if let Some(scope) = &g.scope {
+                    form.serialize_field("scope", scope)?;
+                }
+            }
+        }
+        form.end()
+    }
+}
+
+/// `token_type` of a token response (RFC 6749 §7.1), compared case-insensitively (§5.1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenType {
+    /// `Bearer` (RFC 6750), in any letter case.
+    Bearer,
+    /// Any other type, as sent.
+    Other(String),
+}
+
+impl TokenType {
+    /// Parse a wire value (case-insensitive for known types).
+    #[must_use]
+    pub fn from_wire(value: &str) -> Self {
+        if value.eq_ignore_ascii_case("bearer") {
+            TokenType::Bearer
+        } else {
+            TokenType::Other(value.to_owned())
+        }
+    }
+
+    /// The canonical wire value.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            TokenType::Bearer => "Bearer",
+            TokenType::Other(v) => v,
+        }
+    }
+}
+
+impl fmt::Display for TokenType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A successful token response (RFC 6749 §5.1), with its expiry computed on arrival.
+#[derive(Clone)]
+pub struct Token {
+    access_token: AccessToken,
+    token_type: TokenType,
+    expires_in: Option<Duration>,
+    received_at: Instant,
+    received_at_system: SystemTime,
+    refresh_token: Option<RefreshToken>,
+    id_token: Option<IdToken>,
+    scope: ScopeSet,
+}
+
+impl Token {
+    /// The access token, for the `Authorization: Bearer` header.
+    #[must_use]
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    /// The token type (always [`TokenType::Bearer`] from Polar).
+    #[must_use]
+    pub fn token_type(&self) -> &TokenType {
+        &self.token_type
+    }
+
+    /// The refresh token, if the server issued one.
+    #[must_use]
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The OpenID Connect ID token, if the `openid` scope was granted.
+    #[must_use]
+    pub fn id_token(&self) -> Option<&IdToken> {
+        self.id_token.as_ref()
+    }
+
+    /// The granted scopes.
+    #[must_use]
+    pub fn scope(&self) -> &ScopeSet {
+        &self.scope
+    }
+
+    /// The lifetime the server gave (`expires_in`), if any.
+    #[must_use]
+    pub fn expires_in(&self) -> Option<Duration> {
+        self.expires_in
+    }
+
+    /// When the access token expires (monotonic clock), if the server said and it is
+    /// representable.
+    #[must_use]
+    pub fn expires_at(&self) -> Option<Instant> {
+        self.received_at.checked_add(self.expires_in?)
+    }
+
+    /// When the access token expires, as wall-clock time (for storing it).
+    #[must_use]
+    pub fn expires_at_system(&self) -> Option<SystemTime> {
+        self.received_at_system.checked_add(self.expires_in?)
+    }
+
+    /// Whether the access token has expired (`false` when the server gave no lifetime).
+    #[must_use]
+    pub fn is_expired(&self) -> bool {
+        self.expires_within(Duration::ZERO)
+    }
+
+    /// Whether the access token expires within `margin` from now (refresh a little early).
+    #[must_use]
+    pub fn expires_within(&self, margin: Duration) -> bool {
+        match self.expires_in {
+            None => false,
+            Some(lifetime) => self.received_at.elapsed().saturating_add(margin) >= lifetime,
+        }
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token)
+            .field("id_token", &self.id_token)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for Token {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Field names and presence follow the spec's `TokenResponse`; `refresh_token` and
+        // `id_token` may be absent or null, unknown fields are ignored.
+        #[derive(Deserialize)]
+        struct Wire<'a> {
+            access_token: String,
+            #[serde(borrow)]
+            token_type: std::borrow::Cow<'a, str>,
+            #[serde(default)]
+            expires_in: Option<i64>,
+            #[serde(default)]
+            refresh_token: Option<String>,
+            #[serde(default)]
+            id_token: Option<String>,
+            #[serde(default, borrow)]
+            scope: Option<std::borrow::Cow<'a, str>>,
+        }
+        let wire = Wire::deserialize(deserializer)?;
+        Ok(Token {
+            access_token: AccessToken::new(wire.access_token),
+            token_type: TokenType::from_wire(&wire.token_type),
+            // A negative lifetime means "already expired".
+            expires_in: wire
+                .expires_in
+                .map(|s| Duration::from_secs(u64::try_from(s).unwrap_or(0))),
+            received_at: Instant::now(),
+            received_at_system: SystemTime::now(),
+            refresh_token: wire.refresh_token.map(RefreshToken::new),
+            id_token: wire.id_token.map(IdToken::new),
+            scope: wire
+                .scope
+                .map(|s| ScopeSet::from_wire(&s))
+                .unwrap_or_default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds() -> ClientCredentials {
+        ClientCredentials::confidential("polar_ci_test", ClientSecret::new("polar_cs_test"))
+    }
+
+    #[test]
+    fn each_grant_encodes_its_own_grant_type_first() {
+        let requests: [TokenRequest; 3] = [
+            AuthorizationCodeGrant::new(creds(), AuthorizationCode::new("c"), "https://a/cb")
+                .into(),
+            RefreshTokenGrant::new(creds(), RefreshToken::new("r")).into(),
+            WebGrant::new(creds(), SessionToken::new("s")).into(),
+        ];
+        for (request, expected) in requests.iter().zip(TokenRequest::GRANT_TYPES) {
+            let form = serde_urlencoded::to_string(request).unwrap();
+            assert!(
+                form.starts_with(&format!("grant_type={expected}&")),
+                "{form}"
+            );
+            assert_eq!(form.matches("grant_type=").count(), 1, "{form}");
+        }
+    }
+
+    #[test]
+    fn token_type_is_case_insensitive_and_lifetime_gives_expiry() {
+        let t: Token = serde_json::from_str(
+            r#"{"access_token":"a","token_type":"bearer","expires_in":3600,"scope":"openid"}"#,
+        )
+        .unwrap();
+        assert_eq!(t.token_type(), &TokenType::Bearer);
+        assert!(!t.is_expired());
+        assert!(t.expires_within(Duration::from_secs(3600)));
+        assert!(t.refresh_token().is_none());
+    }
+}
