@@ -317,10 +317,10 @@ fn referenced_schemas(schemas: &serde_json::Map<String, Value>, name: &str) -> B
     let mut seen = BTreeSet::new();
     let mut todo = vec![name.to_owned()];
     while let Some(next) = todo.pop() {
-        if let Some(schema) = schemas.get(&next) {
-            if seen.insert(next) {
-                refs(schema, &mut todo);
-            }
+        if let Some(schema) = schemas.get(&next)
+            && seen.insert(next)
+        {
+            refs(schema, &mut todo);
         }
     }
     seen
