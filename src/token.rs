@@ -331,6 +331,16 @@ pub struct Token {
 }
 
 impl Token {
+    /// The token-response fields this type reads (for the spec coverage check).
+    pub const FIELDS: &'static [&'static str] = &[
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "scope",
+        "id_token",
+    ];
+
     /// The access token, for the `Authorization: Bearer` header.
     #[must_use]
     pub fn access_token(&self) -> &AccessToken {
