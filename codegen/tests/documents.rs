@@ -308,7 +308,7 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
 fn render_type(ty: &syn::Type) -> String {
     let mut file = syn::parse_file("type T = ();").expect("a type alias");
     if let Some(syn::Item::Type(alias)) = file.items.first_mut() {
-        alias.ty = Box::new(ty.clone());
+        *alias.ty = ty.clone();
     }
     let text = prettyplease::unparse(&file);
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
