@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod authorization;
 pub mod authorize;
 pub mod client;
 pub mod error;
@@ -10,6 +11,10 @@ pub mod scope;
 pub mod secret;
 pub mod token;
 
+pub use authorization::{
+    AuthorizationError, AuthorizationRequest, CallbackError, CsrfToken, PendingAuthorization,
+    parse_callback,
+};
 pub use authorize::{AuthorizeParams, AuthorizeResponse, PkceMethod, SubType};
 pub use client::{Client, ClientBuilder, Server};
 pub use error::{Error, OAuthError, OAuthErrorCode};

@@ -1,0 +1,705 @@
+//! The browser step of the authorization code flow: the URL the user is sent to, and the URL
+//! Polar redirects back to (RFC 6749 §4.1.1–§4.1.2, PKCE per RFC 7636).
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use polar_oauth2::authorization::{AuthorizationRequest, parse_callback};
+//! use polar_oauth2::{Scope, Server};
+//!
+//! // 1. Send the user's browser to `pending.url()`; keep `state` and the PKCE verifier in the
+//! //    user's session (they are never sent anywhere else).
+//! let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_…", "https://app.example/callback")
+//!     .scope(Scope::Openid)
+//!     .scope(Scope::Email)
+//!     .build()?;
+//! println!("open {}", pending.url());
+//!
+//! // 2. Polar redirects to `https://app.example/callback?code=…&state=…`; check it.
+//! # let redirected_to = "https://app.example/callback?code=polar_ac_x&state=y";
+//! let code = parse_callback(redirected_to, pending.state())?;
+//! // 3. Exchange `code` with `Client::exchange_code`, passing `pending.pkce_verifier()`.
+//! # let _ = code; Ok(()) }
+//! ```
+//!
+//! State and PKCE are on by default: `state` is a fresh 256-bit random value checked in
+//! constant time, and the challenge is `S256` ([`PkceMethod::Plain`] only when asked for).
+
+use std::fmt;
+
+use ring::digest;
+use ring::rand::{SecureRandom, SystemRandom};
+use url::Url;
+
+use crate::authorize::{AuthorizeParams, PkceMethod, SubType};
+use crate::client::Server;
+use crate::error::{Error, OAuthErrorCode, redact};
+use crate::scope::{Scope, ScopeSet};
+use crate::secret::{AuthorizationCode, PkceCodeVerifier};
+
+/// Polar's authorization page (production).
+pub const PRODUCTION_AUTHORIZE_URL: &str = "https://polar.sh/oauth2/authorize";
+/// Polar's authorization page in the sandbox.
+pub const SANDBOX_AUTHORIZE_URL: &str = "https://sandbox.polar.sh/oauth2/authorize";
+/// Path of the authorization page below a [`Server::Custom`] base URL.
+pub const AUTHORIZE_PATH: &str = "/oauth2/authorize";
+
+/// Random bytes in a generated `state`, PKCE verifier or nonce: 32 bytes, 43 characters
+/// base64url (RFC 7636 §4.1 asks for at least 256 bits of entropy in the verifier).
+const RANDOM_BYTES: usize = 32;
+
+/// The `state` parameter: a one-time CSRF token tying the callback to the browser session that
+/// started the flow (RFC 6749 §10.12). `Debug` is redacted; compare with [`Self::matches`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct CsrfToken(String);
+
+impl CsrfToken {
+    /// Wrap a value, e.g. one read back from the user's session.
+    #[must_use]
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// A fresh random value (256 bits, base64url) from the system's secure random generator.
+    pub fn new_random() -> Result<Self, Error> {
+        random_token().map(Self)
+    }
+
+    /// The value itself, to store in the user's session.
+    ///
+    /// **Security:** anyone who learns it before the callback can forge one for this session.
+    #[must_use]
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `received` equals this token, compared in constant time (the time taken does
+    /// not depend on where the values differ, nor on their lengths).
+    #[must_use]
+    pub fn matches(&self, received: &str) -> bool {
+        constant_time_eq(self.0.as_bytes(), received.as_bytes())
+    }
+}
+
+impl fmt::Debug for CsrfToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CsrfToken([redacted])")
+    }
+}
+
+/// Settings for one authorization request (RFC 6749 §4.1.1). [`Self::build`] draws the
+/// random values and returns the URL with what to keep for the callback.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AuthorizationRequest {
+    endpoint: String,
+    client_id: String,
+    redirect_uri: String,
+    scope: ScopeSet,
+    state: Option<CsrfToken>,
+    pkce_method: PkceMethod,
+    nonce: Nonce,
+    prompt: Option<String>,
+    sub_type: Option<SubType>,
+}
+
+#[derive(Debug, Clone)]
+enum Nonce {
+    None,
+    Random,
+    Given(String),
+}
+
+impl AuthorizationRequest {
+    /// A request for `client_id` that will come back to `redirect_uri` (which must be one
+    /// registered for the client), sent to the authorization page of `server`:
+    /// `https://polar.sh/oauth2/authorize`, `https://sandbox.polar.sh/oauth2/authorize`, or
+    /// `<base>/oauth2/authorize` for [`Server::Custom`].
+    pub fn new(
+        server: &Server,
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        let endpoint = match server {
+            Server::Production => PRODUCTION_AUTHORIZE_URL.to_owned(),
+            Server::Sandbox => SANDBOX_AUTHORIZE_URL.to_owned(),
+            Server::Custom(base) => format!("{}{AUTHORIZE_PATH}", base.trim_end_matches('/')),
+        };
+        Self {
+            endpoint,
+            client_id: client_id.into(),
+            redirect_uri: redirect_uri.into(),
+            scope: ScopeSet::new(),
+            state: None,
+            pkce_method: PkceMethod::S256,
+            nonce: Nonce::None,
+            prompt: None,
+            sub_type: None,
+        }
+    }
+
+    /// Use this authorization page URL instead of the one derived from the server
+    /// (`https`, or `http` on a loopback host).
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = url.into();
+        self
+    }
+
+    /// Ask for one more scope. Without any, Polar grants the client's registered scopes.
+    pub fn scope(mut self, scope: Scope) -> Self {
+        self.scope.insert(scope);
+        self
+    }
+
+    /// Ask for exactly these scopes (replaces any added before).
+    pub fn scopes(mut self, scopes: ScopeSet) -> Self {
+        self.scope = scopes;
+        self
+    }
+
+    /// Use this `state` instead of a random one (it must still be unguessable).
+    pub fn state(mut self, state: CsrfToken) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// `code_challenge_method`: [`PkceMethod::S256`] by default. [`PkceMethod::Plain`] puts the
+    /// verifier itself in the URL; use it only for a client that cannot compute SHA-256.
+    pub fn pkce_method(mut self, method: PkceMethod) -> Self {
+        self.pkce_method = method;
+        self
+    }
+
+    /// OpenID Connect `nonce`, echoed in the ID token (ask for [`Scope::Openid`]).
+    pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
+        self.nonce = Nonce::Given(nonce.into());
+        self
+    }
+
+    /// A random OpenID Connect `nonce` (read it back with [`PendingAuthorization::nonce`]).
+    pub fn random_nonce(mut self) -> Self {
+        self.nonce = Nonce::Random;
+        self
+    }
+
+    /// OpenID Connect `prompt`: `consent` shows the consent screen even when the user already
+    /// agreed, `login` asks the user to sign in again, `none` never shows a page (the callback
+    /// then carries `login_required` or `consent_required` when it would have).
+    pub fn prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.prompt = Some(prompt.into());
+        self
+    }
+
+    /// Ask for a token for the user (the default for most clients) or for one of the user's
+    /// organizations, chosen on the consent screen.
+    pub fn sub_type(mut self, sub_type: SubType) -> Self {
+        self.sub_type = Some(sub_type);
+        self
+    }
+
+    /// Draw the random values and build the URL.
+    ///
+    /// Fails when the authorization page URL is not `https` (or `http` on a loopback host),
+    /// when `redirect_uri` is not an absolute URL without fragment (RFC 6749 §3.1.2), or when
+    /// the system has no secure random generator.
+    pub fn build(self) -> Result<PendingAuthorization, Error> {
+        let mut url = authorization_page(&self.endpoint)?;
+        check_redirect_uri(&self.redirect_uri)?;
+        let state = match self.state {
+            Some(state) => state,
+            None => CsrfToken::new_random()?,
+        };
+        let verifier = PkceCodeVerifier::new(random_token()?);
+        let challenge = pkce_challenge(&verifier, self.pkce_method);
+        let nonce = match self.nonce {
+            Nonce::None => None,
+            Nonce::Random => Some(random_token()?),
+            Nonce::Given(n) => Some(n),
+        };
+
+        let mut params = AuthorizeParams::new(&self.client_id)
+            .redirect_uri(&self.redirect_uri)
+            .state(state.secret())
+            .code_challenge(&challenge, self.pkce_method);
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &self.client_id)
+                .append_pair("redirect_uri", &self.redirect_uri);
+            if !self.scope.is_empty() {
+                query.append_pair("scope", &self.scope.to_string());
+                params = params.scope(&self.scope);
+            }
+            query
+                .append_pair("state", state.secret())
+                .append_pair("code_challenge", &challenge)
+                .append_pair("code_challenge_method", self.pkce_method.as_str());
+            if let Some(nonce) = &nonce {
+                query.append_pair("nonce", nonce);
+                params = params.nonce(nonce);
+            }
+            if let Some(prompt) = &self.prompt {
+                query.append_pair("prompt", prompt);
+                params = params.prompt(prompt);
+            }
+            if let Some(sub_type) = self.sub_type {
+                query.append_pair("sub_type", sub_type.as_str());
+                params = params.sub_type(sub_type);
+            }
+        }
+        Ok(PendingAuthorization {
+            url: url.into(),
+            state,
+            pkce_verifier: verifier,
+            nonce,
+            redirect_uri: self.redirect_uri,
+            params,
+        })
+    }
+}
+
+/// A built authorization request: the URL to send the browser to, and what to keep (in the
+/// user's session, never in the URL) until the callback.
+#[derive(Debug, Clone)]
+pub struct PendingAuthorization {
+    url: String,
+    state: CsrfToken,
+    pkce_verifier: PkceCodeVerifier,
+    nonce: Option<String>,
+    redirect_uri: String,
+    params: AuthorizeParams,
+}
+
+impl PendingAuthorization {
+    /// The authorization URL, for a redirect or a link.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The `state` to check the callback against (see [`parse_callback`]).
+    #[must_use]
+    pub fn state(&self) -> &CsrfToken {
+        &self.state
+    }
+
+    /// The PKCE verifier, for the token request (`Client::exchange_code`).
+    #[must_use]
+    pub fn pkce_verifier(&self) -> &PkceCodeVerifier {
+        &self.pkce_verifier
+    }
+
+    /// The `nonce`, if one was set: compare it with the ID token's `nonce` claim.
+    #[must_use]
+    pub fn nonce(&self) -> Option<&str> {
+        self.nonce.as_deref()
+    }
+
+    /// The `redirect_uri`, which the token request must repeat exactly (RFC 6749 §4.1.3).
+    #[must_use]
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// The same parameters for `GET /v1/oauth2/authorize` (`Client::authorize`), the
+    /// consent data Polar's authorization page shows.
+    #[must_use]
+    pub fn authorize_params(&self) -> AuthorizeParams {
+        self.params.clone()
+    }
+
+    /// Check the URL Polar redirected to against this request's `state`:
+    /// [`parse_callback`]`(redirected_to, self.state())`.
+    pub fn callback(&self, redirected_to: &str) -> Result<AuthorizationCode, CallbackError> {
+        parse_callback(redirected_to, &self.state)
+    }
+}
+
+/// Read the URL Polar redirected the browser to (RFC 6749 §4.1.2): check `state` in constant
+/// time, then return the `code`, or the error Polar sent instead (§4.1.2.1).
+///
+/// `redirected_to` may be the absolute URL, the path with its query (`/callback?code=…`), or
+/// the query alone (`code=…&state=…`, with or without the leading `?`).
+pub fn parse_callback(
+    redirected_to: &str,
+    expected_state: &CsrfToken,
+) -> Result<AuthorizationCode, CallbackError> {
+    let query = callback_query(redirected_to)?;
+    let mut state = None;
+    let mut code = None;
+    let mut error = None;
+    let mut error_description = None;
+    let mut error_uri = None;
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let slot = match &*name {
+            "state" => &mut state,
+            "code" => &mut code,
+            "error" => &mut error,
+            "error_description" => &mut error_description,
+            "error_uri" => &mut error_uri,
+            // `iss` (RFC 9207) and anything else Polar may add.
+            _ => continue,
+        };
+        // RFC 6749 §3.1: parameters must not be repeated.
+        if slot.replace(value.into_owned()).is_some() {
+            return Err(CallbackError::Malformed(format!(
+                "the parameter `{name}` appears more than once"
+            )));
+        }
+    }
+    // An error redirect is checked too: it must come from the flow this session started.
+    match state {
+        Some(received) if expected_state.matches(&received) => {}
+        _ => return Err(CallbackError::StateMismatch),
+    }
+    if let Some(error) = error {
+        return Err(CallbackError::Authorization(AuthorizationError {
+            code: OAuthErrorCode::from_wire(&error),
+            description: error_description,
+            uri: error_uri,
+        }));
+    }
+    match code {
+        Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code)),
+        _ => Err(CallbackError::MissingCode),
+    }
+}
+
+/// The query of a callback URL, in any of the forms [`parse_callback`] accepts.
+fn callback_query(redirected_to: &str) -> Result<String, CallbackError> {
+    let text = redirected_to.trim();
+    if text.contains("://") {
+        let url = Url::parse(text).map_err(|e| {
+            CallbackError::Malformed(format!("the callback is not a valid URL: {e}"))
+        })?;
+        return Ok(url.query().unwrap_or_default().to_owned());
+    }
+    // A path with a query, or a query alone; a fragment is not part of the query.
+    let without_fragment = text.split('#').next().unwrap_or_default();
+    Ok(match without_fragment.split_once('?') {
+        Some((_, query)) => query.to_owned(),
+        None if without_fragment.contains('=') => without_fragment.to_owned(),
+        None => String::new(),
+    })
+}
+
+/// Why a callback was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// `state` is missing or differs from the one this session sent: the redirect may be forged
+    /// (cross-site request forgery, RFC 6749 §10.12), or belong to another login attempt.
+    /// Nothing from it may be used.
+    StateMismatch,
+    /// Polar redirected with an error (RFC 6749 §4.1.2.1), e.g. `access_denied` when the user
+    /// clicked "Deny".
+    Authorization(AuthorizationError),
+    /// The redirect carries neither `code` nor `error`.
+    MissingCode,
+    /// The callback URL cannot be read (not a URL, a repeated parameter).
+    Malformed(String),
+}
+
+impl fmt::Display for CallbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallbackError::StateMismatch => f.write_str(
+                "the callback's `state` is missing or does not match this session's: possible cross-site request forgery",
+            ),
+            CallbackError::Authorization(e) => e.fmt(f),
+            CallbackError::MissingCode => {
+                f.write_str("the callback carries neither `code` nor `error`")
+            }
+            CallbackError::Malformed(m) => write!(f, "malformed callback: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for CallbackError {}
+
+/// An error redirect from the authorization page (RFC 6749 §4.1.2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationError {
+    /// The `error` code: `access_denied`, `invalid_scope`, `invalid_request`, or one Polar adds
+    /// (`invalid_sub`, OpenID's `login_required`, `consent_required`) as
+    /// [`OAuthErrorCode::Extension`].
+    pub code: OAuthErrorCode,
+    /// `error_description`: human-readable detail.
+    pub description: Option<String>,
+    /// `error_uri`: a page about the error.
+    pub uri: Option<String>,
+}
+
+impl fmt::Display for AuthorizationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "authorization failed with `{}`", self.code)?;
+        if let Some(d) = &self.description {
+            write!(f, ": {}", redact(d))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AuthorizationError {}
+
+/// `code_challenge` for a verifier (RFC 7636 §4.2).
+pub(crate) fn pkce_challenge(verifier: &PkceCodeVerifier, method: PkceMethod) -> String {
+    match method {
+        PkceMethod::Plain => verifier.secret().to_owned(),
+        // `PkceMethod` is non-exhaustive for users, not here: every other method is S256.
+        _ => base64url(digest::digest(&digest::SHA256, verifier.secret().as_bytes()).as_ref()),
+    }
+}
+
+/// The authorization page URL, checked: `https`, or `http` on a loopback host.
+fn authorization_page(endpoint: &str) -> Result<Url, Error> {
+    let url = Url::parse(endpoint).map_err(|e| {
+        Error::InvalidRequest(format!("authorization page {endpoint:?} is not a URL: {e}"))
+    })?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        other => Err(Error::InvalidRequest(format!(
+            "authorization page {endpoint:?} uses {other:?}; expected https (http only on a loopback host)"
+        ))),
+    }
+}
+
+/// RFC 6749 §3.1.2: an absolute URI without a fragment.
+fn check_redirect_uri(redirect_uri: &str) -> Result<(), Error> {
+    let url = Url::parse(redirect_uri).map_err(|e| {
+        Error::InvalidRequest(format!(
+            "redirect_uri {redirect_uri:?} is not an absolute URL: {e}"
+        ))
+    })?;
+    if url.fragment().is_some() {
+        return Err(Error::InvalidRequest(format!(
+            "redirect_uri {redirect_uri:?} must not have a fragment (RFC 6749 §3.1.2)"
+        )));
+    }
+    Ok(())
+}
+
+/// 32 random bytes from the system generator, base64url-encoded (43 characters, all in
+/// RFC 7636's unreserved set).
+pub(crate) fn random_token() -> Result<String, Error> {
+    let mut bytes = [0u8; RANDOM_BYTES];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::InvalidRequest("the system's secure random generator failed".into()))?;
+    Ok(base64url(&bytes))
+}
+
+/// Base64url without padding (RFC 4648 §5), as PKCE (RFC 7636 Appendix A) and JWTs use it.
+pub(crate) fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        // One output character per 6 bits actually present: 2, 3 or 4.
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+        }
+    }
+    out
+}
+
+/// Equality whose running time depends on neither the contents nor the lengths: both sides are
+/// hashed to 32 bytes, and the digests compared without early exit.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let a = digest::digest(&digest::SHA256, a);
+    let b = digest::digest(&digest::SHA256, b);
+    let diff = a
+        .as_ref()
+        .iter()
+        .zip(b.as_ref())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(url: &str) -> Vec<(String, String)> {
+        Url::parse(url)
+            .unwrap()
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn base64url_matches_rfc_4648_vectors_without_padding() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64url(input.as_bytes()), expected, "{input:?}");
+        }
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn s256_challenge_matches_rfc_7636_appendix_b() {
+        let verifier = PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        assert_eq!(
+            pkce_challenge(&verifier, PkceMethod::S256),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert_eq!(
+            pkce_challenge(&verifier, PkceMethod::Plain),
+            verifier.secret()
+        );
+    }
+
+    #[test]
+    fn url_carries_state_and_s256_challenge_by_default() {
+        let pending = AuthorizationRequest::new(
+            &Server::Production,
+            "polar_ci_test",
+            "https://app.example/callback",
+        )
+        .scope(Scope::Openid)
+        .scope(Scope::Email)
+        .build()
+        .unwrap();
+        assert!(
+            pending.url().starts_with(PRODUCTION_AUTHORIZE_URL),
+            "{}",
+            pending.url()
+        );
+        let q = query(pending.url());
+        assert_eq!(param(&q, "response_type"), Some("code"));
+        assert_eq!(param(&q, "client_id"), Some("polar_ci_test"));
+        assert_eq!(
+            param(&q, "redirect_uri"),
+            Some("https://app.example/callback")
+        );
+        assert_eq!(param(&q, "scope"), Some("openid email"));
+        assert_eq!(param(&q, "state"), Some(pending.state().secret()));
+        assert_eq!(param(&q, "code_challenge_method"), Some("S256"));
+        assert_eq!(
+            param(&q, "code_challenge"),
+            Some(pkce_challenge(pending.pkce_verifier(), PkceMethod::S256).as_str())
+        );
+        // The verifier never travels in the URL.
+        assert!(!pending.url().contains(pending.pkce_verifier().secret()));
+        assert_eq!(pending.state().secret().len(), 43);
+        assert_eq!(pending.pkce_verifier().secret().len(), 43);
+        for absent in ["nonce", "prompt", "sub_type"] {
+            assert_eq!(param(&q, absent), None, "{absent}");
+        }
+    }
+
+    #[test]
+    fn each_build_draws_fresh_state_and_verifier() {
+        let request =
+            AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", "https://a.example/cb");
+        let a = request.clone().build().unwrap();
+        let b = request.build().unwrap();
+        assert_ne!(a.state().secret(), b.state().secret());
+        assert_ne!(a.pkce_verifier().secret(), b.pkce_verifier().secret());
+        assert!(a.url().starts_with(SANDBOX_AUTHORIZE_URL));
+    }
+
+    #[test]
+    fn optional_parameters_and_custom_base() {
+        let pending = AuthorizationRequest::new(
+            &Server::Custom("http://127.0.0.1:8080/".into()),
+            "polar_ci_test",
+            "http://127.0.0.1:3000/cb",
+        )
+        .state(CsrfToken::new("my-state"))
+        .pkce_method(PkceMethod::Plain)
+        .nonce("n-1")
+        .prompt("consent")
+        .sub_type(SubType::Organization)
+        .build()
+        .unwrap();
+        assert!(
+            pending
+                .url()
+                .starts_with("http://127.0.0.1:8080/oauth2/authorize?")
+        );
+        let q = query(pending.url());
+        assert_eq!(param(&q, "state"), Some("my-state"));
+        assert_eq!(param(&q, "code_challenge_method"), Some("plain"));
+        assert_eq!(
+            param(&q, "code_challenge"),
+            Some(pending.pkce_verifier().secret())
+        );
+        assert_eq!(param(&q, "nonce"), Some("n-1"));
+        assert_eq!(param(&q, "prompt"), Some("consent"));
+        assert_eq!(param(&q, "sub_type"), Some("organization"));
+        assert_eq!(param(&q, "scope"), None);
+        assert_eq!(pending.nonce(), Some("n-1"));
+        let params = pending.authorize_params();
+        assert_eq!(params.state.as_deref(), Some("my-state"));
+        assert_eq!(params.sub_type, Some(SubType::Organization));
+    }
+
+    #[test]
+    fn insecure_page_and_fragment_redirect_are_rejected() {
+        let e = AuthorizationRequest::new(
+            &Server::Custom("http://polar.example".into()),
+            "c",
+            "https://a.example/cb",
+        )
+        .build()
+        .unwrap_err();
+        assert!(e.to_string().contains("https"), "{e}");
+        let e = AuthorizationRequest::new(&Server::Production, "c", "https://a.example/cb#x")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("fragment"), "{e}");
+    }
+
+    #[test]
+    fn constant_time_eq_compares_contents_and_lengths() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn callback_query_accepts_url_path_and_bare_query() {
+        for input in [
+            "https://app.example/cb?code=c&state=s",
+            "/cb?code=c&state=s#ignored",
+            "?code=c&state=s",
+            "code=c&state=s",
+        ] {
+            let code = parse_callback(input, &CsrfToken::new("s")).unwrap();
+            assert_eq!(code.secret(), "c", "{input}");
+        }
+        assert_eq!(
+            parse_callback("https://app.example/cb", &CsrfToken::new("s")),
+            Err(CallbackError::StateMismatch)
+        );
+    }
+}
