@@ -39,10 +39,8 @@ impl Error {
     /// Attach the file a pointer came from, unless the error already names one.
     #[must_use]
     pub fn with_file(mut self, file: Option<&Path>) -> Self {
-        if self.files.is_empty() {
-            if let Some(file) = file {
-                self.files.push(file.to_path_buf());
-            }
+        if let (true, Some(file)) = (self.files.is_empty(), file) {
+            self.files.push(file.to_path_buf());
         }
         self
     }

@@ -8,11 +8,13 @@
 
 pub mod build_script;
 pub mod downgrade;
+pub mod drift;
 pub mod error;
 pub mod generate;
 pub mod load;
 pub mod scopes;
 pub mod shape;
+pub mod surface;
 pub mod walk;
 
 use std::path::Path;
