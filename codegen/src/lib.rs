@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod build_script;
+pub mod coverage;
 pub mod downgrade;
 pub mod drift;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod generate;
 pub mod load;
 pub mod scopes;
 pub mod shape;
+pub mod snapshot;
 pub mod surface;
 pub mod walk;
 
