@@ -65,6 +65,30 @@ impl Error {
         }
     }
 
+    /// How long the server asked to wait before trying again (`Retry-After` in seconds, sent
+    /// with 429 and 503), if this error came from a response that said.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::OAuth(e) => e.retry_after,
+            Error::Http(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the connection could not be established (refused, unreachable, DNS, TLS
+    /// handshake, connect timeout): the request certainly never reached the server, so even a
+    /// token request may be sent again. Every other failure may come after the server read it.
+    #[must_use]
+    pub fn is_connect(&self) -> bool {
+        let source = match self {
+            Error::Transport(e) => e.source.as_ref(),
+            Error::Timeout(e) => e.source.as_ref(),
+            _ => None,
+        };
+        source.is_some_and(reqwest::Error::is_connect)
+    }
+
     /// The OAuth2 error, if this is one.
     #[must_use]
     pub fn as_oauth(&self) -> Option<&OAuthError> {
@@ -190,6 +214,8 @@ pub struct OAuthError {
     pub status: StatusCode,
     /// The `WWW-Authenticate` header (sent with 401 `invalid_client`, RFC 6749 §5.2).
     pub www_authenticate: Option<String>,
+    /// `Retry-After`, when sent as a number of seconds (429, 503).
+    pub retry_after: Option<Duration>,
 }
 
 impl fmt::Display for OAuthError {
@@ -410,24 +436,71 @@ impl Error {
                 uri: b.error_uri,
                 status,
                 www_authenticate: header(reqwest::header::WWW_AUTHENTICATE),
+                retry_after: retry_after(headers),
             });
         }
-        if status == StatusCode::UNPROCESSABLE_ENTITY {
-            if let Ok(b) = serde_json::from_slice::<FastApiBody>(body) {
-                return Error::Validation(ValidationError {
-                    status,
-                    detail: b.detail,
-                });
-            }
+        if status == StatusCode::UNPROCESSABLE_ENTITY
+            && let Ok(b) = serde_json::from_slice::<FastApiBody>(body)
+        {
+            return Error::Validation(ValidationError {
+                status,
+                detail: b.detail,
+            });
         }
         Error::Http(HttpError {
             status,
             content_type: header(reqwest::header::CONTENT_TYPE),
             excerpt: excerpt(body),
-            retry_after: header(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs),
+            retry_after: retry_after(headers),
         })
+    }
+
+    /// Apply `scrub` to every text this error holds that came from the server or the network
+    /// (descriptions, excerpts, messages, header values). The client uses it to remove the exact
+    /// secrets a request carried when a hostile or buggy server echoes them back.
+    pub(crate) fn map_text(self, scrub: impl Fn(&str) -> String) -> Self {
+        let opt = |s: Option<String>| s.map(|s| scrub(&s));
+        match self {
+            Error::OAuth(e) => Error::OAuth(OAuthError {
+                code: match e.code {
+                    OAuthErrorCode::Extension(c) => OAuthErrorCode::Extension(scrub(&c)),
+                    known => known,
+                },
+                description: opt(e.description),
+                uri: opt(e.uri),
+                www_authenticate: opt(e.www_authenticate),
+                ..e
+            }),
+            Error::Validation(e) => Error::Validation(ValidationError {
+                status: e.status,
+                detail: e
+                    .detail
+                    .into_iter()
+                    .map(|i| ValidationIssue {
+                        loc: i.loc.iter().map(|l| scrub(l)).collect(),
+                        msg: scrub(&i.msg),
+                        kind: scrub(&i.kind),
+                    })
+                    .collect(),
+            }),
+            Error::Http(e) => Error::Http(HttpError {
+                content_type: opt(e.content_type),
+                excerpt: scrub(&e.excerpt),
+                ..e
+            }),
+            Error::Decode(e) => Error::Decode(DecodeError {
+                path: scrub(&e.path),
+                message: scrub(&e.message),
+                excerpt: scrub(&e.excerpt),
+                ..e
+            }),
+            Error::Transport(e) => Error::Transport(TransportError {
+                message: scrub(&e.message),
+                ..e
+            }),
+            Error::Timeout(e) => Error::Timeout(e),
+            Error::InvalidRequest(m) => Error::InvalidRequest(scrub(&m)),
+        }
     }
 
     /// A body that did not decode as `T`; decoded again (only on this error path) to name the
@@ -464,6 +537,19 @@ impl Error {
             excerpt: excerpt(body),
         })
     }
+}
+
+/// `Retry-After` as a number of seconds (RFC 9110 §10.2.3). The HTTP-date form is not read:
+/// Polar and its CDN send seconds.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 /// The start of a body, safe to show: at most [`EXCERPT_LEN`] bytes on a character boundary,
@@ -520,15 +606,15 @@ pub(crate) fn redact(text: &str) -> String {
         }) {
             let after_key = &rest[key.len() + 2..];
             let trimmed = after_key.trim_start();
-            if let Some(value) = trimmed.strip_prefix(':').map(str::trim_start) {
-                if let Some(inner) = value.strip_prefix('"') {
-                    let end = string_end(inner);
-                    out.push('"');
-                    out.push_str(key);
-                    out.push_str("\": \"[redacted]\"");
-                    rest = inner.get(end..).unwrap_or("");
-                    continue;
-                }
+            if let Some(value) = trimmed.strip_prefix(':').map(str::trim_start)
+                && let Some(inner) = value.strip_prefix('"')
+            {
+                let end = string_end(inner);
+                out.push('"');
+                out.push_str(key);
+                out.push_str("\": \"[redacted]\"");
+                rest = inner.get(end..).unwrap_or("");
+                continue;
             }
         }
         let mut chars = rest.chars();
@@ -555,6 +641,7 @@ fn string_end(s: &str) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

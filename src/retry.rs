@@ -1,0 +1,298 @@
+//! Opt-in retries: exponential backoff with jitter and a cap, `Retry-After` honoured, and a
+//! strict rule for token requests. See [`RetryPolicy`].
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// When and how often a [`Client`](crate::Client) tries a failed call again. The default is
+/// [`RetryPolicy::none`].
+///
+/// A [`Client`](crate::Client) makes each call once unless it was built with a policy:
+///
+/// ```
+/// use std::time::Duration;
+/// use polar_oauth2::{Client, Server, client::RetryPolicy};
+///
+/// let client = Client::builder(Server::Sandbox)
+///     .retry(RetryPolicy::new(3).initial_backoff(Duration::from_millis(200)))
+///     .build()?;
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
+///
+/// # What is retried
+///
+/// | call | retried after |
+/// |------|---------------|
+/// | [`Client::authorize`](crate::Client::authorize) (`GET`, reads consent data) | a connection failure (refused, reset, closed early), a timeout, HTTP 429, 502, 503, 504 |
+/// | token requests (`POST /v1/oauth2/token`) | only a connection that could not be established ([`Error::is_connect`]) |
+///
+/// A token request is never retried once it may have reached the server. An authorization code
+/// is single-use, and a server that sees it twice must refuse the second request and should
+/// revoke every token issued from it (RFC 6749 §4.1.2); Polar also revokes a refresh token once
+/// used. A timeout, a reset or a connection closed before the response may all come after the
+/// server read the request, and a 429 or 5xx is an answer from a server that received it. Only a
+/// failure to connect (refused, unreachable, DNS, TLS handshake) proves the request never left.
+/// Whatever `reqwest::Client` is in use, the token request's body is one that reqwest cannot
+/// clone, so reqwest's own redirect handling and retries cannot re-send it either.
+///
+/// # Timing
+///
+/// Before retry `n` (from 0) the client waits `initial_backoff × 2ⁿ`, capped at `max_backoff`,
+/// less a random fraction of up to `jitter` of it (so that many clients failing together do not
+/// retry together). A `Retry-After` in seconds is a floor: the wait is never shorter. When the
+/// server asks for longer than `max_retry_after`, the error is returned at once for the caller to
+/// schedule. Errors that retrying cannot fix (4xx other than 429, decode errors, a body over
+/// the size cap) are returned at once.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    jitter: f64,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self::none()
+    }
+}
+
+impl RetryPolicy {
+    /// Wait before the first retry, before jitter.
+    pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_millis(250);
+    /// Longest wait between two attempts (unless `Retry-After` asks for more).
+    pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(10);
+    /// Longest `Retry-After` honoured; a longer one ends the retries.
+    pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+    /// Fraction of each wait that is randomised.
+    pub const DEFAULT_JITTER: f64 = 0.5;
+
+    /// No retries: every call is made once (the default).
+    pub fn none() -> Self {
+        Self::new(0)
+    }
+
+    /// Up to `max_retries` retries after the first attempt, with the default timing.
+    pub fn new(max_retries: u32) -> Self {
+        Self {
+            max_retries,
+            initial_backoff: Self::DEFAULT_INITIAL_BACKOFF,
+            max_backoff: Self::DEFAULT_MAX_BACKOFF,
+            jitter: Self::DEFAULT_JITTER,
+            max_retry_after: Self::DEFAULT_MAX_RETRY_AFTER,
+        }
+    }
+
+    /// Wait before the first retry; each later wait doubles.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Cap on the wait between two attempts.
+    pub fn max_backoff(mut self, cap: Duration) -> Self {
+        self.max_backoff = cap;
+        self
+    }
+
+    /// Fraction of each wait (0 to 1) taken off at random; 0 makes waits exact.
+    pub fn jitter(mut self, fraction: f64) -> Self {
+        self.jitter = if fraction.is_nan() {
+            0.0
+        } else {
+            fraction.clamp(0.0, 1.0)
+        };
+        self
+    }
+
+    /// Longest `Retry-After` to wait for; a server asking for more ends the retries.
+    pub fn max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit;
+        self
+    }
+
+    /// How many retries follow the first attempt at most.
+    #[must_use]
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The wait before retry `retry` (from 0) without jitter: `initial_backoff × 2^retry`,
+    /// capped at `max_backoff`.
+    #[must_use]
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 2u32.checked_pow(retry).unwrap_or(u32::MAX);
+        self.initial_backoff
+            .checked_mul(factor)
+            .unwrap_or(Duration::MAX)
+            .min(self.max_backoff)
+    }
+
+    /// How long to wait before retry `retry` (from 0) after `error` from `call`, or `None` when
+    /// the error must be returned.
+    pub(crate) fn delay(&self, retry: u32, error: &Error, call: Call) -> Option<Duration> {
+        if retry >= self.max_retries || !may_retry(error, call) {
+            return None;
+        }
+        let backoff = self
+            .backoff(retry)
+            .mul_f64(1.0 - self.jitter * unit_random());
+        match error.retry_after() {
+            Some(asked) if asked > self.max_retry_after => None,
+            Some(asked) => Some(backoff.max(asked)),
+            None => Some(backoff),
+        }
+    }
+}
+
+/// The two calls, which differ in what may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// `GET /v1/oauth2/authorize`: reads only, safe to repeat.
+    Authorize,
+    /// `POST /v1/oauth2/token`: consumes a single-use code or rotates a refresh token.
+    RequestToken,
+}
+
+/// Whether `error` from `call` may be retried at all (timing aside).
+pub(crate) fn may_retry(error: &Error, call: Call) -> bool {
+    match call {
+        Call::RequestToken => error.is_connect(),
+        Call::Authorize => match error {
+            Error::Timeout(_) => true,
+            Error::Transport(e) => !e.body_too_large,
+            Error::OAuth(_) | Error::Http(_) => error
+                .status()
+                .is_some_and(|s| matches!(s.as_u16(), 429 | 502 | 503 | 504)),
+            _ => false,
+        },
+    }
+}
+
+/// A number in `[0, 1)`, different on each call; good enough to spread retries, not for
+/// anything secret. `RandomState` is seeded randomly per process and per call.
+fn unit_random() -> f64 {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(CALLS.fetch_add(1, Ordering::Relaxed));
+    // 53 random bits: exactly representable in an f64.
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::error::{HttpError, TransportError};
+    use reqwest::StatusCode;
+
+    fn http(status: u16, retry_after: Option<u64>) -> Error {
+        Error::Http(HttpError {
+            status: StatusCode::from_u16(status).unwrap(),
+            content_type: None,
+            excerpt: String::new(),
+            retry_after: retry_after.map(Duration::from_secs),
+        })
+    }
+
+    fn reset() -> Error {
+        Error::Transport(TransportError {
+            message: "connection reset".into(),
+            body_too_large: false,
+            source: None,
+        })
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let p = RetryPolicy::new(10)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_secs(1));
+        let waits: Vec<u128> = (0..6).map(|n| p.backoff(n).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1000, 1000]);
+        assert_eq!(p.backoff(u32::MAX), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn jitter_takes_off_at_most_its_fraction() {
+        let p = RetryPolicy::new(1)
+            .initial_backoff(Duration::from_millis(1000))
+            .jitter(0.25);
+        let waits: Vec<Duration> = (0..500)
+            .map(|_| p.delay(0, &http(503, None), Call::Authorize).unwrap())
+            .collect();
+        assert!(
+            waits
+                .iter()
+                .all(|w| w.as_millis() >= 750 && w.as_millis() <= 1000)
+        );
+        let distinct: std::collections::BTreeSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 100, "jitter should spread waits");
+        let exact = p.jitter(0.0);
+        assert_eq!(
+            exact.delay(0, &http(503, None), Call::Authorize),
+            Some(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_and_too_long_ends_the_retries() {
+        let p = RetryPolicy::new(3)
+            .initial_backoff(Duration::from_millis(10))
+            .max_retry_after(Duration::from_secs(5));
+        let wait = p.delay(0, &http(429, Some(2)), Call::Authorize);
+        assert_eq!(wait, Some(Duration::from_secs(2)));
+        assert_eq!(p.delay(0, &http(503, Some(6)), Call::Authorize), None);
+    }
+
+    #[test]
+    fn authorize_retries_only_transient_failures() {
+        let p = RetryPolicy::new(1);
+        for status in [429, 502, 503, 504] {
+            assert!(p.delay(0, &http(status, None), Call::Authorize).is_some());
+        }
+        for status in [400, 401, 403, 404, 422, 500, 501] {
+            assert!(p.delay(0, &http(status, None), Call::Authorize).is_none());
+        }
+        assert!(p.delay(0, &reset(), Call::Authorize).is_some());
+        let too_large = Error::Transport(TransportError {
+            message: String::new(),
+            body_too_large: true,
+            source: None,
+        });
+        assert!(p.delay(0, &too_large, Call::Authorize).is_none());
+        assert!(
+            p.delay(1, &reset(), Call::Authorize).is_none(),
+            "max reached"
+        );
+    }
+
+    #[test]
+    fn token_request_is_not_retried_once_it_may_have_been_sent() {
+        let p = RetryPolicy::new(5);
+        for error in [
+            http(429, Some(1)),
+            http(503, None),
+            http(502, None),
+            reset(),
+        ] {
+            assert!(p.delay(0, &error, Call::RequestToken).is_none(), "{error}");
+        }
+    }
+
+    #[test]
+    fn none_never_retries() {
+        assert!(
+            RetryPolicy::none()
+                .delay(0, &reset(), Call::Authorize)
+                .is_none()
+        );
+        assert_eq!(RetryPolicy::default(), RetryPolicy::none());
+    }
+}
