@@ -10,6 +10,8 @@ pub mod generated;
 pub mod scope;
 pub mod secret;
 pub mod token;
+#[cfg(feature = "test-server")]
+pub mod test_server;
 
 pub use authorization::{
     AuthorizationError, AuthorizationRequest, CallbackError, CsrfToken, PendingAuthorization,
