@@ -498,9 +498,13 @@ impl Echoes {
         "session_token",
     ];
 
+    /// Shorter values are not searched for: they would match ordinary text. Real secrets are
+    /// far longer (Polar's tokens, RFC 7636's 43-character minimum verifier).
+    const MIN_LEN: usize = 8;
+
     fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
         let mut forms = Vec::new();
-        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+        for secret in secrets.into_iter().filter(|s| s.len() >= Self::MIN_LEN) {
             let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
             let escaped = serde_json::to_string(secret).unwrap_or_default();
             let escaped = escaped.trim_matches('"').to_owned();

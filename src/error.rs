@@ -531,7 +531,8 @@ impl Error {
             operation,
             status,
             path,
-            message: redact(&message),
+            // serde quotes the offending value ("unknown variant `…`"), which may be huge.
+            message: shorten(redact(&message), EXCERPT_LEN * 4),
             line,
             column,
             excerpt: excerpt(body),
@@ -552,14 +553,20 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// The start of a body, safe to show: at most [`EXCERPT_LEN`] bytes on a character boundary,
-/// control characters escaped, token-like values redacted.
+/// The start of a body, safe to show: at most [`EXCERPT_LEN`] bytes (then `…`) on a character
+/// boundary, control characters escaped, token-like values redacted.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LEN * 4)]);
     let redacted = redact(&text);
     let mut out = String::new();
     for c in redacted.chars() {
-        if out.len() >= EXCERPT_LEN {
+        let width = if c.is_control() {
+            c.escape_default().count()
+        } else {
+            c.len_utf8()
+        };
+        // Stop before a character or escape that would pass the limit.
+        if out.len() + width > EXCERPT_LEN {
             out.push('…');
             break;
         }
@@ -570,6 +577,19 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         }
     }
     out
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, with `…` when cut.
+fn shorten(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
 }
 
 /// JSON keys whose string values are secrets.
