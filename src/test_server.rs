@@ -787,10 +787,11 @@ impl Inner {
             Some(sub_type) => sub_type == "organization",
             None => request.client.default_sub_type == SubType::Organization,
         };
-        if for_organization && params.get("sub").is_none() {
-            if let Some(first) = ORGANIZATIONS.first() {
-                params.push("sub", &first.id.to_string());
-            }
+        if for_organization
+            && params.get("sub").is_none()
+            && let Some(first) = ORGANIZATIONS.first()
+        {
+            params.push("sub", &first.id.to_string());
         }
         let (_, subject) = self.resolve_subject(&params, &request, true)?;
         let Some(subject) = subject else {
@@ -1053,17 +1054,18 @@ impl Inner {
         for method in methods {
             match method {
                 TokenEndpointAuthMethod::ClientSecretBasic => {
-                    if let Some((id, Some(secret))) = authorization.and_then(basic_credentials) {
-                        if !id.is_empty() && !secret.is_empty() {
-                            let client = self
-                                .clients
-                                .get(&id)
-                                .ok_or_else(|| unknown(StatusCode::UNAUTHORIZED))?;
-                            if client.check_secret(&secret)
-                                && client.auth_method == TokenEndpointAuthMethod::ClientSecretBasic
-                            {
-                                return Ok((client.clone(), client.auth_method));
-                            }
+                    if let Some((id, Some(secret))) = authorization.and_then(basic_credentials)
+                        && !id.is_empty()
+                        && !secret.is_empty()
+                    {
+                        let client = self
+                            .clients
+                            .get(&id)
+                            .ok_or_else(|| unknown(StatusCode::UNAUTHORIZED))?;
+                        if client.check_secret(&secret)
+                            && client.auth_method == TokenEndpointAuthMethod::ClientSecretBasic
+                        {
+                            return Ok((client.clone(), client.auth_method));
                         }
                     }
                 }
@@ -1083,15 +1085,15 @@ impl Inner {
                     }
                 }
                 TokenEndpointAuthMethod::None => {
-                    if let Some(id) = form.truthy("client_id") {
-                        if form.truthy("client_secret").is_none() {
-                            let client = self
-                                .clients
-                                .get(id)
-                                .ok_or_else(|| unknown(StatusCode::BAD_REQUEST))?;
-                            if client.auth_method == TokenEndpointAuthMethod::None {
-                                return Ok((client.clone(), client.auth_method));
-                            }
+                    if let Some(id) = form.truthy("client_id")
+                        && form.truthy("client_secret").is_none()
+                    {
+                        let client = self
+                            .clients
+                            .get(id)
+                            .ok_or_else(|| unknown(StatusCode::BAD_REQUEST))?;
+                        if client.auth_method == TokenEndpointAuthMethod::None {
+                            return Ok((client.clone(), client.auth_method));
                         }
                     }
                 }
@@ -1138,10 +1140,10 @@ impl Inner {
         let Some(record) = record else {
             return Err(Failure::invalid_grant("Invalid 'code' in request."));
         };
-        if let Some(original) = &record.redirect_uri {
-            if form.get("redirect_uri") != Some(original.as_str()) {
-                return Err(Failure::invalid_grant("Invalid 'redirect_uri' in request."));
-            }
+        if let Some(original) = &record.redirect_uri
+            && form.get("redirect_uri") != Some(original.as_str())
+        {
+            return Err(Failure::invalid_grant("Invalid 'redirect_uri' in request."));
         }
         let verifier = form.truthy("code_verifier");
         if auth_method == TokenEndpointAuthMethod::None && verifier.is_none() {
@@ -1795,6 +1797,7 @@ impl Reply {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 
