@@ -142,8 +142,10 @@ impl ClientBuilder {
 
     /// At most `limit` requests in flight at once through this client and its clones (default
     /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`]); the others wait their turn. This also bounds the
-    /// connections the client opens to the server. The timeout of a waiting request starts
-    /// when it leaves the queue. `None`: no limit.
+    /// connections the client opens to about `limit` over HTTP/1.1 (a few more when requests
+    /// start just as finished ones' connections go back to the pool); without it, a burst of
+    /// `n` requests opens up to `n` connections. The timeout of a waiting request starts when
+    /// it leaves the queue. `None`: no limit.
     pub fn max_concurrent_requests(mut self, limit: Option<usize>) -> Self {
         self.max_concurrent_requests = limit;
         self
