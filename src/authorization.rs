@@ -48,8 +48,9 @@ pub const AUTHORIZE_PATH: &str = "/oauth2/authorize";
 const RANDOM_BYTES: usize = 32;
 
 /// The `state` parameter: a one-time CSRF token tying the callback to the browser session that
-/// started the flow (RFC 6749 §10.12). `Debug` is redacted; compare with [`Self::matches`].
-#[derive(Clone, PartialEq, Eq)]
+/// started the flow (RFC 6749 §10.12). `Debug` is redacted, and `==` is [`Self::matches`]:
+/// constant time.
+#[derive(Clone)]
 pub struct CsrfToken(String);
 
 impl CsrfToken {
@@ -79,6 +80,14 @@ impl CsrfToken {
         constant_time_eq(self.0.as_bytes(), received.as_bytes())
     }
 }
+
+impl PartialEq for CsrfToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+impl Eq for CsrfToken {}
 
 impl fmt::Debug for CsrfToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -259,8 +268,9 @@ impl AuthorizationRequest {
 }
 
 /// A built authorization request: the URL to send the browser to, and what to keep (in the
-/// user's session, never in the URL) until the callback.
-#[derive(Debug, Clone)]
+/// user's session, never in the URL) until the callback. `Debug` leaves out the URL's query,
+/// which holds `state` (and, with [`PkceMethod::Plain`], the verifier itself).
+#[derive(Clone)]
 pub struct PendingAuthorization {
     url: String,
     state: CsrfToken,
@@ -268,6 +278,19 @@ pub struct PendingAuthorization {
     nonce: Option<String>,
     redirect_uri: String,
     params: AuthorizeParams,
+}
+
+impl fmt::Debug for PendingAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let page = self.url.split('?').next().unwrap_or_default();
+        f.debug_struct("PendingAuthorization")
+            .field("url", &format_args!("{page}?[redacted]"))
+            .field("state", &self.state)
+            .field("pkce_verifier", &self.pkce_verifier)
+            .field("nonce", &self.nonce)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PendingAuthorization {
@@ -677,6 +700,22 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("fragment"), "{e}");
+    }
+
+    #[test]
+    fn debug_hides_state_and_plain_verifier() {
+        let pending = AuthorizationRequest::new(&Server::Production, "c", "https://a.example/cb")
+            .pkce_method(PkceMethod::Plain)
+            .build()
+            .unwrap();
+        let debug = format!("{pending:?}");
+        assert!(!debug.contains(pending.state().secret()), "{debug}");
+        assert!(!debug.contains(pending.pkce_verifier().secret()), "{debug}");
+        assert!(
+            debug.contains("https://polar.sh/oauth2/authorize?[redacted]"),
+            "{debug}"
+        );
+        assert_eq!(pending.state(), &CsrfToken::new(pending.state().secret()));
     }
 
     #[test]

@@ -1356,7 +1356,7 @@ impl Inner {
         claims.insert("iss".into(), ISSUER.into());
         claims.insert("aud".into(), json!([client.client_id]));
         claims.insert("iat".into(), now.into());
-        claims.insert("exp".into(), (now + ID_TOKEN_LIFETIME).into());
+        claims.insert("exp".into(), now.saturating_add(ID_TOKEN_LIFETIME).into());
         claims.insert("auth_time".into(), auth_time.as_secs().into());
         if let Some(nonce) = nonce {
             claims.insert("nonce".into(), nonce.into());
