@@ -116,8 +116,11 @@ async fn offline() -> Result<()> {
 /// The same flow against Polar's sandbox, with a real client and a real browser.
 async fn against_sandbox() -> Result<()> {
     let var = |name: &str| {
-        std::env::var(name)
-            .map_err(|_| format!("--sandbox needs {name} (and POLAR_CLIENT_ID, POLAR_CLIENT_SECRET, POLAR_REDIRECT_URI)"))
+        std::env::var(name).map_err(|_| {
+            format!(
+                "{name} is not set: --sandbox needs POLAR_CLIENT_ID, POLAR_CLIENT_SECRET and POLAR_REDIRECT_URI"
+            )
+        })
     };
     let client_id = var("POLAR_CLIENT_ID")?;
     let secret = var("POLAR_CLIENT_SECRET")?;
