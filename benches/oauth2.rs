@@ -22,9 +22,8 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use polar_oauth2::{
     AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, AuthorizeResponse,
-    ClientCredentials, ClientSecret, PkceCodeVerifier, PkceMethod, RefreshToken,
-    RefreshTokenGrant, Scope, ScopeSet, Server, SessionToken, SubType, Token, TokenRequest,
-    WebGrant,
+    ClientCredentials, ClientSecret, PkceCodeVerifier, PkceMethod, RefreshToken, RefreshTokenGrant,
+    Scope, ScopeSet, Server, SessionToken, SubType, Token, TokenRequest, WebGrant,
 };
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -324,7 +323,9 @@ async fn serve(mut stream: tokio::net::TcpStream, token: &[u8], authorize: &[u8]
                         .find(|h| h.name.eq_ignore_ascii_case("content-length"))
                         .and_then(|h| std::str::from_utf8(h.value).ok()?.parse::<usize>().ok())
                         .unwrap_or(0);
-                    let is_token = request.path.is_some_and(|p| p.starts_with("/v1/oauth2/token"));
+                    let is_token = request
+                        .path
+                        .is_some_and(|p| p.starts_with("/v1/oauth2/token"));
                     break (head + body, is_token);
                 }
                 Ok(httparse::Status::Partial) => {}
@@ -348,21 +349,70 @@ async fn serve(mut stream: tokio::net::TcpStream, token: &[u8], authorize: &[u8]
 }
 
 // ---------------------------------------------------------------------------------------------
-// Measuring: criterion runs and reports; the samples are also kept here for the ratio table
+// Measuring
+//
+// Criterion measures each side on its own (absolute times, confidence intervals, saved
+// baselines). The ratio is measured separately, *paired*: short rounds that time the baseline
+// and the crate back to back (in alternating order), one ratio per round, the median of all
+// rounds reported. On two cores shared with other work, a load change between criterion's
+// baseline run and its crate run seconds later would otherwise move the ratio by more than the
+// differences being measured; within one round both sides see the same load.
 
-/// Per-iteration times (ns) of every measured sample, by benchmark id, in run order.
+/// One measured pair: the median per-round ratio and its interquartile range, and criterion's
+/// median time for each side.
+struct Pair {
+    group: &'static str,
+    ratio: f64,
+    ratio_q1: f64,
+    ratio_q3: f64,
+    rounds: usize,
+    ours_ns: Option<f64>,
+    base_ns: Option<f64>,
+}
+
+/// Per-iteration times (ns) of every sample criterion measured, by benchmark id, in run order.
 static SAMPLES: Mutex<Vec<(String, f64)>> = Mutex::new(Vec::new());
+/// Every pair measured in this run, for the table.
+static PAIRS: Mutex<Vec<Pair>> = Mutex::new(Vec::new());
 
-/// Measure `f` under `group/name`, recording each sample for the ratio table.
-fn bench<R>(c: &mut Criterion, group: &str, name: &str, mut f: impl FnMut() -> R) {
+/// Measure `baseline` and `ours` under `group/baseline` and `group/crate` with criterion, then
+/// their ratio with [`paired_ratio`] (skipped in `--test` mode and when filtered out).
+fn pair<A, B>(
+    c: &mut Criterion,
+    group: &'static str,
+    mut baseline: impl FnMut() -> A,
+    mut ours: impl FnMut() -> B,
+) {
+    criterion_side(c, group, "baseline", &mut baseline);
+    criterion_side(c, group, "crate", &mut ours);
+    let (Some(base_ns), Some(ours_ns)) = (
+        criterion_median(&format!("{group}/baseline")),
+        criterion_median(&format!("{group}/crate")),
+    ) else {
+        return;
+    };
+    let (ratio_q1, ratio, ratio_q3, rounds) = paired_ratio(&mut baseline, &mut ours, PAIRED_TIME);
+    println!(
+        "{group}: crate / baseline = {ratio:.3} (interquartile {ratio_q1:.3}..{ratio_q3:.3}, {rounds} paired rounds)"
+    );
+    if let Ok(mut pairs) = PAIRS.lock() {
+        pairs.push(Pair {
+            group,
+            ratio,
+            ratio_q1,
+            ratio_q3,
+            rounds,
+            ours_ns: Some(ours_ns),
+            base_ns: Some(base_ns),
+        });
+    }
+}
+
+fn criterion_side<R>(c: &mut Criterion, group: &str, name: &str, f: &mut impl FnMut() -> R) {
     let id = format!("{group}/{name}");
     c.benchmark_group(group).bench_function(name, |b| {
         b.iter_custom(|iters| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            let took = start.elapsed();
+            let took = time(iters, f);
             if let Ok(mut samples) = SAMPLES.lock() {
                 samples.push((id.clone(), took.as_nanos() as f64 / iters as f64));
             }
@@ -371,25 +421,67 @@ fn bench<R>(c: &mut Criterion, group: &str, name: &str, mut f: impl FnMut() -> R
     });
 }
 
-/// Median of the last `n` samples of `id` (criterion calls the routine for warm-up first, then
-/// exactly `sample_size` times for the measurement).
-fn median(id: &str, n: usize) -> Option<f64> {
+fn time<R>(iters: u64, f: &mut impl FnMut() -> R) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        black_box(f());
+    }
+    start.elapsed()
+}
+
+/// Median of the last [`SAMPLE_SIZE`] samples of `id`: criterion calls the routine for its
+/// warm-up first, then exactly `sample_size` times for the measurement. `None` when it did not
+/// measure (`--test` mode, or filtered out).
+fn criterion_median(id: &str) -> Option<f64> {
     let samples = SAMPLES.lock().ok()?;
     let all: Vec<f64> = samples
         .iter()
         .filter(|(i, _)| i == id)
         .map(|(_, t)| *t)
         .collect();
-    if all.len() < n {
-        return None; // `--test` mode, or filtered out
+    if all.len() < SAMPLE_SIZE {
+        return None;
     }
-    let mut last = all[all.len() - n..].to_vec();
-    last.sort_by(f64::total_cmp);
-    Some(if n % 2 == 1 {
-        last[n / 2]
-    } else {
-        (last[n / 2 - 1] + last[n / 2]) / 2.0
-    })
+    Some(quartiles(all[all.len() - SAMPLE_SIZE..].to_vec()).1)
+}
+
+/// Rounds of `k` baseline calls and `k` crate calls back to back (order alternating), `k`
+/// chosen so that a half-round takes about a millisecond; returns the quartiles of the
+/// per-round ratios crate / baseline and the number of rounds.
+fn paired_ratio<A, B>(
+    baseline: &mut impl FnMut() -> A,
+    ours: &mut impl FnMut() -> B,
+    budget: Duration,
+) -> (f64, f64, f64, usize) {
+    let mut k = 1;
+    while time(k, baseline) < Duration::from_millis(1) && k < 1 << 20 {
+        k *= 2;
+    }
+    let mut ratios = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < budget || ratios.len() < 20 {
+        let (base, ours) = if ratios.len() % 2 == 0 {
+            let b = time(k, baseline);
+            (b, time(k, ours))
+        } else {
+            let o = time(k, ours);
+            (time(k, baseline), o)
+        };
+        ratios.push(ours.as_secs_f64() / base.as_secs_f64());
+    }
+    let rounds = ratios.len();
+    let (q1, median, q3) = quartiles(ratios);
+    (q1, median, q3, rounds)
+}
+
+fn quartiles(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let i = q * (values.len() - 1) as f64;
+        let (lo, hi) = (i.floor() as usize, i.ceil() as usize);
+        values[lo] + (values[hi] - values[lo]) * (i - lo as f64)
+    };
+    (at(0.25), at(0.5), at(0.75))
 }
 
 fn format_time(ns: f64) -> String {
@@ -402,7 +494,7 @@ fn format_time(ns: f64) -> String {
     }
 }
 
-/// Benchmark groups with their targets (crate / baseline).
+/// Each benchmark group's target for crate / baseline.
 const TARGETS: [(&str, f64); 7] = [
     ("token_round_trip", 1.02),
     ("authorize_round_trip", 0.90),
@@ -413,32 +505,36 @@ const TARGETS: [(&str, f64); 7] = [
     ("token_decode", 1.20),
 ];
 
-fn print_ratio_table(sample_size: usize) {
-    let mut rows = Vec::new();
-    for (group, target) in TARGETS {
-        let (Some(ours), Some(base)) = (
-            median(&format!("{group}/crate"), sample_size),
-            median(&format!("{group}/baseline"), sample_size),
-        ) else {
-            continue;
-        };
-        let ratio = ours / base;
-        rows.push(format!(
-            "| {group} | **{ratio:.2}x** | <= {target:.2}x | {} | {} | {} |",
-            if ratio <= target { "met" } else { "MISSED" },
-            format_time(ours),
-            format_time(base),
-        ));
-    }
-    if rows.is_empty() {
+/// The table `BENCHMARKS.md` copies.
+fn print_ratio_table() {
+    let Ok(pairs) = PAIRS.lock() else { return };
+    if pairs.is_empty() {
         return;
     }
-    println!("\nRatios (crate / baseline, medians of {sample_size} samples each; lower is better)\n");
-    println!("| benchmark | ratio | target | | crate | baseline |");
-    println!("|---|---|---|---|---|---|");
-    for row in rows {
-        println!("{row}");
+    println!(
+        "\nRatios: crate / baseline, lower is better (median of paired rounds, interquartile range)\n"
+    );
+    println!("| benchmark | ratio | interquartile | target | | crate | baseline |");
+    println!("|---|---|---|---|---|---|---|");
+    for p in pairs.iter() {
+        let target = TARGETS
+            .iter()
+            .find(|(g, _)| *g == p.group)
+            .map_or(f64::NAN, |(_, t)| *t);
+        let time = |ns: Option<f64>| ns.map(format_time).unwrap_or_default();
+        println!(
+            "| {} | **{:.2}x** | {:.2}..{:.2} ({} rounds) | <= {target:.2}x | {} | {} | {} |",
+            p.group,
+            p.ratio,
+            p.ratio_q1,
+            p.ratio_q3,
+            p.rounds,
+            if p.ratio <= target { "met" } else { "MISSED" },
+            time(p.ours_ns),
+            time(p.base_ns),
+        );
     }
+    println!("\n(crate and baseline: criterion's median time per call)");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,8 +552,7 @@ fn round_trips(c: &mut Criterion) {
     let client = polar_oauth2::Client::builder(Server::Custom(base.clone()))
         .build()
         .expect("crate client");
-    let credentials =
-        ClientCredentials::confidential(CLIENT_ID, ClientSecret::new(CLIENT_SECRET));
+    let credentials = ClientCredentials::confidential(CLIENT_ID, ClientSecret::new(CLIENT_SECRET));
     let refresh_token = RefreshToken::new(REFRESH_TOKEN);
     let access_token = AccessToken::new(ACCESS_TOKEN);
     let scope: ScopeSet = SCOPES.iter().map(|s| Scope::from_wire(s)).collect();
@@ -478,30 +573,45 @@ fn round_trips(c: &mut Criterion) {
 
     // Both answer correctly before anything is timed.
     rt.block_on(async {
-        let token = client.refresh(&credentials, &refresh_token).await.expect("crate refresh");
+        let token = client
+            .refresh(&credentials, &refresh_token)
+            .await
+            .expect("crate refresh");
         assert_eq!(token.scope().len(), SCOPES.len());
-        let consent = client.authorize(&access_token, &params).await.expect("crate authorize");
+        let consent = client
+            .authorize(&access_token, &params)
+            .await
+            .expect("crate authorize");
         assert_eq!(consent.sub_type(), SubType::User);
         assert_eq!(consent.scope_display_names().len(), 62);
         baseline.refresh().await.expect("baseline refresh");
-        baseline.authorize(&scope_wire).await.expect("baseline authorize");
+        baseline
+            .authorize(&scope_wire)
+            .await
+            .expect("baseline authorize");
     });
 
-    bench(c, "token_round_trip", "baseline", || {
-        rt.block_on(baseline.refresh()).expect("baseline refresh")
-    });
-    bench(c, "token_round_trip", "crate", || {
-        rt.block_on(client.refresh(&credentials, &refresh_token))
-            .expect("crate refresh")
-    });
-    bench(c, "authorize_round_trip", "baseline", || {
-        rt.block_on(baseline.authorize(&scope_wire))
-            .expect("baseline authorize")
-    });
-    bench(c, "authorize_round_trip", "crate", || {
-        rt.block_on(client.authorize(&access_token, &params))
-            .expect("crate authorize")
-    });
+    pair(
+        c,
+        "token_round_trip",
+        || rt.block_on(baseline.refresh()).expect("baseline refresh"),
+        || {
+            rt.block_on(client.refresh(&credentials, &refresh_token))
+                .expect("crate refresh")
+        },
+    );
+    pair(
+        c,
+        "authorize_round_trip",
+        || {
+            rt.block_on(baseline.authorize(&scope_wire))
+                .expect("baseline authorize")
+        },
+        || {
+            rt.block_on(client.authorize(&access_token, &params))
+                .expect("crate authorize")
+        },
+    );
 }
 
 fn decoding(c: &mut Criterion) {
@@ -516,27 +626,26 @@ fn decoding(c: &mut Criterion) {
     assert_eq!(ours.scopes().len(), SCOPES.len());
     assert_eq!(ours.scope_display_names().len(), 62);
     assert_eq!(ours.scope_display_names().differences().count(), 0);
-    bench(c, "authorize_decode", "baseline", || {
-        serde_json::from_slice::<BaselineAuthorize>(&authorize).expect("baseline decode")
-    });
-    bench(c, "authorize_decode", "crate", || {
-        serde_json::from_slice::<AuthorizeResponse>(&authorize).expect("crate decode")
-    });
+    pair(
+        c,
+        "authorize_decode",
+        || serde_json::from_slice::<BaselineAuthorize>(&authorize).expect("baseline decode"),
+        || serde_json::from_slice::<AuthorizeResponse>(&authorize).expect("crate decode"),
+    );
 
     let token = token_body();
     let ours: Token = serde_json::from_slice(&token).expect("crate decode");
     assert_eq!(ours.scope().len(), SCOPES.len());
-    bench(c, "token_decode", "baseline", || {
-        serde_json::from_slice::<BaselineToken>(&token).expect("baseline decode")
-    });
-    bench(c, "token_decode", "crate", || {
-        serde_json::from_slice::<Token>(&token).expect("crate decode")
-    });
+    pair(
+        c,
+        "token_decode",
+        || serde_json::from_slice::<BaselineToken>(&token).expect("baseline decode"),
+        || serde_json::from_slice::<Token>(&token).expect("crate decode"),
+    );
 }
 
 fn form_encoding(c: &mut Criterion) {
-    let credentials =
-        ClientCredentials::confidential(CLIENT_ID, ClientSecret::new(CLIENT_SECRET));
+    let credentials = ClientCredentials::confidential(CLIENT_ID, ClientSecret::new(CLIENT_SECRET));
     let scope: ScopeSet = SCOPES.iter().map(|s| Scope::from_wire(s)).collect();
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let code = "polar_ac_Qw8Er4Ty6Ui2Op0As3Df5Gh7Jk9Lz1Xc";
@@ -588,23 +697,23 @@ fn form_encoding(c: &mut Criterion) {
 }
 
 /// Both bodies must be byte-identical before they are timed.
-fn form_pair(c: &mut Criterion, group: &str, ours: &TokenRequest, base: &impl Serialize) {
+fn form_pair(c: &mut Criterion, group: &'static str, ours: &TokenRequest, base: &impl Serialize) {
     let ours_form = serde_urlencoded::to_string(ours).expect("crate form");
     assert_eq!(
         ours_form,
         serde_urlencoded::to_string(base).expect("baseline form"),
         "{group}"
     );
-    bench(c, group, "baseline", || {
-        serde_urlencoded::to_string(base).expect("baseline form")
-    });
-    bench(c, group, "crate", || {
-        serde_urlencoded::to_string(ours).expect("crate form")
-    });
+    pair(
+        c,
+        group,
+        || serde_urlencoded::to_string(base).expect("baseline form"),
+        || serde_urlencoded::to_string(ours).expect("crate form"),
+    );
 }
 
 /// Criterion's defaults (3 s warm-up, 5 s measurement, 100 samples) would take ~2 min here;
-/// 1 s + 3 s keeps the whole run near a minute with the same sample count.
+/// 1 s + 3 s per side plus [`PAIRED_TIME`] per pair keeps the whole run near 80 s.
 fn criterion() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -614,6 +723,8 @@ fn criterion() -> Criterion {
 }
 
 const SAMPLE_SIZE: usize = 100;
+/// How long each pair's paired-ratio measurement runs.
+const PAIRED_TIME: Duration = Duration::from_secs(2);
 
 fn main() {
     let mut c = criterion();
@@ -621,5 +732,5 @@ fn main() {
     decoding(&mut c);
     form_encoding(&mut c);
     c.final_summary();
-    print_ratio_table(SAMPLE_SIZE);
+    print_ratio_table();
 }

@@ -2,10 +2,14 @@
 //!
 //! The response is a union chosen by `sub_type` (the spec's `discriminator`). typify ignores
 //! discriminators (an organization payload with `sub: null` would decode as the user arm), so
-//! this crate decodes it as a serde internally tagged enum: one pass, the tag decides.
+//! this crate decodes it itself: the tag decides, in one pass over the input (see
+//! [`AuthorizeResponse`]'s `Deserialize`).
 
+use std::borrow::Cow;
 use std::fmt;
 
+use serde::de::value::{CowStrDeserializer, MapAccessDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::generated::types::{
@@ -42,7 +46,12 @@ impl fmt::Display for SubType {
 }
 
 /// The consent data: who asks (the client), for whom (`sub`), and for which scopes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// Serialized with `sub_type` first, as a serde internally tagged enum. Decoded by hand: serde's
+/// derived internally tagged `Deserialize` buffers the *whole* object (every display name
+/// included) into an intermediate tree before choosing the arm, which cost more than half the
+/// decode time of a typical response (see `BENCHMARKS.md`).
+#[derive(Debug, Clone, Serialize)]
 #[serde(tag = "sub_type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AuthorizeResponse {
@@ -95,6 +104,150 @@ impl AuthorizeResponse {
             Some(n) => std::borrow::Cow::Borrowed(n),
             None => std::borrow::Cow::Owned(ScopeDisplayNames::spec_default()),
         }
+    }
+}
+
+/// One pass, whatever the field order: entries before `sub_type` are kept aside (Polar sends
+/// only `client` before it; the derived code would have kept every entry), then the arm's own
+/// generated `Deserialize` reads the kept entries followed by the rest of the input directly.
+/// Fields the spec adds to an arm therefore need no change here, and unknown fields are
+/// ignored exactly as the arm ignores them.
+impl<'de> Deserialize<'de> for AuthorizeResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ResponseVisitor)
+    }
+}
+
+struct ResponseVisitor;
+
+impl<'de> Visitor<'de> for ResponseVisitor {
+    type Value = AuthorizeResponse;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an authorize response object with a `sub_type`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut before = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key = match key {
+                Key::SubType => {
+                    let tag = map.next_value::<Tag>()?;
+                    let rest = MapAccessDeserializer::new(Replay {
+                        before: before.into_iter(),
+                        pending: None,
+                        live: map,
+                    });
+                    return match tag {
+                        Tag::User => {
+                            AuthorizeResponseUser::deserialize(rest).map(Self::Value::User)
+                        }
+                        Tag::Organization => AuthorizeResponseOrganization::deserialize(rest)
+                            .map(Self::Value::Organization),
+                    };
+                }
+                Key::Other(key) => key,
+            };
+            let value = map.next_value::<serde_json::Value>()?;
+            before.push((key, value));
+        }
+        Err(de::Error::missing_field("sub_type"))
+    }
+}
+
+/// An object key, borrowed from the input when it can be.
+enum Key<'de> {
+    SubType,
+    Other(Cow<'de, str>),
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(match v {
+                    "sub_type" => Key::SubType,
+                    _ => Key::Other(Cow::Borrowed(v)),
+                })
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(match v {
+                    "sub_type" => Key::SubType,
+                    _ => Key::Other(Cow::Owned(v.to_owned())),
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// The `sub_type` values with an arm.
+enum Tag {
+    User,
+    Organization,
+}
+
+impl<'de> Deserialize<'de> for Tag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TagVisitor;
+        impl Visitor<'_> for TagVisitor {
+            type Value = Tag;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`sub_type` as a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Tag, E> {
+                match v {
+                    "user" => Ok(Tag::User),
+                    "organization" => Ok(Tag::Organization),
+                    other => Err(E::unknown_variant(other, &AuthorizeResponse::SUB_TYPES)),
+                }
+            }
+        }
+        deserializer.deserialize_str(TagVisitor)
+    }
+}
+
+/// The entries read before `sub_type`, then the rest of the input, as one map.
+struct Replay<'de, A> {
+    before: std::vec::IntoIter<(Cow<'de, str>, serde_json::Value)>,
+    /// The value of the kept key just handed out (and the key, for error messages).
+    pending: Option<(Cow<'de, str>, serde_json::Value)>,
+    live: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.before.next() {
+            Some((key, value)) => {
+                let name = CowStrDeserializer::<A::Error>::new(key.clone());
+                self.pending = Some((key, value));
+                seed.deserialize(name).map(Some)
+            }
+            None => self.live.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.pending.take() {
+            Some((key, value)) => seed
+                .deserialize(value)
+                .map_err(|e| de::Error::custom(format_args!("`{key}`: {e}"))),
+            None => self.live.next_value_seed(seed),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.live.size_hint().map(|n| n + self.before.len())
     }
 }
 
@@ -193,5 +346,104 @@ impl AuthorizeParams {
     pub fn sub_type(mut self, sub_type: SubType) -> Self {
         self.sub_type = Some(sub_type);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: &str = r#"{"created_at":"2025-01-14T10:22:31Z","modified_at":null,"client_id":"polar_ci_x","client_name":"Acme","client_uri":null,"logo_uri":null,"tos_uri":null,"policy_uri":null}"#;
+    const USER: &str = r#"{"id":"3f2b8c1e-6a4d-4e7f-9b0a-5c8d2e1f4a6b","email":"jane@example.com","avatar_url":null}"#;
+    const ORG: &str =
+        r#"{"id":"3f2b8c1e-6a4d-4e7f-9b0a-5c8d2e1f4a6b","slug":"acme","avatar_url":null}"#;
+
+    fn object(fields: &[(&str, &str)]) -> String {
+        let fields: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", fields.join(","))
+    }
+
+    #[test]
+    fn the_tag_decides_the_arm_wherever_it_is() {
+        let fields = [
+            ("client", CLIENT),
+            ("sub_type", "\"user\""),
+            ("sub", USER),
+            ("scopes", r#"["openid","teleport:write"]"#),
+            (
+                "scope_display_names",
+                r#"{"openid":"OpenID","email":"Changed"}"#,
+            ),
+        ];
+        for tag_at in 0..fields.len() {
+            let mut order = fields.to_vec();
+            let tag = order.remove(1);
+            order.insert(tag_at, tag);
+            let json = object(&order);
+            let r: AuthorizeResponse = serde_json::from_str(&json).unwrap();
+            assert_eq!(r.sub_type(), SubType::User, "{json}");
+            assert_eq!(r.client().client_id, "polar_ci_x");
+            assert_eq!(r.scopes()[1], Scope::Unknown("teleport:write".into()));
+            let names = r.scope_display_names();
+            assert_eq!(names.get("email"), Some("Changed"), "{json}");
+            assert_eq!(names.len(), 2);
+            let AuthorizeResponse::User(user) = r else {
+                panic!("{json}")
+            };
+            assert_eq!(user.sub.unwrap().email, "jane@example.com");
+        }
+    }
+
+    #[test]
+    fn organization_with_null_sub_is_the_organization_arm() {
+        let json = object(&[
+            ("client", CLIENT),
+            ("sub_type", "\"organization\""),
+            ("sub", "null"),
+            ("scopes", "[]"),
+            ("organizations", &format!("[{ORG}]")),
+            ("added_later", r#"{"ignored": [1, 2]}"#),
+        ]);
+        let r: AuthorizeResponse = serde_json::from_str(&json).unwrap();
+        let AuthorizeResponse::Organization(org) = &r else {
+            panic!("{r:?}")
+        };
+        assert!(org.sub.is_none());
+        assert_eq!(org.organizations[0].slug, "acme");
+        // Absent display names read as the spec's default.
+        assert_eq!(r.scope_display_names().len(), 62);
+    }
+
+    #[test]
+    fn a_missing_or_unknown_tag_is_an_error_naming_it() {
+        let json = object(&[("client", CLIENT), ("sub", "null"), ("scopes", "[]")]);
+        let e = serde_json::from_str::<AuthorizeResponse>(&json).unwrap_err();
+        assert!(e.to_string().contains("missing field `sub_type`"), "{e}");
+        let json = object(&[("sub_type", "\"team\""), ("client", CLIENT)]);
+        let e = serde_json::from_str::<AuthorizeResponse>(&json).unwrap_err();
+        assert!(e.to_string().contains("unknown variant `team`"), "{e}");
+        assert!(e.to_string().contains("`organization`"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_field_before_the_tag_is_named() {
+        let json = object(&[("client", "{}"), ("sub_type", "\"user\""), ("sub", "null")]);
+        let e = serde_json::from_str::<AuthorizeResponse>(&json).unwrap_err();
+        assert!(e.to_string().contains("`client`"), "{e}");
+    }
+
+    #[test]
+    fn serializes_with_the_tag_and_decodes_back() {
+        let json = object(&[
+            ("sub", USER),
+            ("scopes", r#"["openid"]"#),
+            ("client", CLIENT),
+            ("sub_type", "\"user\""),
+        ]);
+        let r: AuthorizeResponse = serde_json::from_str(&json).unwrap();
+        let again = serde_json::to_string(&r).unwrap();
+        assert!(again.starts_with(r#"{"sub_type":"user","#), "{again}");
+        let back: AuthorizeResponse = serde_json::from_str(&again).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), again);
     }
 }

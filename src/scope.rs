@@ -66,6 +66,9 @@ macro_rules! define_scopes {
             }
         }
 
+        /// Wire values of the known scopes, by [`Scope::KNOWN`] position.
+        const KNOWN_VALUES: &[&str] = &[$($value),*];
+
         /// Display names of the known scopes, by [`Scope::KNOWN`] position.
         const KNOWN_DISPLAY_NAMES: &[Option<&str>] = &[$($display),*];
     };
@@ -230,13 +233,94 @@ impl ScopeSet {
     /// unknown values are kept). Used for responses, which are never rejected for their scopes.
     #[must_use]
     pub fn from_wire(value: &str) -> Self {
-        let mut set = ScopeSet {
+        let mut set = WireScopes {
             scopes: Vec::with_capacity(value.len() / 12 + 1),
+            seen: [0; WORDS],
         };
-        for token in value.split_ascii_whitespace() {
-            set.insert(Scope::from_wire(token));
+        // Split on spaces, the separator Polar writes; a token that is not a known scope is
+        // split again on the other ASCII whitespace before it is kept.
+        for_each_space_separated(value, |token| match known_index(token) {
+            Some(i) => set.push_known(i),
+            None if token.bytes().any(|b| b.is_ascii_whitespace()) => {
+                for part in token.split_ascii_whitespace() {
+                    set.push(part);
+                }
+            }
+            None => set.push_unknown(token),
+        });
+        ScopeSet { scopes: set.scopes }
+    }
+}
+
+/// Call `f` with each non-empty run of non-space bytes of `value`, finding the spaces eight
+/// bytes at a time: on strings this short, `str::split` cost more per token than the scope
+/// lookup itself (see `BENCHMARKS.md`).
+fn for_each_space_separated(value: &str, mut f: impl FnMut(&str)) {
+    let mut start = 0;
+    let mut token = |start: usize, end: usize| {
+        if let Some(t) = value.get(start..end).filter(|t| !t.is_empty()) {
+            f(t);
         }
-        set
+    };
+    let mut chunks = value.as_bytes().chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        let mut spaces = space_mask(word);
+        while spaces != 0 {
+            let end = base + (spaces.trailing_zeros() / 8) as usize;
+            token(start, end);
+            start = end + 1;
+            spaces &= spaces - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b' ' {
+            token(start, base + i);
+            start = base + i + 1;
+        }
+    }
+    token(start, value.len());
+}
+
+/// The high bit of each byte of `word` that is a space, and no other bit (exact: no carry
+/// crosses a byte).
+fn space_mask(word: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let x = word ^ 0x2020_2020_2020_2020; // a space becomes a zero byte
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// A scope set being read from the wire: known scopes are deduplicated by their position (one
+/// bit each), only unknown ones by comparing with what is already there.
+struct WireScopes {
+    scopes: Vec<Scope>,
+    seen: [u64; WORDS],
+}
+
+impl WireScopes {
+    fn push(&mut self, token: &str) {
+        match known_index(token) {
+            Some(i) => self.push_known(i),
+            None => self.push_unknown(token),
+        }
+    }
+
+    #[inline]
+    fn push_known(&mut self, i: usize) {
+        let (word, bit) = (i / 64, 1 << (i % 64));
+        if self.seen[word] & bit == 0 {
+            self.seen[word] |= bit;
+            self.scopes.push(Scope::KNOWN[i].clone());
+        }
+    }
+
+    fn push_unknown(&mut self, token: &str) {
+        let known = self.scopes.iter().any(|s| s.as_str() == token);
+        if !known {
+            self.scopes.push(Scope::Unknown(token.to_owned()));
+        }
     }
 }
 
@@ -299,8 +383,34 @@ impl Serialize for ScopeSet {
 
 impl<'de> Deserialize<'de> for ScopeSet {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Cow::<'de, str>::deserialize(deserializer)?;
+        let WireStr(value) = WireStr::deserialize(deserializer)?;
         Ok(ScopeSet::from_wire(&value))
+    }
+}
+
+/// A string from the input, borrowed when the input allows it. (serde's own `Cow<str>` always
+/// allocates: it deserializes a `String` and wraps it.)
+pub(crate) struct WireStr<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for WireStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor<'a>(std::marker::PhantomData<&'a str>);
+        impl<'de: 'a, 'a> Visitor<'de> for StrVisitor<'a> {
+            type Value = WireStr<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(WireStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(WireStr(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(WireStr(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor(std::marker::PhantomData))
     }
 }
 
@@ -311,7 +421,8 @@ const WORDS: usize = KNOWN_DISPLAY_NAMES.len().div_ceil(64);
 /// Polar sends the labels of *every* scope in every response, nearly always exactly the
 /// spec's. Entries equal to the spec's are kept as one bit each; only entries that differ (a
 /// changed label, a scope this build does not know) are stored as strings. Every entry stays
-/// readable ([`Self::get`], [`Self::iter`]) and serializes back exactly as received.
+/// readable ([`Self::get`], [`Self::iter`]) and serializes back to the same entries it was
+/// decoded from (in the spec's order, then the differing entries in the order received).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ScopeDisplayNames {
     /// Bit `i` set: scope `Scope::KNOWN[i]` is present with its spec display name.
@@ -361,8 +472,15 @@ impl ScopeDisplayNames {
 
     /// Set one entry (a known scope with its spec label costs no allocation).
     pub fn insert(&mut self, scope: &str, display_name: &str) {
-        self.other.retain(|(k, _)| &**k != scope);
-        if let Some(i) = known_index(scope) {
+        self.insert_at(known_index(scope), scope, display_name);
+    }
+
+    /// [`Self::insert`] with the scope's [`Scope::KNOWN`] position already looked up.
+    fn insert_at(&mut self, index: Option<usize>, scope: &str, display_name: &str) {
+        if !self.other.is_empty() {
+            self.other.retain(|(k, _)| &**k != scope);
+        }
+        if let Some(i) = index {
             self.known[i / 64] &= !(1 << (i % 64));
             if KNOWN_DISPLAY_NAMES[i] == Some(display_name) {
                 self.known[i / 64] |= 1 << (i % 64);
@@ -428,14 +546,21 @@ impl<'de> Deserialize<'de> for ScopeDisplayNames {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut names = ScopeDisplayNames::new();
-                // Borrowed when the input allows it: a known entry then costs no allocation.
-                while let Some((k, v)) = map.next_entry::<Cow<'de, str>, Cow<'de, str>>()? {
-                    match known_index(&k) {
-                        Some(i) if KNOWN_DISPLAY_NAMES[i] == Some(&*v) && !names.has_known(i) => {
-                            names.known[i / 64] |= 1 << (i % 64);
-                        }
-                        _ => names.insert(&k, &v),
+                // Polar writes the entries in the spec's order: the scope after the previous
+                // entry's (or the one after that, past a scope without a display name) is
+                // compared first, before the full lookup. Borrowed strings: a known entry
+                // costs no allocation.
+                let mut next = 0;
+                while let Some((WireStr(k), WireStr(v))) = map.next_entry()? {
+                    let index = KNOWN_VALUES
+                        .get(next..)
+                        .and_then(|ahead| ahead.iter().take(3).position(|known| *known == k))
+                        .map(|ahead| next + ahead)
+                        .or_else(|| known_index(&k));
+                    if let Some(i) = index {
+                        next = i + 1;
                     }
+                    names.insert_at(index, &k, &v);
                 }
                 Ok(names)
             }
@@ -465,6 +590,36 @@ mod tests {
         assert!("has space".parse::<Scope>().is_err());
         assert!("".parse::<Scope>().is_err());
         assert!("quote\"".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn wire_scope_sets_split_on_any_ascii_whitespace_without_duplicates() {
+        let set = ScopeSet::from_wire("openid\r\nx:y  openid\x0cx:y\temail ");
+        assert_eq!(set.to_string(), "openid x:y email");
+        assert_eq!(set, "openid x:y email".parse().unwrap());
+        assert!(ScopeSet::from_wire(" \t ").is_empty());
+    }
+
+    #[test]
+    fn space_separated_tokens_are_found_at_every_offset() {
+        for len in 0..40 {
+            let value: String = (0..len)
+                .map(|i| if i % 7 == 3 || i % 11 == 0 { ' ' } else { 'a' })
+                .chain(['é', ' ', '\u{a0}', '~'])
+                .collect();
+            let mut found = Vec::new();
+            for_each_space_separated(&value, |t| found.push(t.to_owned()));
+            let expected: Vec<&str> = value.split(' ').filter(|t| !t.is_empty()).collect();
+            assert_eq!(found, expected, "{value:?}");
+        }
+        for byte in 0..=255u8 {
+            let mask = space_mask(u64::from_le_bytes([
+                byte, b' ', byte, 0, 0x80, b' ', 0xa0, 0x21,
+            ]));
+            let expected =
+                0x80 << 8 | 0x80 << 40 | if byte == b' ' { 0x80 | 0x80 << 16 } else { 0 };
+            assert_eq!(mask, expected, "{byte:#x}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::authorize::SubType;
-use crate::scope::ScopeSet;
+use crate::scope::{ScopeSet, WireStr};
 use crate::secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceCodeVerifier, RefreshToken,
     SessionToken,
@@ -174,7 +174,8 @@ pub struct WebGrant {
     session_token: SessionToken,
     sub_type: Option<SubType>,
     sub: Option<String>,
-    scope: Option<ScopeSet>,
+    /// The scope set's wire form, joined once here rather than at each encoding.
+    scope: Option<String>,
 }
 
 impl WebGrant {
@@ -218,7 +219,7 @@ impl WebGrant {
     /// Ask for these scopes.
     #[must_use]
     pub fn scope(mut self, scope: ScopeSet) -> Self {
-        self.scope = Some(scope);
+        self.scope = Some(scope.to_string());
         self
     }
 }
@@ -272,7 +273,7 @@ impl Serialize for TokenRequest {
                     form.serialize_field("sub", sub)?;
                 }
                 if let Some(scope) = &g.scope {
-                    form.serialize_field("scope", scope)?;
+                    form.serialize_field("scope", scope.as_str())?;
                 }
             }
         }
@@ -323,8 +324,9 @@ pub struct Token {
     access_token: AccessToken,
     token_type: TokenType,
     expires_in: Option<Duration>,
+    /// Read once per response; the wall-clock expiry is derived from it on demand, which
+    /// saves a second clock read on every decode (see `BENCHMARKS.md`).
     received_at: Instant,
-    received_at_system: SystemTime,
     refresh_token: Option<RefreshToken>,
     id_token: Option<IdToken>,
     scope: ScopeSet,
@@ -384,10 +386,17 @@ impl Token {
         self.received_at.checked_add(self.expires_in?)
     }
 
-    /// When the access token expires, as wall-clock time (for storing it).
+    /// When the access token expires, as wall-clock time (for storing it): the current wall
+    /// clock plus what is left of the lifetime, measured on the monotonic clock since arrival
+    /// (so a wall-clock step after arrival does not shift it).
     #[must_use]
     pub fn expires_at_system(&self) -> Option<SystemTime> {
-        self.received_at_system.checked_add(self.expires_in?)
+        let expires_at = self.expires_at()?;
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        match expires_at.checked_duration_since(now) {
+            Some(left) => wall.checked_add(left),
+            None => wall.checked_sub(now.duration_since(expires_at)),
+        }
     }
 
     /// Whether the access token has expired (`false` when the server gave no lifetime).
@@ -435,7 +444,7 @@ impl<'de> Deserialize<'de> for Token {
             #[serde(default)]
             id_token: Option<String>,
             #[serde(default, borrow)]
-            scope: Option<std::borrow::Cow<'a, str>>,
+            scope: Option<WireStr<'a>>,
         }
         let wire = Wire::deserialize(deserializer)?;
         Ok(Token {
@@ -446,12 +455,11 @@ impl<'de> Deserialize<'de> for Token {
                 .expires_in
                 .map(|s| Duration::from_secs(u64::try_from(s).unwrap_or(0))),
             received_at: Instant::now(),
-            received_at_system: SystemTime::now(),
             refresh_token: wire.refresh_token.map(RefreshToken::new),
             id_token: wire.id_token.map(IdToken::new),
             scope: wire
                 .scope
-                .map(|s| ScopeSet::from_wire(&s))
+                .map(|WireStr(s)| ScopeSet::from_wire(&s))
                 .unwrap_or_default(),
         })
     }
@@ -493,5 +501,27 @@ mod tests {
         assert!(!t.is_expired());
         assert!(t.expires_within(Duration::from_secs(3600)));
         assert!(t.refresh_token().is_none());
+    }
+
+    #[test]
+    fn wall_clock_expiry_is_arrival_plus_lifetime() {
+        let slack = Duration::from_secs(1);
+        let before = SystemTime::now();
+        let t: Token = serde_json::from_str(
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":3600,"scope":"openid email"}"#,
+        )
+        .unwrap();
+        let after = SystemTime::now();
+        let at = t.expires_at_system().unwrap();
+        assert!(at + slack >= before + Duration::from_secs(3600), "{at:?}");
+        assert!(at <= after + Duration::from_secs(3600) + slack, "{at:?}");
+        assert_eq!(t.scope().len(), 2);
+
+        let expired: Token =
+            serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#)
+                .unwrap();
+        assert!(expired.is_expired());
+        assert!(expired.expires_at_system().unwrap() <= SystemTime::now() + slack);
+        assert!(expired.scope().is_empty());
     }
 }
