@@ -420,16 +420,16 @@ impl Client {
                 let limit = ERROR_BODY_CAP.min(self.api.inner.max_response_body);
                 match read_capped(response, limit).await {
                     Ok(body) => {
-                        match classify::<T>(operation, status, &headers, &sent.scrub_body(&body)) {
+                        let body = sent.scrub_body(&body);
+                        // Never a 200 here (the generated code decodes those itself).
+                        match classify::<T>(operation, status, &headers, &body) {
+                            Err(e) => e,
                             Ok(_) => Error::decode::<T>(
                                 operation,
                                 Some(status),
-                                &sent.scrub_body(&body),
-                                &serde::de::Error::custom(format!(
-                                    "unexpected status {status} for a successful response"
-                                )),
+                                &body,
+                                &serde::de::Error::custom("a 200 reached the error path"),
                             ),
-                            Err(e) => e,
                         }
                     }
                     Err(e) => transport_error(e, timeout),
