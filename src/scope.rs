@@ -239,49 +239,80 @@ impl ScopeSet {
         };
         // Split on spaces, the separator Polar writes; a token that is not a known scope is
         // split again on the other ASCII whitespace before it is kept.
-        for_each_space_separated(value, |token| match known_index(token) {
-            Some(i) => set.push_known(i),
-            None if token.bytes().any(|b| b.is_ascii_whitespace()) => {
-                for part in token.split_ascii_whitespace() {
-                    set.push(part);
+        for token in SpaceSeparated::new(value) {
+            match known_index(token) {
+                Some(i) => set.push_known(i),
+                None if token.bytes().any(|b| b.is_ascii_whitespace()) => {
+                    for part in token.split_ascii_whitespace() {
+                        set.push(part);
+                    }
                 }
+                None => set.push_unknown(token),
             }
-            None => set.push_unknown(token),
-        });
+        }
         ScopeSet { scopes: set.scopes }
     }
 }
 
-/// Call `f` with each non-empty run of non-space bytes of `value`, finding the spaces eight
-/// bytes at a time: on strings this short, `str::split` cost more per token than the scope
-/// lookup itself (see `BENCHMARKS.md`).
-fn for_each_space_separated(value: &str, mut f: impl FnMut(&str)) {
-    let mut start = 0;
-    let mut token = |start: usize, end: usize| {
-        if let Some(t) = value.get(start..end).filter(|t| !t.is_empty()) {
-            f(t);
-        }
-    };
-    let mut chunks = value.as_bytes().chunks_exact(8);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
-        let mut spaces = space_mask(word);
-        while spaces != 0 {
-            let end = base + (spaces.trailing_zeros() / 8) as usize;
-            token(start, end);
-            start = end + 1;
-            spaces &= spaces - 1;
-        }
-        base += 8;
-    }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b' ' {
-            token(start, base + i);
-            start = base + i + 1;
+/// The non-empty runs of non-space bytes of a string, found eight bytes at a time: on strings
+/// this short, `str::split` costs more per token than the scope lookup itself (see
+/// `BENCHMARKS.md`).
+struct SpaceSeparated<'a> {
+    value: &'a str,
+    /// Where the current token starts.
+    start: usize,
+    /// Offset of the word `spaces` was computed from, and of the next word to read.
+    base: usize,
+    next: usize,
+    /// One high bit per space byte of the current word not handled yet.
+    spaces: u64,
+}
+
+impl<'a> SpaceSeparated<'a> {
+    fn new(value: &'a str) -> Self {
+        Self {
+            value,
+            start: 0,
+            base: 0,
+            next: 0,
+            spaces: 0,
         }
     }
-    token(start, value.len());
+}
+
+impl<'a> Iterator for SpaceSeparated<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.value.as_bytes();
+        loop {
+            while self.spaces == 0 {
+                // The last word is padded with spaces, which also ends the last token; a
+                // string whose length is a multiple of 8 gets one word of padding only.
+                if self.next > bytes.len() {
+                    return None;
+                }
+                let word = match bytes.get(self.next..self.next + 8) {
+                    Some(word) => <[u8; 8]>::try_from(word).unwrap_or_default(),
+                    None => {
+                        let mut word = [b' '; 8];
+                        let tail = bytes.get(self.next..).unwrap_or_default();
+                        word.iter_mut().zip(tail).for_each(|(w, b)| *w = *b);
+                        word
+                    }
+                };
+                self.spaces = space_mask(u64::from_le_bytes(word));
+                self.base = self.next;
+                self.next += 8;
+            }
+            let end = self.base + (self.spaces.trailing_zeros() / 8) as usize;
+            self.spaces &= self.spaces - 1;
+            let start = std::mem::replace(&mut self.start, end + 1);
+            if end > start {
+                return self.value.get(start..end);
+            }
+        }
+    }
 }
 
 /// The high bit of each byte of `word` that is a space, and no other bit (exact: no carry
@@ -607,8 +638,20 @@ mod tests {
                 .map(|i| if i % 7 == 3 || i % 11 == 0 { ' ' } else { 'a' })
                 .chain(['é', ' ', '\u{a0}', '~'])
                 .collect();
-            let mut found = Vec::new();
-            for_each_space_separated(&value, |t| found.push(t.to_owned()));
+            let found: Vec<&str> = SpaceSeparated::new(&value).collect();
+            let expected: Vec<&str> = value.split(' ').filter(|t| !t.is_empty()).collect();
+            assert_eq!(found, expected, "{value:?}");
+        }
+        for value in [
+            "",
+            " ",
+            "a",
+            "abcdefgh",
+            "abcdefgh ",
+            " abcdefg",
+            "abcdefghijklmnop",
+        ] {
+            let found: Vec<&str> = SpaceSeparated::new(value).collect();
             let expected: Vec<&str> = value.split(' ').filter(|t| !t.is_empty()).collect();
             assert_eq!(found, expected, "{value:?}");
         }
