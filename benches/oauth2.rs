@@ -12,6 +12,9 @@
 //! the measured samples) that `BENCHMARKS.md` copies. A filter (`cargo bench --bench oauth2 --
 //! decode`) runs a subset; the table then lists only what ran.
 
+// A benchmark or test that cannot set up or gets a wrong answer must stop loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hint::black_box;

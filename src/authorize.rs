@@ -350,6 +350,7 @@ impl AuthorizeParams {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -601,6 +601,7 @@ impl<'de> Deserialize<'de> for ScopeDisplayNames {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

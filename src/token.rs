@@ -211,6 +211,8 @@ impl WebGrant {
 
     /// The subject's id (a user or organization UUID).
     #[must_use]
+    // Named after the form field `sub` (OpenID's "subject"), not arithmetic.
+    #[allow(clippy::should_implement_trait)]
     pub fn sub(mut self, sub: impl Into<String>) -> Self {
         self.sub = Some(sub.into());
         self
@@ -466,6 +468,7 @@ impl<'de> Deserialize<'de> for Token {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,9 @@
 //! connection (and, against the real API, a new TLS handshake). The loopback server counts the
 //! connections it accepts.
 
+// A benchmark or test that cannot set up or gets a wrong answer must stop loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -117,7 +120,10 @@ async fn hundred_sequential_calls_use_one_connection() {
     for call in 0..100 {
         // Both operations, alternating: each must leave the connection ready for the next.
         if call % 2 == 0 {
-            let token = client.refresh(&credentials(), &refresh_token).await.unwrap();
+            let token = client
+                .refresh(&credentials(), &refresh_token)
+                .await
+                .unwrap();
             assert_eq!(token.scope().len(), 2);
         } else {
             let consent = client.authorize(&access_token, &params).await.unwrap();
@@ -156,5 +162,9 @@ async fn oauth_error_responses_keep_the_connection() {
         );
     }
     assert_eq!(server.requests(), 20);
-    assert_eq!(server.accepted(), 1, "connections opened for 20 error responses");
+    assert_eq!(
+        server.accepted(),
+        1,
+        "connections opened for 20 error responses"
+    );
 }
