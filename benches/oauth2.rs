@@ -8,9 +8,10 @@
 //! - `form_*`: the form body of each grant vs. `serde_urlencoded` of a plain struct.
 //! - `token_decode`: the token response, scope set included, vs. a plain struct.
 //!
-//! `cargo bench --bench oauth2` prints criterion's report, then one table of ratios (medians of
-//! the measured samples) that `BENCHMARKS.md` copies. A filter (`cargo bench --bench oauth2 --
-//! decode`) runs a subset; the table then lists only what ran.
+//! `cargo bench` (about 80 s) prints criterion's report for each side, then one table of
+//! ratios, each measured in paired rounds (see "Measuring" below), which `BENCHMARKS.md`
+//! copies. A filter (`cargo bench --bench oauth2 -- decode`) runs a subset; the table then lists
+//! only what ran. `POLAR_BENCH_SERVER_THREAD=1` moves the loopback server to its own thread.
 
 // A benchmark or test that cannot set up or gets a wrong answer must stop loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -276,10 +277,19 @@ impl HandWritten {
 // ---------------------------------------------------------------------------------------------
 // The loopback keep-alive server both clients talk to
 
-/// A minimal HTTP/1.1 server on `127.0.0.1:0` in its own thread (its own core, as far as two
-/// cores allow): canned responses by path, keep-alive, no per-request allocation beyond the
-/// read buffer. Both clients pay exactly the same server cost.
-fn spawn_server(token: Vec<u8>, authorize: Vec<u8>) -> SocketAddr {
+/// A minimal HTTP/1.1 server on `127.0.0.1:0`: canned responses by path, keep-alive, no
+/// per-request allocation beyond the read buffer. Both clients pay exactly the same server cost.
+///
+/// By default it runs on the client's own current-thread runtime (`same_runtime`): a round trip
+/// is then the client's work, the server's work and the loopback syscalls, with no thread
+/// wake-ups. On its own thread (`None`), each round trip adds two cross-CPU wake-ups, which on
+/// this 2-vCPU VM cost ~75 µs and vary with other load: they would hide the client-side
+/// differences being measured (see `BENCHMARKS.md`).
+fn spawn_server(
+    token: Vec<u8>,
+    authorize: Vec<u8>,
+    same_runtime: Option<&tokio::runtime::Runtime>,
+) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local address");
     listener.set_nonblocking(true).expect("non-blocking");
@@ -293,22 +303,30 @@ fn spawn_server(token: Vec<u8>, authorize: Vec<u8>) -> SocketAddr {
         &*Box::leak(r.into_boxed_slice())
     };
     let (token, authorize) = (response(&token), response(&authorize));
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve(stream, token, authorize));
-            }
-        });
-    });
+    let accept = async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(serve(stream, token, authorize));
+        }
+    };
+    match same_runtime {
+        Some(rt) => {
+            rt.spawn(accept);
+        }
+        None => {
+            std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("server runtime")
+                    .block_on(accept)
+            });
+        }
+    }
     addr
 }
 
@@ -369,8 +387,8 @@ struct Pair {
     ratio_q1: f64,
     ratio_q3: f64,
     rounds: usize,
-    ours_ns: Option<f64>,
-    base_ns: Option<f64>,
+    ours_ns: f64,
+    base_ns: f64,
 }
 
 /// Per-iteration times (ns) of every sample criterion measured, by benchmark id, in run order.
@@ -405,8 +423,8 @@ fn pair<A, B>(
             ratio_q1,
             ratio_q3,
             rounds,
-            ours_ns: Some(ours_ns),
-            base_ns: Some(base_ns),
+            ours_ns,
+            base_ns,
         });
     }
 }
@@ -524,7 +542,6 @@ fn print_ratio_table() {
             .iter()
             .find(|(g, _)| *g == p.group)
             .map_or(f64::NAN, |(_, t)| *t);
-        let time = |ns: Option<f64>| ns.map(format_time).unwrap_or_default();
         println!(
             "| {} | **{:.2}x** | {:.2}..{:.2} ({} rounds) | <= {target:.2}x | {} | {} | {} |",
             p.group,
@@ -533,8 +550,8 @@ fn print_ratio_table() {
             p.ratio_q3,
             p.rounds,
             if p.ratio <= target { "met" } else { "MISSED" },
-            time(p.ours_ns),
-            time(p.base_ns),
+            format_time(p.ours_ns),
+            format_time(p.base_ns),
         );
     }
     println!("\n(crate and baseline: criterion's median time per call)");
@@ -544,13 +561,16 @@ fn print_ratio_table() {
 // The benchmarks
 
 fn round_trips(c: &mut Criterion) {
-    let addr = spawn_server(token_body(), authorize_body());
-    let base = format!("http://{addr}");
-    // One current-thread runtime for both clients: the same scheduler, no cross-thread wake-ups.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("client runtime");
+    // The server runs on the client's runtime unless POLAR_BENCH_SERVER_THREAD=1 (see
+    // `spawn_server`).
+    let own_thread = std::env::var_os("POLAR_BENCH_SERVER_THREAD").is_some_and(|v| v == "1");
+    let addr = spawn_server(token_body(), authorize_body(), (!own_thread).then_some(&rt));
+    let base = format!("http://{addr}");
+    // One current-thread runtime for both clients: the same scheduler, no cross-thread wake-ups.
 
     let client = polar_oauth2::Client::builder(Server::Custom(base.clone()))
         .build()
