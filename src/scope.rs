@@ -53,7 +53,7 @@ macro_rules! define_scopes {
             /// The known scope with this wire value, without allocating.
             #[must_use]
             pub fn known(value: &str) -> Option<Scope> {
-                known_index(value).map(|i| Scope::KNOWN[i].clone())
+                known_index(value).and_then(known_at)
             }
         }
 
@@ -62,6 +62,15 @@ macro_rules! define_scopes {
             // A `match` on string literals compiles to a length switch plus comparisons.
             match value {
                 $($value => Some($index),)*
+                _ => None,
+            }
+        }
+
+        /// The known scope at `index` in [`Scope::KNOWN`]. A `match` on the position compiles
+        /// to arithmetic; `Scope::KNOWN[index].clone()` would dispatch on the variant.
+        fn known_at(index: usize) -> Option<Scope> {
+            match index {
+                $($index => Some(Scope::$variant),)*
                 _ => None,
             }
         }
@@ -239,80 +248,53 @@ impl ScopeSet {
         };
         // Split on spaces, the separator Polar writes; a token that is not a known scope is
         // split again on the other ASCII whitespace before it is kept.
-        for token in SpaceSeparated::new(value) {
-            match known_index(token) {
-                Some(i) => set.push_known(i),
-                None if token.bytes().any(|b| b.is_ascii_whitespace()) => {
-                    for part in token.split_ascii_whitespace() {
-                        set.push(part);
-                    }
+        for_each_space_separated(value, |token| match known_index(token) {
+            Some(i) => set.push_known(i),
+            None if token.bytes().any(|b| b.is_ascii_whitespace()) => {
+                for part in token.split_ascii_whitespace() {
+                    set.push(part);
                 }
-                None => set.push_unknown(token),
             }
-        }
+            None => set.push_unknown(token),
+        });
         ScopeSet { scopes: set.scopes }
     }
 }
 
-/// The non-empty runs of non-space bytes of a string, found eight bytes at a time: on strings
-/// this short, `str::split` costs more per token than the scope lookup itself (see
-/// `BENCHMARKS.md`).
-struct SpaceSeparated<'a> {
-    value: &'a str,
-    /// Where the current token starts.
-    start: usize,
-    /// Offset of the word `spaces` was computed from, and of the next word to read.
-    base: usize,
-    next: usize,
-    /// One high bit per space byte of the current word not handled yet.
-    spaces: u64,
-}
-
-impl<'a> SpaceSeparated<'a> {
-    fn new(value: &'a str) -> Self {
-        Self {
-            value,
-            start: 0,
-            base: 0,
-            next: 0,
-            spaces: 0,
-        }
-    }
-}
-
-impl<'a> Iterator for SpaceSeparated<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let bytes = self.value.as_bytes();
-        loop {
-            while self.spaces == 0 {
-                // The last word is padded with spaces, which also ends the last token; a
-                // string whose length is a multiple of 8 gets one word of padding only.
-                if self.next > bytes.len() {
-                    return None;
-                }
-                let word = match bytes.get(self.next..self.next + 8) {
-                    Some(word) => <[u8; 8]>::try_from(word).unwrap_or_default(),
-                    None => {
-                        let mut word = [b' '; 8];
-                        let tail = bytes.get(self.next..).unwrap_or_default();
-                        word.iter_mut().zip(tail).for_each(|(w, b)| *w = *b);
-                        word
-                    }
-                };
-                self.spaces = space_mask(u64::from_le_bytes(word));
-                self.base = self.next;
-                self.next += 8;
-            }
-            let end = self.base + (self.spaces.trailing_zeros() / 8) as usize;
-            self.spaces &= self.spaces - 1;
-            let start = std::mem::replace(&mut self.start, end + 1);
-            if end > start {
-                return self.value.get(start..end);
+/// Call `f` with each non-empty run of non-space bytes of `value`, finding the spaces eight
+/// bytes at a time: on strings this short, `str::split` costs more per token than the scope
+/// lookup itself (see `BENCHMARKS.md`). Every position handed out is next to a space byte or
+/// an end, hence a character boundary.
+fn for_each_space_separated<'a>(value: &'a str, mut f: impl FnMut(&'a str)) {
+    let mut start = 0;
+    let mut base = 0;
+    let mut token = |start: usize, end: usize| {
+        if end > start {
+            if let Some(token) = value.get(start..end) {
+                f(token);
             }
         }
+    };
+    let mut words = value.as_bytes().chunks_exact(8);
+    for word in &mut words {
+        let mut spaces = space_mask(u64::from_le_bytes(
+            <[u8; 8]>::try_from(word).unwrap_or_default(),
+        ));
+        while spaces != 0 {
+            let end = base + (spaces.trailing_zeros() / 8) as usize;
+            token(start, end);
+            start = end + 1;
+            spaces &= spaces - 1;
+        }
+        base += 8;
     }
+    for (i, &byte) in words.remainder().iter().enumerate() {
+        if byte == b' ' {
+            token(start, base + i);
+            start = base + i + 1;
+        }
+    }
+    token(start, value.len());
 }
 
 /// The high bit of each byte of `word` that is a space, and no other bit (exact: no carry
@@ -343,7 +325,7 @@ impl WireScopes {
         let (word, bit) = (i / 64, 1 << (i % 64));
         if self.seen[word] & bit == 0 {
             self.seen[word] |= bit;
-            self.scopes.push(Scope::KNOWN[i].clone());
+            self.scopes.extend(known_at(i));
         }
     }
 
@@ -639,7 +621,8 @@ mod tests {
                 .map(|i| if i % 7 == 3 || i % 11 == 0 { ' ' } else { 'a' })
                 .chain(['é', ' ', '\u{a0}', '~'])
                 .collect();
-            let found: Vec<&str> = SpaceSeparated::new(&value).collect();
+            let mut found = Vec::new();
+            for_each_space_separated(&value, |t| found.push(t));
             let expected: Vec<&str> = value.split(' ').filter(|t| !t.is_empty()).collect();
             assert_eq!(found, expected, "{value:?}");
         }
@@ -652,7 +635,8 @@ mod tests {
             " abcdefg",
             "abcdefghijklmnop",
         ] {
-            let found: Vec<&str> = SpaceSeparated::new(value).collect();
+            let mut found = Vec::new();
+            for_each_space_separated(value, |t| found.push(t));
             let expected: Vec<&str> = value.split(' ').filter(|t| !t.is_empty()).collect();
             assert_eq!(found, expected, "{value:?}");
         }
