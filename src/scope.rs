@@ -269,10 +269,10 @@ fn for_each_space_separated<'a>(value: &'a str, mut f: impl FnMut(&'a str)) {
     let mut start = 0;
     let mut base = 0;
     let mut token = |start: usize, end: usize| {
-        if end > start {
-            if let Some(token) = value.get(start..end) {
-                f(token);
-            }
+        if end > start
+            && let Some(token) = value.get(start..end)
+        {
+            f(token);
         }
     };
     let mut words = value.as_bytes().chunks_exact(8);
