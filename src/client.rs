@@ -35,10 +35,7 @@ use crate::token::{
 /// The `User-Agent` every request carries.
 pub const USER_AGENT_VALUE: &str = concat!("polar-oauth2-rust/", env!("CARGO_PKG_VERSION"));
 
-#[path = "retry.rs"]
-mod retry;
-use retry::Call;
-pub use retry::RetryPolicy;
+use crate::retry::{Call, RetryPolicy};
 
 /// Default limit for a whole request (connect, send, response headers and body).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -296,8 +293,14 @@ impl Client {
         &self.api
     }
 
-    /// `GET /v1/oauth2/authorize`: the consent data for an authorization request, with the
-    /// user's access token (sent as `Authorization: Bearer`, RFC 6750 §2.1, and nowhere else).
+    /// `GET /v1/oauth2/authorize`: the consent data for an authorization request (the client,
+    /// the subject, the scopes asked for and their labels), as Polar's consent page shows it.
+    ///
+    /// `access_token` is sent as `Authorization: Bearer` (RFC 6750 §2.1), on this call and
+    /// nowhere else. Polar's server answers this call for its own consent page: it needs a token
+    /// of the signed-in Polar user that carries `web:write` (or that user's web session), so an
+    /// ordinary third-party access token gets 401/403 (`Error::Http`). Once the user has
+    /// consented, the server redirects (HTTP 302, refused by this client) instead.
     pub async fn authorize(
         &self,
         access_token: &AccessToken,

@@ -15,7 +15,7 @@ use crate::error::Error;
 ///
 /// ```
 /// use std::time::Duration;
-/// use polar_oauth2::{Client, Server, client::RetryPolicy};
+/// use polar_oauth2::{Client, Server, RetryPolicy};
 ///
 /// let client = Client::builder(Server::Sandbox)
 ///     .retry(RetryPolicy::new(3).initial_backoff(Duration::from_millis(200)))

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use polar_oauth2::client::RetryPolicy;
+use polar_oauth2::RetryPolicy;
 use polar_oauth2::error::Error;
 use polar_oauth2::{
     AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, Client,

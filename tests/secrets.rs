@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use polar_oauth2::authorization::{AuthorizationRequest, CsrfToken, parse_callback};
-use polar_oauth2::client::RetryPolicy;
+use polar_oauth2::RetryPolicy;
 use polar_oauth2::error::Error;
 use polar_oauth2::{
     AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, Client,
