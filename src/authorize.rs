@@ -275,7 +275,7 @@ impl PkceMethod {
 /// The authorization request's parameters (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID `nonce` and
 /// `prompt`, Polar's `sub_type`), passed through to the consent-data call. The spec does not
 /// list them; the real server reads them. All are optional for this call.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthorizeParams {
     pub(crate) client_id: Option<String>,
     pub(crate) redirect_uri: Option<String>,
@@ -286,6 +286,29 @@ pub struct AuthorizeParams {
     pub(crate) code_challenge: Option<String>,
     pub(crate) code_challenge_method: Option<PkceMethod>,
     pub(crate) sub_type: Option<SubType>,
+}
+
+/// `state` (the CSRF token), `nonce` and a `plain` PKCE challenge (which *is* the verifier)
+/// are redacted; an S256 challenge is public by design and shown.
+impl fmt::Debug for AuthorizeParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        let challenge = match self.code_challenge_method {
+            Some(PkceMethod::S256) => self.code_challenge.as_deref(),
+            _ => redacted(&self.code_challenge),
+        };
+        f.debug_struct("AuthorizeParams")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
+            .field("state", &redacted(&self.state))
+            .field("nonce", &redacted(&self.nonce))
+            .field("prompt", &self.prompt)
+            .field("code_challenge", &challenge)
+            .field("code_challenge_method", &self.code_challenge_method)
+            .field("sub_type", &self.sub_type)
+            .finish()
+    }
 }
 
 impl AuthorizeParams {

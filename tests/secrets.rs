@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use polar_oauth2::authorization::{AuthorizationRequest, CsrfToken, parse_callback};
 use polar_oauth2::RetryPolicy;
+use polar_oauth2::authorization::{AuthorizationRequest, CsrfToken, parse_callback};
 use polar_oauth2::error::Error;
 use polar_oauth2::{
     AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, Client,
@@ -402,12 +402,25 @@ fn pending_authorization_is_redacted_even_with_a_plain_challenge() {
     report("pending authorization");
 }
 
-/// A known leak in a type outside this files, kept visible: un-ignore when fixed.
 #[test]
-#[ignore = "AuthorizeParams derives Debug over `state` (a CsrfToken's value) and, with PkceMethod::Plain, a challenge that is the verifier"]
 fn authorize_params_are_redacted() {
     let params = AuthorizeParams::new("polar_ci_test_client").state(STATE);
     assert_renders_clean("AuthorizeParams", &params, None);
+    // With `plain` the challenge is the verifier itself; the nonce guards against replay.
+    let plain = AuthorizeParams::new("polar_ci_test_client")
+        .nonce("nonce_SECRET_value")
+        .code_challenge(
+            "plain_verifier_SECRET_value",
+            polar_oauth2::PkceMethod::Plain,
+        );
+    let rendered = format!("{plain:?}");
+    assert!(!rendered.contains("SECRET"), "{rendered}");
+    // An S256 challenge is public by design and stays visible for debugging.
+    let s256 = AuthorizeParams::new("polar_ci_test_client").code_challenge(
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        polar_oauth2::PkceMethod::S256,
+    );
+    assert!(format!("{s256:?}").contains("E9Melhoa2Owv"));
 }
 
 #[test]
