@@ -10,9 +10,9 @@ pub mod generated;
 pub mod retry;
 pub mod scope;
 pub mod secret;
-pub mod token;
 #[cfg(feature = "test-server")]
 pub mod test_server;
+pub mod token;
 
 pub use authorization::{
     AuthorizationError, AuthorizationRequest, CallbackError, CsrfToken, PendingAuthorization,

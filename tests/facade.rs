@@ -1,4 +1,6 @@
 //! The facade over real HTTP on 127.0.0.1: wire form, headers, decoding, errors.
+// Tests state their expectations with unwrap/expect/panic: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 

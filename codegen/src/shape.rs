@@ -127,7 +127,10 @@ fn resolve<'a>(doc: &'a Value, ptr: &str) -> Result<&'a Value, Error> {
 pub fn hoist(doc: &mut Value, ptr: &str, name: &str) -> Result<(), Error> {
     let schema = resolve(doc, ptr)?.clone();
     let target = pointer(["components", "schemas", name]);
-    if doc.pointer(&target).is_some_and(|existing| *existing != schema) {
+    if doc
+        .pointer(&target)
+        .is_some_and(|existing| *existing != schema)
+    {
         return Err(Error::at(
             &target,
             format!("the document already has a different schema named `{name}`"),

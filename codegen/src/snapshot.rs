@@ -9,7 +9,11 @@ pub const UPDATE_VAR: &str = "UPDATE_SNAPSHOTS";
 /// `Ok` when `actual` equals the snapshot at `path` (or the snapshot was rewritten because
 /// [`UPDATE_VAR`] is `1`); otherwise a message with a unified diff (`-` snapshot, `+` actual).
 pub fn check(actual: &str, path: &Path) -> Result<(), String> {
-    check_with(actual, path, std::env::var(UPDATE_VAR).is_ok_and(|v| v == "1"))
+    check_with(
+        actual,
+        path,
+        std::env::var(UPDATE_VAR).is_ok_and(|v| v == "1"),
+    )
 }
 
 /// [`check`] with the update decision made by the caller.

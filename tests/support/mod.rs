@@ -2,7 +2,7 @@
 //!
 //! Each accepted connection serves requests until the client closes it (keep-alive), answering
 //! with the next scripted response, or the last one again when the script runs out.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::{Arc, Mutex};
 
