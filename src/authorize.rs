@@ -239,6 +239,8 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.pending.take() {
+            // Decoded outside the input's own position tracking: the message names the field.
+            // (Tracking the path inside it, with serde_path_to_error, cost 7% of a decode.)
             Some((key, value)) => seed
                 .deserialize(value)
                 .map_err(|e| de::Error::custom(format_args!("`{key}`: {e}"))),
@@ -454,6 +456,12 @@ mod tests {
         let json = object(&[("client", "{}"), ("sub_type", "\"user\""), ("sub", "null")]);
         let e = serde_json::from_str::<AuthorizeResponse>(&json).unwrap_err();
         assert!(e.to_string().contains("`client`"), "{e}");
+        let json = object(&[
+            ("client", r#"{"created_at": "yesterday"}"#),
+            ("sub_type", "\"user\""),
+        ]);
+        let e = serde_json::from_str::<AuthorizeResponse>(&json).unwrap_err();
+        assert!(e.to_string().starts_with("`client`: "), "{e}");
     }
 
     #[test]
