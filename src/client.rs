@@ -89,6 +89,9 @@ pub struct Hooks {
     /// Shared by the client's clones: one budget of in-flight requests per [`Client::new`].
     in_flight: Option<Arc<Semaphore>>,
     retry: RetryPolicy,
+    /// `true` when this crate built the `reqwest::Client`: it follows no redirects and never
+    /// re-sends a request, so the per-request guards against both can be skipped.
+    own_http: bool,
 }
 
 /// Settings for a [`Client`].
@@ -183,6 +186,7 @@ impl ClientBuilder {
     /// Build the client.
     pub fn build(self) -> Result<Client, Error> {
         let base = validate_base_url(self.server.base_url(), self.allow_insecure_http)?;
+        let own_http = self.http.is_none();
         let http = match self.http {
             Some(http) => http,
             None => default_http_client()?,
@@ -204,6 +208,7 @@ impl ClientBuilder {
                 .max_concurrent_requests
                 .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
             retry: self.retry,
+            own_http,
         };
         Ok(Client {
             api: Arc::new(generated::Client::new_with_client(&base, http, hooks)),
@@ -260,6 +265,9 @@ fn default_http_client() -> Result<reqwest::Client, Error> {
         .tls_backend_preconfigured(tls)
         // Redirects are never followed: a token request must not be re-sent elsewhere.
         .redirect(reqwest::redirect::Policy::none())
+        // reqwest never re-sends a request by itself: a token request may carry a single-use
+        // code. Retries are this crate's decision (`RetryPolicy`), per operation.
+        .retry(reqwest::retry::never())
         .build()
         .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))
 }
@@ -609,9 +617,11 @@ impl ClientHooks<Hooks> for generated::Client {
         }
         if info.operation_id == REQUEST_TOKEN_METHOD {
             headers.remove(AUTHORIZATION);
-            let form = request
-                .body()
-                .and_then(reqwest::Body::as_bytes)
+            // A caller's client may retry or follow 307/308 by itself, re-sending the body; a
+            // body that cannot be copied stops both. Our own client does neither.
+            let form = (!hooks.own_http)
+                .then(|| request.body().and_then(reqwest::Body::as_bytes))
+                .flatten()
                 .map(Bytes::copy_from_slice);
             if let Some(form) = form {
                 request
@@ -642,9 +652,15 @@ impl ClientHooks<Hooks> for generated::Client {
             Some(in_flight) => Arc::clone(in_flight).acquire_owned().await.ok(),
             None => None,
         };
-        let sent_to = request.url().clone();
+        // Our own client follows no redirects, so only a caller's client needs the check.
+        let sent_to = (!hooks.own_http).then(|| request.url().clone());
         let response = self.client().execute(request).await?;
-        Ok(guard(response, &sent_to, hooks.max_response_body, permit))
+        Ok(guard(
+            response,
+            sent_to.as_ref(),
+            hooks.max_response_body,
+            permit,
+        ))
     }
 }
 
@@ -676,10 +692,11 @@ impl std::fmt::Display for BodyFailure {
 
 impl std::error::Error for BodyFailure {}
 
-/// `response` with its body wrapped in a [`GuardedBody`].
+/// `response` as is when its declared length is within the cap; otherwise with its body wrapped
+/// in a [`GuardedBody`] (unknown or excessive length, or a followed redirect).
 fn guard(
     response: reqwest::Response,
-    sent_to: &Url,
+    sent_to: Option<&Url>,
     cap: u64,
     permit: Option<OwnedSemaphorePermit>,
 ) -> reqwest::Response {
@@ -687,7 +704,15 @@ fn guard(
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let failure = if response.url() != sent_to {
+    let redirected = sent_to.is_some_and(|sent_to| response.url() != sent_to);
+    // The common case: a body whose declared length is within the cap needs no byte counting
+    // (hyper stops at Content-Length). Its in-flight slot is released now, as its body is read
+    // right away; the connection count stays bounded by the slots plus bodies being read.
+    if !redirected && declared.is_some_and(|n| n <= cap) {
+        drop(permit);
+        return response;
+    }
+    let failure = if redirected {
         Some(BodyFailure::Redirected)
     } else {
         // Only a successful body is read whole; error bodies are read up to 64 KiB.

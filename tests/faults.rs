@@ -4,6 +4,8 @@
 //! received.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,7 +17,8 @@ use polar_oauth2::{
     AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, Client,
     ClientCredentials, ClientSecret, Server, TokenRequest,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::{Recorded, read_request};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 const TOKEN_BODY: &str = r#"{"access_token":"polar_at_u_test_access","token_type":"Bearer","expires_in":864000,"refresh_token":"polar_rt_u_test_refresh","scope":"openid email"}"#;
@@ -68,29 +71,12 @@ impl Fault {
     }
 }
 
-/// One request as received.
-#[derive(Debug, Clone)]
-struct Received {
-    method: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// A loopback HTTP/1.1 server that answers each request with the next fault of its script (the
 /// last one again when the script runs out), counting requests, connections and body bytes
 /// written.
 struct FaultServer {
     addr: SocketAddr,
-    received: Arc<Mutex<Vec<Received>>>,
+    received: Arc<Mutex<Vec<Recorded>>>,
     connections: Arc<AtomicUsize>,
     body_bytes_written: Arc<AtomicU64>,
 }
@@ -139,7 +125,7 @@ impl FaultServer {
         self.received.lock().unwrap().len()
     }
 
-    fn received(&self) -> Vec<Received> {
+    fn received(&self) -> Vec<Recorded> {
         self.received.lock().unwrap().clone()
     }
 
@@ -150,7 +136,7 @@ impl FaultServer {
 
 async fn connection(
     mut stream: TcpStream,
-    received: Arc<Mutex<Vec<Received>>>,
+    received: Arc<Mutex<Vec<Recorded>>>,
     script: Arc<Mutex<(Vec<Fault>, usize)>>,
     written: Arc<AtomicU64>,
 ) {
@@ -271,48 +257,6 @@ async fn answer(stream: &mut TcpStream, fault: Fault, written: &AtomicU64) -> bo
             true
         }
     }
-}
-
-async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Received> {
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let method = first.next()?.to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let len = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = buf[head_end..head_end + len].to_vec();
-    buf.drain(..head_end + len);
-    Some(Received {
-        method,
-        headers,
-        body,
-    })
 }
 
 fn client_for(base: &str, timeout: Duration, retry: RetryPolicy) -> Client {
