@@ -10,10 +10,8 @@ use crate::error::{Error, escape_token};
 use crate::generate::check_refs;
 use crate::walk::{for_each_schema, for_each_schema_mut};
 
-/// Keywords an OpenAPI 3.0 schema object may carry (OpenAPI 3.0.3 §4.7.24), plus the ones we
-/// read ourselves (`enumNames`: the scope display names, read by [`crate::scopes`]).
-const KNOWN_SCHEMA_KEYWORDS: &[&str] = &[
-    "title",
+/// Validation keywords of an OpenAPI 3.0 schema: they narrow the values of a type.
+pub(crate) const CONSTRAINT_KEYWORDS: &[&str] = &[
     "multipleOf",
     "maximum",
     "exclusiveMaximum",
@@ -27,6 +25,12 @@ const KNOWN_SCHEMA_KEYWORDS: &[&str] = &[
     "uniqueItems",
     "maxProperties",
     "minProperties",
+];
+
+/// The other keywords an OpenAPI 3.0 schema object may carry (OpenAPI 3.0.3 §4.7.24), plus the
+/// ones we read ourselves (`enumNames`: the scope display names, read by [`crate::scopes`]).
+const OTHER_SCHEMA_KEYWORDS: &[&str] = &[
+    "title",
     "required",
     "enum",
     "type",
@@ -52,6 +56,10 @@ const KNOWN_SCHEMA_KEYWORDS: &[&str] = &[
     "enumNames",
 ];
 
+fn is_known_schema_keyword(key: &str) -> bool {
+    CONSTRAINT_KEYWORDS.contains(&key) || OTHER_SCHEMA_KEYWORDS.contains(&key)
+}
+
 /// Rewrite `doc` (OpenAPI 3.1) in place into OpenAPI 3.0.3; returns warnings for constructs
 /// that no rewrite knows.
 pub fn downgrade(doc: &mut Value) -> Result<Vec<String>, Error> {
@@ -74,7 +82,7 @@ pub fn downgrade(doc: &mut Value) -> Result<Vec<String>, Error> {
     });
     for_each_schema(doc, &mut |schema, ptr| {
         for key in schema.keys() {
-            if !key.starts_with("x-") && !KNOWN_SCHEMA_KEYWORDS.contains(&key.as_str()) {
+            if !key.starts_with("x-") && !is_known_schema_keyword(key) {
                 warnings.push(format!(
                     "schema keyword `{key}` at #{ptr}/{} is not OpenAPI 3.0 and no rewrite knows it; the generator ignores it",
                     escape_token(key)

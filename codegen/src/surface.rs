@@ -40,6 +40,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::downgrade::CONSTRAINT_KEYWORDS;
 use crate::error::Error;
 use crate::{downgrade, load};
 
@@ -62,23 +63,6 @@ const COSMETIC: &[&str] = &[
     "readOnly",
     "writeOnly",
     "$comment",
-];
-
-/// Validation keywords: they narrow the values of a type.
-pub(crate) const CONSTRAINTS: &[&str] = &[
-    "multipleOf",
-    "maximum",
-    "exclusiveMaximum",
-    "minimum",
-    "exclusiveMinimum",
-    "maxLength",
-    "minLength",
-    "pattern",
-    "maxItems",
-    "minItems",
-    "uniqueItems",
-    "maxProperties",
-    "minProperties",
 ];
 
 /// Schema keywords this module interprets into a node's type, fields, values or arms.
@@ -1038,7 +1022,7 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
-                _ if CONSTRAINTS.contains(&k.as_str()) => {
+                _ if CONSTRAINT_KEYWORDS.contains(&k.as_str()) => {
                     node.constraints.insert(k.clone(), v.to_string());
                 }
                 _ if is_cosmetic(k) => {
