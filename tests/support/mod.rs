@@ -84,19 +84,34 @@ pub struct Server {
     pub connections: Arc<Mutex<usize>>,
 }
 
+/// Chooses the reply to a request.
+type Answer = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
 impl Server {
     /// Start a server answering with `script` in order.
     pub async fn start(script: Vec<Reply>) -> Server {
+        let next = Mutex::new(0usize);
+        Self::answering(move |_| {
+            let mut i = next.lock().unwrap();
+            let reply = script[(*i).min(script.len() - 1)].clone();
+            *i += 1;
+            reply
+        })
+        .await
+    }
+
+    /// Start a server answering each request with `answer(request)`.
+    pub async fn answering(answer: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(Mutex::new(0));
-        let script = Arc::new(Mutex::new((script, 0usize)));
+        let answer: Answer = Arc::new(answer);
         let (reqs, conns) = (requests.clone(), connections.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 *conns.lock().unwrap() += 1;
-                tokio::spawn(serve(stream, reqs.clone(), script.clone()));
+                tokio::spawn(serve(stream, reqs.clone(), answer.clone()));
             }
         });
         Server {
@@ -120,29 +135,24 @@ impl Server {
         requests.into_iter().next().unwrap()
     }
 
+    pub fn connections(&self) -> usize {
+        *self.connections.lock().unwrap()
+    }
+
     pub fn client(&self) -> polar_oauth2::Client {
         polar_oauth2::Client::new(polar_oauth2::Server::Custom(self.base_url.clone()))
             .expect("client")
     }
 }
 
-async fn serve(
-    mut stream: TcpStream,
-    requests: Arc<Mutex<Vec<Recorded>>>,
-    script: Arc<Mutex<(Vec<Reply>, usize)>>,
-) {
+async fn serve(mut stream: TcpStream, requests: Arc<Mutex<Vec<Recorded>>>, answer: Answer) {
     let mut buf = Vec::new();
     loop {
         let Some(request) = read_request(&mut stream, &mut buf).await else {
             return;
         };
+        let reply = answer(&request);
         requests.lock().unwrap().push(request);
-        let reply = {
-            let mut s = script.lock().unwrap();
-            let i = s.1.min(s.0.len() - 1);
-            s.1 += 1;
-            s.0[i].clone()
-        };
         let mut head = format!(
             "HTTP/1.1 {} X\r\ncontent-length: {}\r\n",
             reply.status,
@@ -152,9 +162,11 @@ async fn serve(
             head.push_str(&format!("{n}: {v}\r\n"));
         }
         head.push_str("\r\n");
-        if stream.write_all(head.as_bytes()).await.is_err()
-            || stream.write_all(&reply.body).await.is_err()
-        {
+        // One write per response: two small writes would meet Nagle's algorithm and the
+        // client's delayed ACK (a 40 ms stall per keep-alive request).
+        let mut response = head.into_bytes();
+        response.extend_from_slice(&reply.body);
+        if stream.write_all(&response).await.is_err() {
             return;
         }
     }
