@@ -591,7 +591,7 @@ mod tests {
     fn known_and_unknown_scopes_round_trip() {
         assert_eq!(Scope::from_wire("user:read"), Scope::UserRead);
         assert_eq!(Scope::UserRead.to_string(), "user:read");
-        assert_eq!(Scope::UserRead.display_name(), Some("User Read"));
+        assert_eq!(Scope::Openid.display_name(), Some("OpenID"));
         let future: Scope = "teleport:write".parse().unwrap();
         assert_eq!(future, Scope::Unknown("teleport:write".into()));
         let json = serde_json::to_string(&future).unwrap();

@@ -673,7 +673,7 @@ impl Inner {
             Some(scope) => scope_list(scope),
             None => client.scope.clone(),
         };
-        if scope.iter().any(|s| Scope::known(s).is_none()) {
+        if scope.iter().any(|s| !is_valid_scope(s)) {
             return Err(redirect(Failure::invalid_scope()));
         }
         // RFC 7636 §4.4 (authlib's `validate_code_challenge`).
@@ -934,15 +934,18 @@ impl Inner {
         };
         if let Value::Object(fields) = &mut body {
             fields.insert("sub".into(), sub);
-            if sub_type == SubType::Organization {
-                if !user_signed_in {
-                    // Polar asserts a signed-in user here and fails with a 500.
-                    return Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
-                }
-                let organizations: Vec<Value> =
-                    ORGANIZATIONS.iter().map(organization_json).collect();
-                fields.insert("organizations".into(), Value::Array(organizations));
+            if sub_type == SubType::Organization && !user_signed_in {
+                // Polar asserts a signed-in user here and fails with a 500.
+                return Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
             }
+            // Both arms list the signed-in user's organizations (required since 2026-08).
+            let organizations: Vec<Value> = if user_signed_in {
+                ORGANIZATIONS.iter().map(organization_json).collect()
+            } else {
+                Vec::new()
+            };
+            fields.insert("organizations".into(), Value::Array(organizations));
+            fields.insert("requires_single_organization".into(), Value::Bool(false));
         }
         Reply::Json {
             status: StatusCode::OK,
@@ -1269,7 +1272,7 @@ impl Inner {
         let requested = form.truthy("scope").map(scope_list);
         if requested
             .as_ref()
-            .is_some_and(|scope| scope.iter().any(|s| Scope::known(s).is_none()))
+            .is_some_and(|scope| scope.iter().any(|s| !is_valid_scope(s)))
         {
             return Err(Failure::invalid_scope());
         }
@@ -1426,6 +1429,12 @@ impl Inner {
 /// `web:read` and `web:write` are reserved for Polar's own clients.
 fn is_reserved(scope: &str) -> bool {
     scope == "web:read" || scope == "web:write"
+}
+
+/// A scope Polar's server knows: the spec's, or a reserved one (which the spec stopped listing
+/// in 2026-06 while the server kept them).
+fn is_valid_scope(scope: &str) -> bool {
+    Scope::known(scope).is_some() || is_reserved(scope)
 }
 
 /// authlib's `scope_to_list`.
@@ -1836,8 +1845,15 @@ mod tests {
         let Value::Object(names) = scope_display_names() else {
             panic!("not an object")
         };
-        assert_eq!(names.len(), 62);
-        assert_eq!(names["user:read"], "User Read");
+        let labelled = Scope::KNOWN.iter().filter(|s| s.display_name().is_some());
+        assert_eq!(names.len(), labelled.count());
+        for (scope, name) in &names {
+            assert_eq!(
+                Scope::from_wire(scope).display_name(),
+                name.as_str(),
+                "{scope}"
+            );
+        }
         assert!(!names.contains_key("web:read"));
     }
 }

@@ -6,8 +6,8 @@
 use std::fs;
 use std::path::PathBuf;
 
-use polar_oauth2_codegen::snapshot;
-use polar_oauth2_codegen::surface::surface_dir;
+use polar_oauth2_codegen::surface::{surface, surface_dir};
+use polar_oauth2_codegen::{downgrade, load, snapshot};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -25,29 +25,45 @@ fn api_surface_matches_the_committed_snapshot() {
     }
 }
 
+/// Works on the parsed document, whatever its YAML layout or scope list, and on a scratch
+/// snapshot written from the same spec: it never reads the committed one, so it cannot race with
+/// `UPDATE_SNAPSHOTS=1` rewriting it.
 #[test]
 fn an_added_scope_fails_with_a_diff_naming_it_until_the_snapshot_is_rewritten() {
-    let scratch = std::env::temp_dir().join(format!("polar-oauth2-surface-{}", std::process::id()));
-    let spec = scratch.join("spec");
-    fs::create_dir_all(&spec).unwrap();
-    for entry in fs::read_dir(root().join("spec")).unwrap() {
-        let path = entry.unwrap().path();
-        let text = fs::read_to_string(&path).unwrap().replace(
-            "        - organization_access_tokens:write\n      title: Scope\n",
-            "        - organization_access_tokens:write\n        - teleport:write\n      title: Scope\n",
-        );
-        fs::write(spec.join(path.file_name().unwrap()), text).unwrap();
-    }
-    let copy = scratch.join("api-surface.txt");
-    fs::copy(snapshot_path(), &copy).unwrap();
-    let surface = surface_dir(&spec).unwrap();
+    let doc = load::load_dir(&root().join("spec")).unwrap();
+    let mut value = doc.value.clone();
+    downgrade::downgrade(&mut value).unwrap();
+    let scopes = value
+        .pointer_mut("/components/schemas/Scope/enum")
+        .and_then(|v| v.as_array_mut())
+        .expect("the spec has a Scope enum");
+    assert!(!scopes.iter().any(|s| s == "teleport:write"));
+    let before = surface(&value);
+    value
+        .pointer_mut("/components/schemas/Scope/enum")
+        .and_then(|v| v.as_array_mut())
+        .unwrap()
+        .push("teleport:write".into());
+    let after = surface(&value);
 
-    let diff = snapshot::check_with(&surface, &copy, false).unwrap_err();
-    let added: Vec<&str> = diff.lines().filter(|l| l.starts_with('+')).collect();
+    let scratch = std::env::temp_dir().join(format!(
+        "polar-oauth2-surface-{}-{}",
+        std::process::id(),
+        line!()
+    ));
+    fs::create_dir_all(&scratch).unwrap();
+    let copy = scratch.join("api-surface.txt");
+    fs::write(&copy, &before).unwrap();
+
+    let diff = snapshot::check_with(&after, &copy, false).unwrap_err();
+    let added: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
     assert_eq!(added.len(), 1, "{diff}");
     assert!(added[0].contains("teleport:write"), "{diff}");
 
-    snapshot::check_with(&surface, &copy, true).unwrap();
-    snapshot::check_with(&surface, &copy, false).unwrap();
+    snapshot::check_with(&after, &copy, true).unwrap();
+    snapshot::check_with(&after, &copy, false).unwrap();
     fs::remove_dir_all(&scratch).unwrap();
 }

@@ -8,8 +8,8 @@ use polar_oauth2::error::Error;
 use polar_oauth2::{
     AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, AuthorizeResponse,
     ClientCredentials, ClientSecret, OAuthErrorCode, PkceCodeVerifier, PkceMethod,
-    RefreshTokenGrant, Scope, ScopeSet, Server as PolarServer, SessionToken, SubType, TokenRequest,
-    TokenType, WebGrant,
+    RefreshTokenGrant, Scope, ScopeDisplayNames, ScopeSet, Server as PolarServer, SessionToken,
+    SubType, TokenRequest, TokenType, WebGrant,
 };
 use support::{ORG_SUB, Reply, Server, TOKEN_BODY, USER_SUB, authorize_body};
 
@@ -288,7 +288,10 @@ async fn missing_display_names_fall_back_to_the_spec_default() {
         "",
     );
     let r = authorize(body).await.unwrap();
-    assert_eq!(r.scope_display_names().get("user:read"), Some("User Read"),);
+    let names = r.scope_display_names();
+    assert_eq!(names.get("user:read"), Scope::UserRead.display_name());
+    assert!(names.get("user:read").is_some());
+    assert_eq!(names.len(), ScopeDisplayNames::spec_default().len());
 }
 
 #[tokio::test]

@@ -245,10 +245,11 @@ fn authorize_json(sub_type: &str) -> Value {
         "sub": {"id": "0b9f7c56-2a57-4c4f-a1b8-6a9d2c3e4f50", "email": "ada@example.com", "avatar_url": null},
         "scopes": ["openid", "email", "orders:read"],
         "scope_display_names": {"openid": "OpenID", "email": "Read your email address"},
+        // Required in both arms since 2026-08; older documents ignore it.
+        "organizations": [{"id": "5f0c4d5e-6a4b-4c1e-9d55-2f2a7c0b1a11", "slug": "acme", "avatar_url": null}],
     });
     if sub_type == "organization" {
         v["sub"] = json!({"id": "5f0c4d5e-6a4b-4c1e-9d55-2f2a7c0b1a11", "slug": "acme", "avatar_url": null});
-        v["organizations"] = json!([{"id": "5f0c4d5e-6a4b-4c1e-9d55-2f2a7c0b1a11", "slug": "acme", "avatar_url": null}]);
     }
     v
 }

@@ -220,11 +220,8 @@ pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<R
 
 /// A complete, realistic authorize response for `sub_type` with the spec's display names.
 pub fn authorize_body(sub_type: &str, sub: &str, extra: &str) -> String {
-    let orgs = if sub_type == "organization" {
-        r#","organizations":[{"id":"5f0c4d5e-6a4b-4c1e-9d55-2f2a7c0b1a11","slug":"acme","avatar_url":null}]"#
-    } else {
-        ""
-    };
+    // Both arms list the organizations since 2026-08; older documents ignore the field.
+    let orgs = r#","organizations":[{"id":"5f0c4d5e-6a4b-4c1e-9d55-2f2a7c0b1a11","slug":"acme","avatar_url":null}]"#;
     format!(
         r#"{{"client":{{"created_at":"2026-01-02T03:04:05Z","modified_at":null,"client_id":"polar_ci_test_client","client_name":"Test App","client_uri":"https://app.example","logo_uri":null,"tos_uri":null,"policy_uri":null}},"sub_type":"{sub_type}","sub":{sub},"scopes":["openid","email","orders:read"],"scope_display_names":{{"openid":"OpenID","email":"Read your email address","orders:read":"Read orders made on your organizations"}}{orgs}{extra}}}"#
     )
