@@ -294,7 +294,11 @@ async fn id_token_carries_nonce_audience_subject_and_email() {
     assert_eq!(parts.len(), 3, "{jwt}");
     let header: Value = serde_json::from_slice(&base64url_decode(parts[0])).unwrap();
     let claims: Value = serde_json::from_slice(&base64url_decode(parts[1])).unwrap();
-    assert_eq!(header["alg"], "HS256");
+    assert_eq!(header["alg"], "RS256");
+    assert!(
+        header["kid"].as_str().is_some_and(|kid| !kid.is_empty()),
+        "{header}"
+    );
     assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
     assert_eq!(claims["aud"], serde_json::json!([CONFIDENTIAL_CLIENT_ID]));
     assert_eq!(claims["sub"], USER_ID.to_string());
