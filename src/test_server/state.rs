@@ -67,11 +67,11 @@ pub(super) struct TokenRecord {
     subject: Subject,
     scope: Vec<String>,
     access_token: String,
-    refresh_token: Option<String>,
+    pub(super) refresh_token: Option<String>,
     issued_at: Duration,
     expires_in: Duration,
     /// authlib's `is_revoked`: either token revoked makes both unusable.
-    revoked: bool,
+    pub(super) revoked: bool,
 }
 
 struct Consent {
@@ -628,13 +628,26 @@ impl Inner {
     }
 
     /// authlib's `ClientAuthentication.authenticate`: the first method that yields a client
-    /// registered for that method wins.
+    /// registered for that method wins. Only the token endpoint checks the registered method
+    /// (`check_endpoint_auth_method`); revocation and introspection take either.
     fn authenticate_client(
         &self,
         form: &Params,
         authorization: Option<&str>,
         methods: &[TokenEndpointAuthMethod],
     ) -> Result<(RegisteredClient, TokenEndpointAuthMethod), Failure> {
+        self.authenticate_client_at(form, authorization, methods, true)
+    }
+
+    fn authenticate_client_at(
+        &self,
+        form: &Params,
+        authorization: Option<&str>,
+        methods: &[TokenEndpointAuthMethod],
+        token_endpoint: bool,
+    ) -> Result<(RegisteredClient, TokenEndpointAuthMethod), Failure> {
+        let registered_for =
+            |client: &RegisteredClient, method| !token_endpoint || client.auth_method == method;
         let unknown =
             |status| Failure::invalid_client(status, "The client does not exist on this server.");
         for method in methods {
@@ -649,9 +662,9 @@ impl Inner {
                             .get(&id)
                             .ok_or_else(|| unknown(StatusCode::UNAUTHORIZED))?;
                         if client.check_secret(&secret)
-                            && client.auth_method == TokenEndpointAuthMethod::ClientSecretBasic
+                            && registered_for(client, TokenEndpointAuthMethod::ClientSecretBasic)
                         {
-                            return Ok((client.clone(), client.auth_method));
+                            return Ok((client.clone(), *method));
                         }
                     }
                 }
@@ -664,9 +677,9 @@ impl Inner {
                             .get(id)
                             .ok_or_else(|| unknown(StatusCode::BAD_REQUEST))?;
                         if client.check_secret(secret)
-                            && client.auth_method == TokenEndpointAuthMethod::ClientSecretPost
+                            && registered_for(client, TokenEndpointAuthMethod::ClientSecretPost)
                         {
-                            return Ok((client.clone(), client.auth_method));
+                            return Ok((client.clone(), *method));
                         }
                     }
                 }
@@ -678,8 +691,8 @@ impl Inner {
                             .clients
                             .get(id)
                             .ok_or_else(|| unknown(StatusCode::BAD_REQUEST))?;
-                        if client.auth_method == TokenEndpointAuthMethod::None {
-                            return Ok((client.clone(), client.auth_method));
+                        if registered_for(client, TokenEndpointAuthMethod::None) {
+                            return Ok((client.clone(), *method));
                         }
                     }
                 }
@@ -992,7 +1005,8 @@ impl Inner {
         form: &Params,
         authorization: Option<&str>,
     ) -> Result<Reply, Failure> {
-        let (client, _) = self.authenticate_client(form, authorization, ENDPOINT_AUTH_METHODS)?;
+        let (client, _) =
+            self.authenticate_client_at(form, authorization, ENDPOINT_AUTH_METHODS, false)?;
         if let Some(index) = self.query_token(form)? {
             if self.tokens[index].client_id != client.client_id {
                 return Err(Failure::new(StatusCode::BAD_REQUEST, "invalid_grant"));
@@ -1011,7 +1025,8 @@ impl Inner {
         form: &Params,
         authorization: Option<&str>,
     ) -> Result<Reply, Failure> {
-        let (client, _) = self.authenticate_client(form, authorization, ENDPOINT_AUTH_METHODS)?;
+        let (client, _) =
+            self.authenticate_client_at(form, authorization, ENDPOINT_AUTH_METHODS, false)?;
         let now = self.now();
         let token = self
             .query_token(form)?

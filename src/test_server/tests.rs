@@ -58,3 +58,64 @@ mod units {
         assert!(!names.contains_key("web:read"));
     }
 }
+
+mod limits {
+    use std::time::{Duration, Instant};
+
+    use super::super::routes::accept_backoff;
+    use super::super::{CODE_LIFETIME, TestServer};
+
+    #[test]
+    fn accept_backoff_doubles_from_5_ms_to_1_s() {
+        let waits: Vec<u128> = (1..=10).map(|n| accept_backoff(n).as_millis()).collect();
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+        assert_eq!(accept_backoff(u32::MAX), Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn twenty_thousand_authorization_visits_leave_only_live_codes() {
+        let server = TestServer::start().await.unwrap();
+        let pending = server.authorization_request().build().unwrap();
+        let started = Instant::now();
+        for _ in 0..20_000 {
+            server.approve(pending.url()).unwrap();
+        }
+        let elapsed = started.elapsed();
+        // All 20k are still valid: nothing may be dropped yet.
+        assert_eq!(server.lock().codes.len(), 20_000);
+        server.advance(CODE_LIFETIME + Duration::from_secs(1));
+        server.approve(pending.url()).unwrap();
+        assert_eq!(server.lock().codes.len(), 1, "expired codes are dropped");
+        eprintln!("20k authorization visits took {elapsed:?}");
+    }
+
+    #[tokio::test]
+    async fn dead_tokens_are_dropped_and_refreshable_ones_kept() {
+        let server = TestServer::start().await.unwrap();
+        let client = server.client().unwrap();
+        for _ in 0..3 {
+            let pending = server.authorization_request().build().unwrap();
+            let code = pending
+                .callback(&server.approve(pending.url()).unwrap())
+                .unwrap();
+            client
+                .exchange_code(
+                    &server.confidential_client(),
+                    code,
+                    pending.redirect_uri(),
+                    Some(pending.pkce_verifier().clone()),
+                )
+                .await
+                .unwrap();
+        }
+        assert_eq!(server.lock().tokens.len(), 3);
+        server.lock().tokens[0].revoked = true;
+        server.lock().tokens[1].refresh_token = None;
+        // Past the access tokens' lifetime: the revoked one and the one without a refresh
+        // token are dead; the third can still be refreshed (Polar's `delete_expired`).
+        server.advance(Duration::from_secs(864_001));
+        server.lock().sweep();
+        assert_eq!(server.lock().tokens.len(), 1);
+        assert!(server.lock().tokens[0].refresh_token.is_some());
+    }
+}
