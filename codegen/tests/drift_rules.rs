@@ -317,3 +317,18 @@ fn new_fields_break_what_the_caller_builds_new_variants_what_it_reads() {
         ]
     );
 }
+
+#[test]
+fn drift_md_reproduces_the_table_of_the_module_docs() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let module = std::fs::read_to_string(format!("{root}/src/drift/mod.rs")).unwrap();
+    let doc = std::fs::read_to_string(format!("{root}/DRIFT.md")).unwrap();
+    let from_module: Vec<&str> = module
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! "))
+        .filter(|l| l.starts_with('|'))
+        .collect();
+    let from_doc: Vec<&str> = doc.lines().filter(|l| l.starts_with('|')).collect();
+    assert!(from_module.len() > 20, "{from_module:#?}");
+    assert_eq!(from_doc, from_module);
+}

@@ -144,11 +144,18 @@ fn later(april: &Value) -> (Value, String) {
     let mut doc = april.clone();
     floats(&mut doc);
     rename_scheme(&mut doc, "access_token", "pat");
-    rename_schema(&mut doc, "SubscriptionRecurringInterval", "RecurringInterval");
+    rename_schema(
+        &mut doc,
+        "SubscriptionRecurringInterval",
+        "RecurringInterval",
+    );
     assert!(reorder_request_unions(&mut doc) > 0);
     let schemas = &mut doc["components"]["schemas"];
     // Real changes: Polar's 2026-08-20 default, a new pattern, a new scope, a field removed.
-    for schema in ["OAuth2ClientConfiguration", "OAuth2ClientConfigurationUpdate"] {
+    for schema in [
+        "OAuth2ClientConfiguration",
+        "OAuth2ClientConfigurationUpdate",
+    ] {
         schemas[schema]["properties"]["default_sub_type"]["default"] = json!("user");
     }
     schemas["OAuth2ClientConfiguration"]["properties"]["client_name"]["pattern"] = json!("^\\S");
@@ -201,7 +208,10 @@ fn the_whole_spec_pair_has_only_the_real_changes() {
          (SubscriptionRecurringInterval -> RecurringInterval)"
     );
     // Polar's new default for registration is a behaviour change, both times.
-    let behaviour: Vec<&str> = of(Kind::Behaviour).iter().map(|c| c.item.as_str()).collect();
+    let behaviour: Vec<&str> = of(Kind::Behaviour)
+        .iter()
+        .map(|c| c.item.as_str())
+        .collect();
     assert_eq!(
         behaviour,
         [
@@ -230,9 +240,13 @@ fn the_whole_spec_pair_has_only_the_real_changes() {
         let reorder = c.change.contains("reordered");
         assert!(!(security || reorder) || c.kind == Kind::Cosmetic, "{c:?}");
     }
-    assert!(changes.iter().any(|c| c.item == "OAuth2ClientConfiguration.client_name"
-        && c.kind == Kind::Cosmetic
-        && c.change.contains("dropped by the generator")));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.item == "OAuth2ClientConfiguration.client_name"
+                && c.kind == Kind::Cosmetic
+                && c.change.contains("dropped by the generator"))
+    );
     // Once: no removed schema, no type change at each use (the title changes with it).
     let mentions: Vec<&Change> = changes
         .iter()

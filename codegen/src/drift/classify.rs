@@ -81,8 +81,7 @@ fn union_keys<'a, K: Ord + 'a, V: 'a>(
     a.keys().chain(b.keys()).collect()
 }
 
-/// The longest detail text, in characters.
-
+/// Documentation differences, one entry per changed leaf (objects are compared key by key).
 fn cosmetic(item: &str, path: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Out) {
     match (old, new) {
         (Some(a), Some(b)) if same_value(a, b) => {}

@@ -20,7 +20,8 @@
 //!
 //! # The table
 //!
-//! This table is the specification of the rules; `codegen/DRIFT.md` reproduces it.
+//! This table is the specification of the rules; `codegen/DRIFT.md` reproduces it (a test keeps
+//! the two equal).
 //!
 //! | Change | Wire impact | Rust API impact | Verdict |
 //! |---|---|---|---|
