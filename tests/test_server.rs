@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use polar_oauth2::test_server::{
     CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
-    RegisteredClient, TestServer, USER_EMAIL, USER_ID,
+    REDIRECT_URI, RegisteredClient, TestServer, USER_EMAIL, USER_ID,
 };
 use polar_oauth2::{PendingAuthorization, Scope, SubType};
 use reqwest::StatusCode;
@@ -1108,4 +1108,116 @@ async fn unknown_paths_and_methods_get_fastapis_errors() {
             json!({"detail": "Method Not Allowed"})
         )
     );
+}
+
+// ---- the facade against the embedded server -----------------------------------------------
+
+/// Polar answers registration with `201 Created` (authlib's `create_registration_response`);
+/// the spec says 200, and the generated call refuses the 201 ("unexpected status 201 Created
+/// for a successful response"). Reported to the facade's owner; un-ignore once it accepts 201.
+#[tokio::test]
+#[ignore = "the facade's register_client rejects Polar's real 201"]
+async fn facade_registers_a_client_against_the_embedded_server() {
+    use polar_oauth2::ClientRegistration;
+    let server = TestServer::start().await.unwrap();
+    let client = server.client().unwrap();
+    let registered = client
+        .register_client(
+            &server.web_session_token(),
+            &ClientRegistration::new("Facade App", [REDIRECT_URI]),
+        )
+        .await
+        .unwrap();
+    assert!(registered.client_id.starts_with("polar_ci_"));
+}
+
+#[tokio::test]
+async fn facade_runs_the_newer_operations_against_the_embedded_server() {
+    use polar_oauth2::{
+        ClientCredentials, ClientRegistration, ClientSecret, ClientUpdate, IntrospectedTokenType,
+        RegistrationAccessToken,
+    };
+
+    let server = TestServer::start().await.unwrap();
+    let client = server.client().unwrap();
+
+    // Registered over plain HTTP (see the ignored test above), managed through the facade.
+    let (status, _, created) = json(
+        create_client(
+            &server,
+            None,
+            &json!({
+                "client_name": "Facade App", "redirect_uris": [REDIRECT_URI],
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let client_id = field(&created, "client_id").to_owned();
+    let crt = RegistrationAccessToken::new(field(&created, "registration_access_token"));
+    let read = client.get_client(&crt, &client_id).await.unwrap();
+    assert_eq!(read.client_name.as_deref(), Some("Facade App"));
+    let updated = client
+        .update_client(
+            &crt,
+            &ClientUpdate::new(
+                &client_id,
+                ClientRegistration::new("Renamed App", [REDIRECT_URI]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.client_name.as_deref(), Some("Renamed App"));
+
+    // The new client through the flow, then userinfo, introspect, revoke.
+    let credentials = ClientCredentials::confidential(
+        &client_id,
+        ClientSecret::new(field(&created, "client_secret")),
+    );
+    let pending =
+        polar_oauth2::AuthorizationRequest::new(&server.server(), &client_id, REDIRECT_URI)
+            .scope(Scope::Openid)
+            .scope(Scope::Email)
+            .build()
+            .unwrap();
+    let code = pending
+        .callback(&server.approve(pending.url()).unwrap())
+        .unwrap();
+    let token = client
+        .exchange_code(
+            &credentials,
+            code,
+            pending.redirect_uri(),
+            Some(pending.pkce_verifier().clone()),
+        )
+        .await
+        .unwrap();
+    let info = client.userinfo(token.access_token()).await.unwrap();
+    assert_eq!(info.sub, USER_ID.to_string());
+    assert_eq!(info.email.as_deref(), Some(USER_EMAIL));
+    let active = client
+        .introspect(&credentials, token.access_token())
+        .await
+        .unwrap();
+    let claims = active.active().expect("active");
+    assert_eq!(
+        claims.token_type,
+        IntrospectedTokenType::Other("Bearer".into())
+    );
+    client
+        .revoke(&credentials, token.access_token())
+        .await
+        .unwrap();
+    assert!(
+        !client
+            .introspect(&credentials, token.access_token())
+            .await
+            .unwrap()
+            .is_active()
+    );
+    assert!(client.userinfo(token.access_token()).await.is_err());
+
+    client.delete_client(&crt, &client_id).await.unwrap();
+    assert!(client.get_client(&crt, &client_id).await.is_err());
 }
