@@ -4,6 +4,8 @@
 use serde_json::{Map, Value, json};
 
 use super::REDIRECT_URI;
+#[cfg(doc)]
+use super::TestServer;
 use super::params::{is_reserved, scope_list};
 use crate::authorization::constant_time_eq;
 use crate::authorize::SubType;
@@ -162,7 +164,7 @@ impl RegisteredClient {
         self
     }
 
-    /// The credentials a [`Client`] sends for this client.
+    /// The credentials a [`Client`](crate::Client) sends for this client.
     #[must_use]
     pub fn credentials(&self) -> ClientCredentials {
         match &self.client_secret {
