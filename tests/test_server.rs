@@ -1221,3 +1221,49 @@ async fn facade_runs_the_newer_operations_against_the_embedded_server() {
     client.delete_client(&crt, &client_id).await.unwrap();
     assert!(client.get_client(&crt, &client_id).await.is_err());
 }
+
+#[tokio::test]
+async fn silent_connection_is_closed_after_the_header_read_timeout() {
+    let server = TestServer::builder()
+        .header_read_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let address = server.base_url().trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "a connection that sends nothing stays open");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn idle_keep_alive_connection_is_closed_after_the_header_read_timeout() {
+    let server = TestServer::builder()
+        .header_read_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let address = server.base_url().trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    // The first answer arrives, then the idle connection must be closed.
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 200"));
+    assert!(read.is_ok(), "an idle keep-alive connection stays open");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
