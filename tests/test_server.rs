@@ -1267,3 +1267,50 @@ async fn idle_keep_alive_connection_is_closed_after_the_header_read_timeout() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn an_unknown_bearer_is_401_invalid_token_on_every_endpoint_as_polars_middleware_does() {
+    let server = TestServer::start().await.unwrap();
+    let token = token_for(&server, &[Scope::UserRead]).await;
+    let access = field(&token, "access_token").to_owned();
+    // A live access token passes the middleware: the token endpoint then ignores it.
+    let response = http()
+        .post(format!("{}/v1/oauth2/introspect", server.base_url()))
+        .bearer_auth(&access)
+        .form(&[
+            ("token", access.as_str()),
+            ("client_id", CONFIDENTIAL_CLIENT_ID),
+            ("client_secret", CONFIDENTIAL_CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // Revoked, it is refused before any endpoint runs.
+    json(revoke(&server, &access, None).await).await;
+    for path in [
+        "/v1/oauth2/token",
+        "/v1/oauth2/introspect",
+        "/v1/oauth2/revoke",
+    ] {
+        let response = http()
+            .post(format!("{}{path}", server.base_url()))
+            .bearer_auth(&access)
+            .form(&[("grant_type", "refresh_token")])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer realm=\"polar\"")
+        );
+        let (status, _, body) = json(response).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_token")),
+            "{path}"
+        );
+    }
+}

@@ -107,7 +107,32 @@ fn router(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(|| async {
             Reply::detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
         })
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            authenticate_bearer,
+        ))
         .with_state(shared)
+}
+
+/// Polar's `AuthSubjectMiddleware`, which runs before every route: a bearer token that is
+/// none of Polar's live credentials is 401 `invalid_token`, whatever the endpoint (a token
+/// request that leaks a stale bearer fails on Polar too). A registration access token passes
+/// (authlib checks it), and so does this server's stand-in for the web session cookie.
+async fn authenticate_bearer(
+    State(shared): AppState,
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let authorization = header_value(request.headers(), header::AUTHORIZATION);
+    let known = match super::params::bearer_token(authorization.as_deref()) {
+        None => true,
+        Some(bearer) => shared.lock().is_known_bearer(bearer),
+    };
+    if known {
+        next.run(request).await
+    } else {
+        axum::response::IntoResponse::into_response(super::failure::Failure::invalid_token())
+    }
 }
 
 fn header_value(headers: &HeaderMap, name: HeaderName) -> Option<String> {

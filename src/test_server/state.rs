@@ -1069,6 +1069,15 @@ impl Inner {
         })
     }
 
+    /// Whether Polar's middleware lets this bearer through: a registration access token, a
+    /// live OAuth2 access token, the personal access token, or the web session stand-in.
+    pub(super) fn is_known_bearer(&self, bearer: &str) -> bool {
+        bearer.starts_with("polar_crt_")
+            || constant_time_eq(bearer.as_bytes(), self.web_session.as_bytes())
+            || constant_time_eq(bearer.as_bytes(), self.personal_access_token.as_bytes())
+            || self.live_access_token(bearer).is_some()
+    }
+
     /// `GET|POST /v1/oauth2/userinfo`: a bearer that is not a live access token is 401
     /// `invalid_token` (RFC 6750 §3.1); no bearer at all is Polar's `Unauthorized`.
     pub(super) fn userinfo(&self, authorization: Option<&str>) -> Reply {
