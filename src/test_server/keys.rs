@@ -35,7 +35,8 @@ impl SigningKey {
         let thumbprint_input = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
         let kid = URL_SAFE_NO_PAD
             .encode(digest::digest(&digest::SHA256, thumbprint_input.as_bytes()).as_ref());
-        let jwk = json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": n, "e": e});
+        // Polar's key set (`polar.kit.jwk.generate_jwks`) declares `kid` and `use`, no `alg`.
+        let jwk = json!({"kty": "RSA", "kid": kid, "use": "sig", "n": n, "e": e});
         Ok(Self {
             pair,
             kid,
@@ -53,9 +54,12 @@ impl SigningKey {
         json!({ "keys": [self.jwk] })
     }
 
-    /// A compact JWS (RFC 7515) of `claims`, RS256 with this key's `kid`.
+    /// A compact JWS (RFC 7515) of `claims`, RS256, with the header Polar's ID tokens have:
+    /// `{"typ": "JWT", "alg": "RS256"}` and no `kid` (authlib's `get_encode_header` adds one
+    /// only from `JWT_CONFIG["kid"]`, which Polar does not set, and joserfc only when signing
+    /// with a key set).
     pub(super) fn sign(&self, claims: &Value) -> Result<String, String> {
-        let header = json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"});
+        let header = json!({"typ": "JWT", "alg": "RS256"});
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),

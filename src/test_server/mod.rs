@@ -63,9 +63,11 @@
 //!   and redirects (`302`) to the client's `redirect_uri` with `code` and `state`.
 //!   [`TestServer::approve`] and [`TestServer::deny`] do the same without HTTP.
 //! - `GET /.well-known/openid-configuration` and `GET /.well-known/jwks.json`: Polar's
-//!   metadata with this server's URLs, and the public key of the ID tokens. ID tokens are RS256
-//!   JWTs with a `kid` ([`TestServer::signing_key_id`]), signed with a fixed RSA key embedded in
-//!   this crate (test-only: anyone can read it); `iss` is [`TestServer::issuer`]
+//!   metadata with this server's URLs, and the public key of the ID tokens (`kty`, `kid`, `use`,
+//!   `n`, `e`: like Polar's, no `alg`). ID tokens are RS256 JWTs signed with a fixed RSA key
+//!   embedded in this crate (test-only: anyone can read it), with Polar's header
+//!   `{"typ": "JWT", "alg": "RS256"}`: no `kid`, so a verifier must take the JWKS's only key
+//!   ([`TestServer::signing_key_id`] is its `kid`); `iss` is [`TestServer::issuer`]
 //!   (`https://polar.sh`, Polar's real issuer, also on its sandbox), the same value as the
 //!   discovery document's `issuer`. [`TestServer::sign_id_token`] signs any claims, for tests
 //!   of rejection paths.
@@ -369,7 +371,8 @@ impl TestServer {
         format!("{}{OPENID_CONFIGURATION_PATH}", self.base_url)
     }
 
-    /// The `kid` of the key that signs ID tokens (its RFC 7638 thumbprint).
+    /// The `kid` of the key that signs ID tokens in the JWKS (its RFC 7638 thumbprint). The
+    /// tokens' header does not name it, as Polar's do not.
     #[must_use]
     pub fn signing_key_id(&self) -> String {
         self.shared.lock().signing_key.kid().to_owned()
@@ -381,8 +384,8 @@ impl TestServer {
         self.shared.lock().signing_key.jwks()
     }
 
-    /// Sign `claims` as an ID token of this server (RS256, header `{"alg": "RS256", "kid": …,
-    /// "typ": "JWT"}`) without checking them: for tests of what a verifier must reject (a
+    /// Sign `claims` as an ID token of this server (RS256, header `{"typ": "JWT", "alg":
+    /// "RS256"}`) without checking them: for tests of what a verifier must reject (a
     /// wrong `aud`, `iss` or `nonce`, an expired token).
     ///
     /// Test-only: the key is embedded in this crate and public.

@@ -941,8 +941,9 @@ impl Inner {
 
     /// An OpenID Connect ID token as authlib's `OpenIDCode`/`OpenIDToken` make it for Polar
     /// (`JWT_CONFIG`: RS256, issuer `https://polar.sh`, 3600 s): `iss`, `aud` (a list with the
-    /// client id), `iat`, `exp`, `auth_time`, `nonce` when the authorization request had one,
-    /// `at_hash`, then the userinfo claims (`generate_user_info`).
+    /// client id), `iat`, `exp`, `auth_time`, `nonce` (`null` when the authorization request
+    /// had none: authlib 1.7's `get_authorization_code_claims` copies it as is), `at_hash`,
+    /// then the userinfo claims (`generate_user_info`).
     fn id_token(
         &self,
         client: &RegisteredClient,
@@ -959,9 +960,7 @@ impl Inner {
         claims.insert("iat".into(), now.into());
         claims.insert("exp".into(), now.saturating_add(ID_TOKEN_LIFETIME).into());
         claims.insert("auth_time".into(), auth_time.as_secs().into());
-        if let Some(nonce) = nonce {
-            claims.insert("nonce".into(), nonce.into());
-        }
+        claims.insert("nonce".into(), nonce.map_or(Value::Null, Value::from));
         if let Some(access_token) = token.get("access_token").and_then(Value::as_str) {
             let hash = digest::digest(&digest::SHA256, access_token.as_bytes());
             let half = &hash.as_ref()[..16];
