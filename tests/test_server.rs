@@ -1316,3 +1316,41 @@ async fn an_unknown_bearer_is_401_invalid_token_on_every_endpoint_as_polars_midd
         );
     }
 }
+
+#[tokio::test]
+async fn consent_data_shows_a_registered_clients_metadata() {
+    let server = TestServer::start().await.unwrap();
+    let mut body = register_body();
+    body["client_uri"] = json!("https://app.example.com");
+    body["logo_uri"] = json!("https://app.example.com/logo.png");
+    let (_, _, created) = json(create_client(&server, None, &body).await).await;
+    assert_eq!(created["client_uri"], "https://app.example.com");
+    let client_id = field(&created, "client_id");
+    let pending = polar_oauth2::AuthorizationRequest::new(
+        &server.server(),
+        client_id,
+        "https://app.example.com/cb",
+    )
+    .scope(Scope::Openid)
+    .build()
+    .unwrap();
+    let query = pending.url().split_once('?').unwrap().1.to_owned();
+    let session = server.web_session_token();
+    let (status, _, consent) = json(
+        http()
+            .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
+            .bearer_auth(session.secret())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{consent}");
+    assert_eq!(consent["client"]["client_name"], "My Test App");
+    assert_eq!(consent["client"]["client_uri"], "https://app.example.com");
+    assert_eq!(
+        consent["client"]["logo_uri"],
+        "https://app.example.com/logo.png"
+    );
+    assert!(consent["client"]["tos_uri"].is_null());
+}
