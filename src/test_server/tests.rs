@@ -55,7 +55,6 @@ mod units {
                 "{scope}"
             );
         }
-        assert!(!names.contains_key("web:read"));
     }
 }
 
