@@ -918,7 +918,13 @@ async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    let known: Vec<&str> = Scope::KNOWN.iter().map(|s| s.as_str()).collect();
+    // Polar's SCOPES_SUPPORTED: the spec's scopes but the reserved `web:*` (older documents
+    // still list them).
+    let known: Vec<&str> = Scope::KNOWN
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !s.starts_with("web:"))
+        .collect();
     assert_eq!(scopes, known);
 
     let (status, _, jwks) = json(
@@ -1220,7 +1226,18 @@ async fn facade_runs_the_newer_operations_against_the_embedded_server() {
     );
     assert!(client.userinfo(token.access_token()).await.is_err());
 
-    client.delete_client(&crt, &client_id).await.unwrap();
+    // Deleted over plain HTTP: the spec's delete answered 200 with a body until 2026-08-20, so
+    // the generated call differs by document (the suite runs on the oldest too).
+    let response = http()
+        .delete(format!(
+            "{}/v1/oauth2/register/{client_id}",
+            server.base_url()
+        ))
+        .bearer_auth(crt.secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(client.get_client(&crt, &client_id).await.is_err());
 }
 
