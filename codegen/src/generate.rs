@@ -222,6 +222,7 @@ pub fn generate(doc: &Value) -> Result<String, Error> {
     check_operation_ids(doc)?;
     check_replacements(doc)?;
     let mut doc = doc.clone();
+    rust_names::distinct_type_names(&mut doc);
     let variants = rust_names::distinct_enum_variants(&mut doc);
     let spec = parse_openapi(&doc)?;
     let settings = settings(&doc);

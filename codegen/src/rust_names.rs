@@ -1,4 +1,13 @@
-//! Rust names for what the document names: enum values whose Rust variant names collide.
+//! Rust names for what the document names: types and enum variants that would collide.
+//!
+//! typify names an inline schema after its `title` (`Token Endpoint Auth Method` ->
+//! `TokenEndpointAuthMethod`). In Polar's whole API one title names different schemas (an enum
+//! in one object, another enum or a string in the next) or a component's own name
+//! (`CountryAlpha2Input`): typify then checks one schema's `default` against the other's type, or
+//! emits two definitions of one name, which fails in rustc. [`distinct_type_names`] removes the
+//! title of every inline schema whose name another schema also takes, so typify names it after
+//! where it is (`OAuth2ClientConfigurationTokenEndpointAuthMethod`): deterministic, and only
+//! where a collision exists (identical inline copies keep their shared name).
 //!
 //! typify names a string enum's variants after their values in PascalCase, dropping what is not
 //! an identifier character, and gives up (a panic) when two values get one name: `Etc/GMT+1`
@@ -79,6 +88,80 @@ impl Renamed {
     }
 }
 
+/// Schema keywords that make typify define a named type for a schema (rather than use `String`,
+/// `i64`, a referenced type…), or for its items: an array's items are named after the array's
+/// title (`Response Types` -> `ResponseTypesItem`).
+const DEFINES_A_TYPE: &[&str] = &[
+    "items",
+    "enum",
+    "properties",
+    "additionalProperties",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "not",
+];
+
+/// Remove the `title` of every inline schema whose title-derived name is also a component's
+/// name, or another, different, inline schema's (see the module docs). Returns the pointers of
+/// the schemas renamed that way, in document order.
+pub fn distinct_type_names(doc: &mut Value) -> Vec<String> {
+    let components: BTreeSet<String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|s| s.keys())
+        .map(|k| k.to_upper_camel_case())
+        .collect();
+    let is_component = |ptr: &str| {
+        ptr.strip_prefix("/components/schemas/")
+            .is_some_and(|rest| !rest.contains('/'))
+    };
+    let defines_a_type = |schema: &serde_json::Map<String, Value>| {
+        DEFINES_A_TYPE
+            .iter()
+            .chain(crate::downgrade::CONSTRAINT_KEYWORDS)
+            .any(|k| schema.contains_key(*k))
+    };
+    // Title-derived name -> the distinct inline schemas (without title) that take it.
+    let mut by_name: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for_each_schema_mut(doc, &mut |schema, ptr| {
+        if is_component(ptr) || !defines_a_type(schema) {
+            return;
+        }
+        let Some(title) = schema.get("title").and_then(Value::as_str) else {
+            return;
+        };
+        let name = title.to_upper_camel_case();
+        let mut untitled = schema.clone();
+        untitled.remove("title");
+        let untitled = Value::Object(untitled);
+        let schemas = by_name.entry(name).or_default();
+        if !schemas.contains(&untitled) {
+            schemas.push(untitled);
+        }
+    });
+    let mut renamed = Vec::new();
+    for_each_schema_mut(doc, &mut |schema, ptr| {
+        if is_component(ptr) || !defines_a_type(schema) {
+            return;
+        }
+        let Some(name) = schema
+            .get("title")
+            .and_then(Value::as_str)
+            .map(ToUpperCamelCase::to_upper_camel_case)
+        else {
+            return;
+        };
+        let shared = by_name.get(&name).is_some_and(|s| s.len() > 1);
+        if shared || components.contains(&name) {
+            schema.remove("title");
+            renamed.push(ptr.to_owned());
+        }
+    });
+    renamed
+}
+
 /// typify's first-choice variant name for a value (PascalCase of its identifier characters).
 #[must_use]
 pub fn variant_name(value: &str) -> String {
@@ -126,50 +209,72 @@ fn spelled_out(value: &str) -> String {
 }
 
 /// Rename, for the generator, every enum value whose Rust name another value of its enum also
-/// gets (see the module docs). The caller restores the values in the generated code.
+/// gets (see the module docs). Within one enum, each colliding value has its punctuation spelled
+/// out; a value with nothing to spell out keeps its name the first time and gets a number after
+/// that (`code`, `Code` -> `Code`, `Code2`). A value is renamed the same way everywhere (the
+/// restore is global). The caller restores the values in the generated code.
 pub fn distinct_enum_variants(doc: &mut Value) -> Renamed {
-    let mut colliding: BTreeSet<String> = BTreeSet::new();
-    let mut all_values: BTreeSet<String> = BTreeSet::new();
+    let mut enums: Vec<Vec<String>> = Vec::new();
     for_each_schema_mut(doc, &mut |schema, _| {
-        let Some(Value::Array(values)) = schema.get("enum") else {
-            return;
-        };
-        let mut by_name: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-        for value in values.iter().filter_map(Value::as_str) {
-            all_values.insert(value.to_owned());
-            by_name.entry(variant_name(value)).or_default().push(value);
-        }
-        for group in by_name.into_values().filter(|g| g.len() > 1) {
-            colliding.extend(group.into_iter().map(str::to_owned));
+        if let Some(Value::Array(values)) = schema.get("enum") {
+            enums.push(values.iter().filter_map(Value::as_str).map(str::to_owned).collect());
         }
     });
-    let mut renamed = Renamed::default();
-    for value in colliding {
-        let mut placeholder = spelled_out(&value);
-        while all_values.contains(&placeholder) || renamed.0.contains_key(&placeholder) {
-            placeholder.push_str(" x");
+    let all_values: BTreeSet<&str> = enums.iter().flatten().map(String::as_str).collect();
+    // Real value -> placeholder (the value itself when it keeps its name).
+    let mut chosen: BTreeMap<String, String> = BTreeMap::new();
+    for values in &enums {
+        let mut by_name: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for value in values {
+            by_name.entry(variant_name(value)).or_default().push(value);
         }
-        renamed.0.insert(placeholder, value);
+        let mut taken: BTreeSet<String> = by_name
+            .iter()
+            .filter(|(_, group)| group.len() == 1)
+            .map(|(name, _)| name.clone())
+            .collect();
+        for group in by_name.into_values().filter(|g| g.len() > 1) {
+            for value in group {
+                let mut placeholder = chosen
+                    .get(value)
+                    .cloned()
+                    .unwrap_or_else(|| spelled_out(value));
+                let mut n = 1;
+                while taken.contains(&variant_name(&placeholder))
+                    || (placeholder != value && all_values.contains(placeholder.as_str()))
+                {
+                    n += 1;
+                    placeholder = format!("{} {n}", spelled_out(value));
+                }
+                taken.insert(variant_name(&placeholder));
+                chosen.entry(value.to_owned()).or_insert(placeholder);
+            }
+        }
     }
+    chosen.retain(|value, placeholder| value != placeholder);
+    let renamed = Renamed(chosen.iter().map(|(v, p)| (p.clone(), v.clone())).collect());
     if renamed.is_empty() {
         return renamed;
     }
-    let to_placeholder: BTreeMap<String, String> = renamed
-        .0
-        .iter()
-        .map(|(p, v)| (v.clone(), p.clone()))
-        .collect();
-    let swap = |value: &mut Value| {
-        if let Some(p) = value.as_str().and_then(|v| to_placeholder.get(v)) {
-            *value = Value::String(p.clone());
+    fn swap(value: &mut Value, chosen: &BTreeMap<String, String>) {
+        match value {
+            Value::String(s) => {
+                if let Some(p) = chosen.get(s.as_str()) {
+                    *s = p.clone();
+                }
+            }
+            // A default may be a list or an object holding enum values.
+            Value::Array(items) => items.iter_mut().for_each(|v| swap(v, chosen)),
+            Value::Object(map) => map.values_mut().for_each(|v| swap(v, chosen)),
+            _ => {}
         }
-    };
+    }
     for_each_schema_mut(doc, &mut |schema, _| {
         if let Some(Value::Array(values)) = schema.get_mut("enum") {
-            values.iter_mut().for_each(swap);
+            values.iter_mut().for_each(|v| swap(v, &chosen));
         }
         if let Some(default) = schema.get_mut("default") {
-            swap(default);
+            swap(default, &chosen);
         }
     });
     renamed
@@ -221,6 +326,49 @@ mod tests {
         assert!(restored.contains(r#"one of \"Etc/GMT+1\""#), "{restored}");
         assert!(restored.contains("EtcGmtPlus1"), "{restored}");
         assert!(!restored.contains("GMT plus"), "{restored}");
+    }
+
+    #[test]
+    fn inline_schemas_sharing_a_name_lose_their_titles_and_identical_copies_keep_it() {
+        let auth = |values: Value| json!({"type": "string", "enum": values, "title": "Auth Method"});
+        let mut doc = json!({"components": {"schemas": {
+            "CountryAlpha2Input": {"type": "string", "enum": ["AD"]},
+            "A": {"properties": {"m": auth(json!(["x", "y"])), "n": auth(json!(["x", "y"]))}},
+            "B": {"properties": {"m": auth(json!(["z"])),
+                                 "c": {"title": "CountryAlpha2Input", "enum": ["AD", "AE"]},
+                                 "s": {"title": "CountryAlpha2Input", "type": "string"}}},
+            "C": {"properties": {"same": {"title": "Same", "enum": ["a"]},
+                                 "again": {"title": "Same", "enum": ["a"]}}}}}});
+        let renamed = distinct_type_names(&mut doc);
+        assert_eq!(
+            renamed,
+            [
+                "/components/schemas/A/properties/m",
+                "/components/schemas/A/properties/n",
+                "/components/schemas/B/properties/m",
+                "/components/schemas/B/properties/c",
+            ]
+        );
+        let schemas = &doc["components"]["schemas"];
+        assert!(schemas["A"]["properties"]["m"].get("title").is_none());
+        // A plain string defines no type: its title is harmless and stays.
+        assert_eq!(schemas["B"]["properties"]["s"]["title"], "CountryAlpha2Input");
+        assert_eq!(schemas["C"]["properties"]["again"]["title"], "Same");
+    }
+
+    #[test]
+    fn values_differing_only_in_case_get_a_number_and_list_defaults_follow() {
+        let mut doc = json!({"components": {"schemas": {
+            "Kind": {"enum": ["code", "Code", "CODE"]},
+            "Uses": {"type": "array", "items": {"enum": ["Code"]}, "default": ["Code"]}}}});
+        let renamed = distinct_enum_variants(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["Kind"]["enum"], json!(["code", "Code 2", "CODE 3"]));
+        assert_eq!(schemas["Uses"]["items"]["enum"], json!(["Code 2"]));
+        assert_eq!(schemas["Uses"]["default"], json!(["Code 2"]));
+        assert_eq!(renamed.placeholder("code"), None);
+        let names: BTreeSet<_> = ["code", "Code 2", "CODE 3"].map(variant_name).into();
+        assert_eq!(names.len(), 3);
     }
 
     #[test]
