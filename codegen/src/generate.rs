@@ -551,6 +551,45 @@ mod tests {
         assert!(e.message.contains("silently ignored"), "{e}");
     }
 
+    /// The bug this guards against: progenitor reads every operation's parameters before it
+    /// writes any method, so a document can fail on a deepObject parameter of a *later* path
+    /// while an earlier path (two error bodies: a failure of the writing phase) also fails
+    /// alone. The locator used to blame the earlier one.
+    #[test]
+    fn the_locator_blames_the_construct_that_fails_the_document_not_the_first_failing_path() {
+        let error = |schema: &str| {
+            json!({"description": "x", "content": {"application/json": {"schema": {
+                "$ref": format!("#/components/schemas/{schema}")}}}})
+        };
+        let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/v1/organizations/{id}": {"get": {"operationId": "org",
+                    "parameters": [{"name": "id", "in": "path", "required": true,
+                                    "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok"},
+                                  "404": error("NotFound"), "422": error("Invalid")}}},
+                "/v1/orders/": {"get": {"operationId": "orders",
+                    "parameters": [{"name": "metadata", "in": "query", "style": "deepObject",
+                                    "schema": {"type": "object"}}],
+                    "responses": {"200": {"description": "ok"}}}}},
+            "components": {"schemas": {
+                "NotFound": {"type": "object", "properties": {"detail": {"type": "string"}}},
+                "Invalid": {"type": "object", "properties": {"loc": {"type": "string"}}}}}});
+        let settings = settings(&doc);
+        let spec = parse_openapi(&doc).unwrap();
+        let failure = run_progenitor(&spec, &settings).unwrap_err();
+        assert!(failure.contains("unsupported style of query parameter"), "{failure}");
+        // The first path does fail alone, for its own reason.
+        let mut first = doc.clone();
+        first["paths"].as_object_mut().unwrap().remove("/v1/orders/");
+        let alone = run_progenitor(&parse_openapi(&first).unwrap(), &settings).unwrap_err();
+        assert!(alone.contains("response_types.len() <= 1"), "{alone}");
+        assert_eq!(
+            locate_generator_failure(&doc, &settings, &failure).as_deref(),
+            Some("/paths/~1v1~1orders~1/get")
+        );
+    }
+
     #[test]
     fn serde_paths_become_pointers() {
         assert_eq!(path_to_pointer("paths./v1/x.get"), "/paths/~1v1~1x/get");
