@@ -529,8 +529,15 @@ mod tests {
         );
         assert!(!d.to_string().contains("\"^"), "{d}");
         // Other constraints and a property that is named `pattern` stay.
-        assert_eq!(d["components"]["schemas"]["S"]["properties"]["locale"]["anyOf"][0]["maxLength"], 5);
-        assert!(d["components"]["schemas"]["T"]["properties"].get("pattern").is_some());
+        assert_eq!(
+            d["components"]["schemas"]["S"]["properties"]["locale"]["anyOf"][0]["maxLength"],
+            5
+        );
+        assert!(
+            d["components"]["schemas"]["T"]["properties"]
+                .get("pattern")
+                .is_some()
+        );
         assert_eq!(drop_patterns(&mut d), None);
     }
 

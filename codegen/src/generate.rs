@@ -6,17 +6,17 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
 use crate::walk::METHODS;
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use heck::ToUpperCamelCase;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::{Value, json};
 
 use crate::error::{Error, escape_token, pointer};
-use crate::{rust_names, select};
 use crate::secrets;
 use crate::shape::{
     AUTHORIZE_RESPONSE, CLIENT_REGISTRATION, CLIENT_UPDATE, DEEP_OBJECT_EXTENSION, INTROSPECTION,
     Names, REGISTERED_CLIENT, SCOPE_DISPLAY_NAMES, TOKEN_REQUEST, USER_INFO,
 };
+use crate::{rust_names, select};
 
 /// Spec schemas the facade replaces, by component key, with the Rust type used instead: the
 /// unions and open types of [`crate::shape`] under the names it chose (read from the shaped
@@ -62,11 +62,12 @@ pub fn replacements(doc: &Value) -> Vec<(String, String)> {
                 format!("crate::secret::{rust_type}"),
             )
         }))
-        .chain(
-            deep_objects(doc)
-                .into_iter()
-                .map(|d| (d.component, format!("{GENERATED_MODULE}::deep_object::{}", d.rust_name))),
-        )
+        .chain(deep_objects(doc).into_iter().map(|d| {
+            (
+                d.component,
+                format!("{GENERATED_MODULE}::deep_object::{}", d.rust_name),
+            )
+        }))
         .collect()
 }
 
@@ -257,7 +258,9 @@ pub struct DeepObject {
 
 /// The deepObject parameters of a shaped document, by component name.
 pub fn deep_objects(doc: &Value) -> Vec<DeepObject> {
-    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
     let mut found: Vec<DeepObject> = schemas
         .into_iter()
         .flatten()
@@ -406,7 +409,9 @@ fn locate_generator_failure(
     failure: &str,
 ) -> Option<String> {
     let fails = |candidate: &Value| match parse_openapi(candidate) {
-        Ok(spec) => run_progenitor(&spec, settings).err().is_some_and(|m| m == failure),
+        Ok(spec) => run_progenitor(&spec, settings)
+            .err()
+            .is_some_and(|m| m == failure),
         Err(_) => false,
     };
     let alone = |paths: Value| {
@@ -578,10 +583,16 @@ mod tests {
         let settings = settings(&doc);
         let spec = parse_openapi(&doc).unwrap();
         let failure = run_progenitor(&spec, &settings).unwrap_err();
-        assert!(failure.contains("unsupported style of query parameter"), "{failure}");
+        assert!(
+            failure.contains("unsupported style of query parameter"),
+            "{failure}"
+        );
         // The first path does fail alone, for its own reason.
         let mut first = doc.clone();
-        first["paths"].as_object_mut().unwrap().remove("/v1/orders/");
+        first["paths"]
+            .as_object_mut()
+            .unwrap()
+            .remove("/v1/orders/");
         let alone = run_progenitor(&parse_openapi(&first).unwrap(), &settings).unwrap_err();
         assert!(alone.contains("response_types.len() <= 1"), "{alone}");
         assert_eq!(

@@ -104,7 +104,10 @@ pub fn read_file(path: &Path) -> Result<Value, Error> {
 /// A YAML-named file that starts with `{` but is not JSON is read as YAML.
 pub fn parse(path: &Path, text: &str) -> Result<Value, Error> {
     let is_json = path.extension().and_then(|e| e.to_str()) == Some("json");
-    let looks_json = text.trim_start_matches('\u{feff}').trim_start().starts_with('{');
+    let looks_json = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('{');
     let value: Value = if !is_json
         && looks_json
         && let Ok(value) = serde_json::from_str::<Value>(text)
@@ -393,10 +396,16 @@ mod tests {
 
     #[test]
     fn json_in_a_yaml_named_file_is_read_as_json_and_yaml_flow_style_still_parses() {
-        let json = parse(Path::new("spec/openapi.yaml"), r#"{"openapi": "3.1.0", "paths": {}}"#);
+        let json = parse(
+            Path::new("spec/openapi.yaml"),
+            r#"{"openapi": "3.1.0", "paths": {}}"#,
+        );
         assert_eq!(json.unwrap()["openapi"], "3.1.0");
         // Flow-style YAML is not JSON (unquoted keys): it falls back to the YAML reader.
-        let yaml = parse(Path::new("spec/openapi.yaml"), "{openapi: 3.1.0, paths: {}}");
+        let yaml = parse(
+            Path::new("spec/openapi.yaml"),
+            "{openapi: 3.1.0, paths: {}}",
+        );
         assert_eq!(yaml.unwrap()["openapi"], "3.1.0");
     }
 

@@ -217,7 +217,13 @@ pub fn distinct_enum_variants(doc: &mut Value) -> Renamed {
     let mut enums: Vec<Vec<String>> = Vec::new();
     for_each_schema_mut(doc, &mut |schema, _| {
         if let Some(Value::Array(values)) = schema.get("enum") {
-            enums.push(values.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+            enums.push(
+                values
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+            );
         }
     });
     let all_values: BTreeSet<&str> = enums.iter().flatten().map(String::as_str).collect();
@@ -304,7 +310,10 @@ mod tests {
             "Etc GMT minus 1"
         );
         // The same value in another enum is renamed too: the restore is global.
-        assert_eq!(doc["components"]["schemas"]["Other"]["enum"][0], "Etc GMT plus 1");
+        assert_eq!(
+            doc["components"]["schemas"]["Other"]["enum"][0],
+            "Etc GMT plus 1"
+        );
         assert_eq!(variant_name("Etc GMT plus 1"), "EtcGmtPlus1");
         assert_eq!(variant_name("Etc GMT minus 1"), "EtcGmtMinus1");
         assert_eq!(renamed.placeholder("Etc/GMT+1"), Some("Etc GMT plus 1"));
@@ -330,7 +339,8 @@ mod tests {
 
     #[test]
     fn inline_schemas_sharing_a_name_lose_their_titles_and_identical_copies_keep_it() {
-        let auth = |values: Value| json!({"type": "string", "enum": values, "title": "Auth Method"});
+        let auth =
+            |values: Value| json!({"type": "string", "enum": values, "title": "Auth Method"});
         let mut doc = json!({"components": {"schemas": {
             "CountryAlpha2Input": {"type": "string", "enum": ["AD"]},
             "A": {"properties": {"m": auth(json!(["x", "y"])), "n": auth(json!(["x", "y"]))}},
@@ -352,7 +362,10 @@ mod tests {
         let schemas = &doc["components"]["schemas"];
         assert!(schemas["A"]["properties"]["m"].get("title").is_none());
         // A plain string defines no type: its title is harmless and stays.
-        assert_eq!(schemas["B"]["properties"]["s"]["title"], "CountryAlpha2Input");
+        assert_eq!(
+            schemas["B"]["properties"]["s"]["title"],
+            "CountryAlpha2Input"
+        );
         assert_eq!(schemas["C"]["properties"]["again"]["title"], "Same");
     }
 

@@ -76,7 +76,11 @@ pub fn read(spec_dir: &Path) -> Result<Selection, Error> {
     match fs::read_to_string(&file) {
         Ok(text) => parse(&file, &text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Selection::default()),
-        Err(e) => Err(Error::in_file(&file, "", format!("cannot read the file: {e}"))),
+        Err(e) => Err(Error::in_file(
+            &file,
+            "",
+            format!("cannot read the file: {e}"),
+        )),
     }
 }
 
@@ -93,7 +97,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Selection, Error> {
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
-            return Err(at(number, format!("expected `paths = [...]`, found `{line}`")));
+            return Err(at(
+                number,
+                format!("expected `paths = [...]`, found `{line}`"),
+            ));
         };
         let key = key.trim();
         if key != "paths" {
@@ -109,7 +116,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Selection, Error> {
         let mut list = value.trim().to_owned();
         while !list.ends_with(']') {
             let Some((_, next)) = lines.next() else {
-                return Err(at(number, "the list of `paths` has no closing `]`".to_owned()));
+                return Err(at(
+                    number,
+                    "the list of `paths` has no closing `]`".to_owned(),
+                ));
             };
             list.push(' ');
             list.push_str(strip_comment(next).trim());
@@ -209,12 +219,15 @@ pub fn apply(doc: &Document, selection: &Selection) -> Result<Document, Error> {
     let operations: usize = paths
         .values()
         .filter_map(Value::as_object)
-        .map(|item| item.keys().filter(|k| METHODS.contains(&k.as_str())).count())
+        .map(|item| {
+            item.keys()
+                .filter(|k| METHODS.contains(&k.as_str()))
+                .count()
+        })
         .sum();
     if operations == 0 {
         let prefixes = selection.paths.join("`, `");
-        let message =
-            format!("no operation of the document has a path starting with `{prefixes}`");
+        let message = format!("no operation of the document has a path starting with `{prefixes}`");
         return Err(match &selection.file {
             Some(file) => Error::in_file(file, "", message),
             None => Error::at("/paths", format!("{message} (the default selection)")),
@@ -397,7 +410,9 @@ mod tests {
 
     #[test]
     fn keeps_the_selected_operations_and_what_they_reach() {
-        let selected = apply(&document(whole()), &Selection::default()).unwrap().value;
+        let selected = apply(&document(whole()), &Selection::default())
+            .unwrap()
+            .value;
         let paths: Vec<_> = selected["paths"].as_object().unwrap().keys().collect();
         assert_eq!(paths, ["/v1/oauth2/token"]);
         let schemas: Vec<_> = selected["components"]["schemas"]
@@ -421,8 +436,8 @@ mod tests {
     #[test]
     fn discriminator_mappings_are_followed() {
         let mut doc = whole();
-        doc["paths"]["/v1/oauth2/token"]["post"]["responses"]["200"]["content"]
-            ["application/json"]["schema"] = json!({"$ref": "#/components/schemas/Union"});
+        doc["paths"]["/v1/oauth2/token"]["post"]["responses"]["200"]["content"]["application/json"]
+            ["schema"] = json!({"$ref": "#/components/schemas/Union"});
         let selected = apply(&document(doc), &Selection::default()).unwrap().value;
         assert!(selected["components"]["schemas"].get("Order").is_some());
     }
@@ -466,18 +481,28 @@ mod tests {
     fn a_bad_file_is_refused_by_line() {
         let cases = [
             ("operations = [\"/\"]", "line 1: unknown key `operations`"),
-            ("paths = [\"/a\"]\npaths = [\"/b\"]", "line 2: `paths` is given twice"),
-            ("paths = [\"/a\"", "line 1: the list of `paths` has no closing `]`"),
+            (
+                "paths = [\"/a\"]\npaths = [\"/b\"]",
+                "line 2: `paths` is given twice",
+            ),
+            (
+                "paths = [\"/a\"",
+                "line 1: the list of `paths` has no closing `]`",
+            ),
             ("paths = [/a]", "line 1: expected a \"quoted\" path prefix"),
             ("paths = [\"v1\"]", "`v1` is not a path prefix"),
             ("paths = []", "`paths` is empty"),
             ("# nothing", "no `paths = [...]`"),
-            ("paths = [\"/a\" \"/b\"]", "line 1: expected `,` between the strings"),
+            (
+                "paths = [\"/a\" \"/b\"]",
+                "line 1: expected `,` between the strings",
+            ),
         ];
         for (text, expected) in cases {
             let e = parse(Path::new("spec/select.toml"), text).unwrap_err();
             assert!(
-                e.to_string().starts_with(&format!("spec/select.toml: {expected}")),
+                e.to_string()
+                    .starts_with(&format!("spec/select.toml: {expected}")),
                 "{text}: {e}"
             );
         }

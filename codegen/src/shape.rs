@@ -118,7 +118,9 @@ impl Names {
         if let Some(chosen) = self.0.get(wanted) {
             return chosen.clone();
         }
-        let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
+        let schemas = doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object);
         let chosen = (0..)
             .map(|n| match n {
                 0 => wanted.to_owned(),
@@ -159,7 +161,12 @@ pub fn shape(doc: &mut Value) -> Result<Names, Error> {
     let userinfo = find_operation(doc, USERINFO_OPERATION)?;
     hoist(doc, &format!("{userinfo}/{json}"), USER_INFO, &mut names)?;
     let introspect = find_operation(doc, INTROSPECT_OPERATION)?;
-    hoist(doc, &format!("{introspect}/{json}"), INTROSPECTION, &mut names)?;
+    hoist(
+        doc,
+        &format!("{introspect}/{json}"),
+        INTROSPECTION,
+        &mut names,
+    )?;
     for operation in [
         CREATE_CLIENT_OPERATION,
         GET_CLIENT_OPERATION,
@@ -170,7 +177,12 @@ pub fn shape(doc: &mut Value) -> Result<Names, Error> {
     }
     let body = "requestBody/content/application~1json/schema";
     let create = find_operation(doc, CREATE_CLIENT_OPERATION)?;
-    hoist(doc, &format!("{create}/{body}"), CLIENT_REGISTRATION, &mut names)?;
+    hoist(
+        doc,
+        &format!("{create}/{body}"),
+        CLIENT_REGISTRATION,
+        &mut names,
+    )?;
     let update = find_operation(doc, UPDATE_CLIENT_OPERATION)?;
     hoist(doc, &format!("{update}/{body}"), CLIENT_UPDATE, &mut names)?;
     for op in operations(doc) {
@@ -522,10 +534,7 @@ pub fn hoist_property(
     names: &mut Names,
 ) -> Result<(), Error> {
     let schema = arm_mut(doc, arm)?;
-    let Some(prop) = schema
-        .get_mut("properties")
-        .and_then(|p| p.get(property))
-    else {
+    let Some(prop) = schema.get_mut("properties").and_then(|p| p.get(property)) else {
         return Ok(());
     };
     let mut hoisted = prop.clone();
@@ -668,7 +677,10 @@ pub fn deep_object_parameters(doc: &mut Value, names: &mut Names) -> Result<(), 
     }
     let mut params: Vec<String> = Vec::new();
     for list in lists {
-        let count = doc.pointer(&list).and_then(Value::as_array).map_or(0, Vec::len);
+        let count = doc
+            .pointer(&list)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
         params.extend((0..count).map(|i| format!("{list}/{i}")));
     }
     for name in doc

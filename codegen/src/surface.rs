@@ -41,9 +41,9 @@ use std::path::Path;
 use crate::walk::METHODS;
 use serde_json::{Map, Value};
 
+use crate::downgrade;
 use crate::downgrade::CONSTRAINT_KEYWORDS;
 use crate::error::Error;
-use crate::downgrade;
 
 /// Schema keywords that only document: they never change what a client sends or accepts.
 const COSMETIC: &[&str] = &[

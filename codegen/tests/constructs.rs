@@ -156,7 +156,10 @@ fn deep_object_query_parameters_get_a_type_that_writes_name_key_pairs() {
         "{sig}"
     );
     let flat = code.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("pub mod deep_object {"), "no deep_object module");
+    assert!(
+        flat.contains("pub mod deep_object {"),
+        "no deep_object module"
+    );
     assert!(
         flat.contains(r#"::std::format!("{}[{}]", "metadata", key)"#),
         "the key is not written as metadata[key]"
@@ -193,7 +196,10 @@ fn enum_values_that_collide_as_rust_names_get_distinct_variants_and_keep_their_v
             ("Utc".to_owned(), "UTC".to_owned()),
         ]
     );
-    assert!(code.contains("super::TimeZone::EtcGmtMinus1"), "the default");
+    assert!(
+        code.contains("super::TimeZone::EtcGmtMinus1"),
+        "the default"
+    );
     assert!(!code.contains("GMT plus"), "a placeholder is left");
 }
 
@@ -310,7 +316,8 @@ fn the_documents_own_schemas_named_like_the_shaping_steps_keep_their_names() {
     let file = syn::parse_file(&code).unwrap();
     let fields = struct_fields(&file, "Holder");
     assert!(
-        fields.iter().any(|(n, t)| n == "s" && t.contains("PolarOauth2SecretClientSecret")
+        fields.iter().any(|(n, t)| n == "s"
+            && t.contains("PolarOauth2SecretClientSecret")
             && !t.contains("crate::secret")),
         "{fields:?}"
     );
@@ -415,7 +422,10 @@ fn struct_fields(file: &syn::File, name: &str) -> Vec<(String, String)> {
             let ty = &f.ty;
             let file: syn::File = syn::parse_quote! { type T = #ty; };
             (
-                f.ident.as_ref().map(ToString::to_string).unwrap_or_default(),
+                f.ident
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
                 prettyplease::unparse(&file).replace(char::is_whitespace, ""),
             )
         })

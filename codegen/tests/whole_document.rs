@@ -149,12 +149,16 @@ fn the_whole_document_with_every_operation_generates_and_compiles() {
         check.status.success(),
         "the generated code does not compile ({} error lines):\n{}",
         errors.len(),
-        errors.iter().take(40).copied().collect::<Vec<_>>().join("\n")
+        errors
+            .iter()
+            .take(40)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     let query = deep_object_query(&file);
     assert_eq!(
-        query,
-        "metadata%5Bplan%5D=pro&metadata%5Bplan%5D=team&metadata%5Bseats%5D=3",
+        query, "metadata%5Bplan%5D=pro&metadata%5Bplan%5D=team&metadata%5Bseats%5D=3",
         "Polar's server reads `metadata[key]=value`, a repeated key matching any of its values"
     );
     println!(
