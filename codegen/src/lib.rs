@@ -59,7 +59,7 @@ pub fn prepare(doc: &load::Document) -> Result<(serde_json::Value, Vec<String>),
 /// of `spec/` (the generator, the API surface, spec drift) starts from.
 pub fn load_spec(spec_dir: &Path) -> Result<load::Document, Error> {
     let doc = load::load_dir(spec_dir)?;
-    select::apply(&doc, &select::read(spec_dir)?)
+    select::apply(doc, &select::read(spec_dir)?)
 }
 
 /// Run the whole pipeline on a spec directory.
@@ -72,7 +72,7 @@ pub fn generate_dir(spec_dir: &Path) -> Result<Output, Error> {
     };
     let doc = load::load_dir(spec_dir)?;
     lap("load", &mut timings);
-    let doc = select::apply(&doc, &select::read(spec_dir)?)?;
+    let doc = select::apply(doc, &select::read(spec_dir)?)?;
     lap("select", &mut timings);
     let (value, warnings) = prepare(&doc)?;
     lap("downgrade+shape", &mut timings);

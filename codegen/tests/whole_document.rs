@@ -131,7 +131,7 @@ fn the_whole_document_with_every_operation_generates_and_compiles() {
     assert_eq!(generated, total, "every operation becomes a method");
 
     let loaded = load::load_dir(&dir).unwrap();
-    let selected = select::apply(&loaded, &Selection::all()).unwrap();
+    let selected = select::apply(loaded, &Selection::all()).unwrap();
     let (shaped, _) = prepare(&selected).unwrap();
     let crate_dir = scratch_crate(&output.client, &generate::replacements(&shaped));
     let start = Instant::now();
