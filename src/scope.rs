@@ -87,10 +87,23 @@ macro_rules! define_scopes {
 include!(concat!(env!("OUT_DIR"), "/scopes.rs"));
 
 impl Scope {
-    /// Build a scope from any wire value (unknown values are kept, never rejected).
-    #[must_use]
-    pub fn from_wire(value: &str) -> Scope {
-        Scope::known(value).unwrap_or_else(|| Scope::Unknown(value.to_owned()))
+    /// Build a scope from one wire value; unknown values are kept as [`Scope::Unknown`].
+    ///
+    /// Lenient like the responses it reads (any character but the separators is kept), with
+    /// one exception: a value that is empty or holds ASCII whitespace is not *one* scope, since
+    /// whitespace separates scopes on the wire (RFC 6749 §3.3). `"openid web:write"` would
+    /// otherwise be a single `Scope` that is two scopes once sent; it is an error instead. Use
+    /// [`ScopeSet::from_wire`] to split such a list.
+    pub fn from_wire(value: &str) -> Result<Scope, InvalidScope> {
+        if let Some(known) = Scope::known(value) {
+            return Ok(known);
+        }
+        if value.is_empty() || value.bytes().any(|b| b.is_ascii_whitespace()) {
+            return Err(InvalidScope {
+                value: value.to_owned(),
+            });
+        }
+        Ok(Scope::Unknown(value.to_owned()))
     }
 
     /// `true` for every variant but [`Scope::Unknown`].
@@ -147,7 +160,7 @@ impl FromStr for Scope {
     /// Parse one scope token; unknown but well-formed values become [`Scope::Unknown`].
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         if is_scope_token(value) {
-            Ok(Scope::from_wire(value))
+            Scope::from_wire(value)
         } else {
             Err(InvalidScope {
                 value: value.to_owned(),
@@ -171,8 +184,8 @@ impl<'de> Deserialize<'de> for Scope {
                 f.write_str("a scope string")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Scope, E> {
-                // Lenient on purpose: a response is never rejected for its scope values.
-                Ok(Scope::from_wire(v))
+                // Lenient on purpose: any value that is one scope is kept.
+                Scope::from_wire(v).map_err(E::custom)
             }
         }
         deserializer.deserialize_str(ScopeVisitor)
@@ -680,7 +693,7 @@ mod tests {
 
     #[test]
     fn known_and_unknown_scopes_round_trip() {
-        assert_eq!(Scope::from_wire("user:read"), Scope::UserRead);
+        assert_eq!(Scope::from_wire("user:read"), Ok(Scope::UserRead));
         assert_eq!(Scope::UserRead.to_string(), "user:read");
         assert_eq!(Scope::Openid.display_name(), Some("OpenID"));
         let future: Scope = "teleport:write".parse().unwrap();
@@ -688,6 +701,25 @@ mod tests {
         let json = serde_json::to_string(&future).unwrap();
         assert_eq!(json, "\"teleport:write\"");
         assert_eq!(serde_json::from_str::<Scope>(&json).unwrap(), future);
+    }
+
+    #[test]
+    fn a_wire_value_with_whitespace_is_not_one_scope() {
+        for value in ["openid web:write", "a\tb", "x\n", ""] {
+            let e = Scope::from_wire(value).unwrap_err();
+            assert!(e.to_string().contains("not a scope token"), "{e}");
+            assert!(serde_json::from_value::<Scope>(value.into()).is_err(), "{value:?}");
+        }
+        // Lenient otherwise, as responses are: non-ASCII and quotes are kept.
+        assert_eq!(
+            Scope::from_wire("caf\u{e9}:\"x"),
+            Ok(Scope::Unknown("caf\u{e9}:\"x".into()))
+        );
+        assert_eq!(
+            ScopeSet::from_wire("openid web:write").len(),
+            2,
+            "a set splits the list"
+        );
     }
 
     #[test]
@@ -784,8 +816,8 @@ mod tests {
                     _ => format!("u{}", (seed >> 8) % 25),
                 };
                 let label = match (seed >> 16) % 2 {
-                    0 => Scope::from_wire(&key)
-                        .display_name()
+                    0 => Scope::known(&key)
+                        .and_then(|s| s.display_name())
                         .unwrap_or("spec")
                         .to_owned(),
                     _ => format!("L{}", (seed >> 20) % 3),

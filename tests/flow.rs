@@ -810,7 +810,7 @@ async fn client_without_refresh_grant_gets_no_refresh_token() {
 /// Reserved for Polar's own clients; Polar removed it from the spec in 2026-06, its server
 /// still knows it.
 fn web_write() -> Scope {
-    Scope::from_wire("web:write")
+    Scope::from_wire("web:write").unwrap()
 }
 
 #[tokio::test]
