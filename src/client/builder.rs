@@ -147,36 +147,48 @@ impl ClientBuilder {
     }
 }
 
-/// `https`, or `http` on a loopback host, or anything when the caller opted in.
+/// `https`, or `http` on a loopback host, or anything when the caller opted in; no query or
+/// fragment. The one check of a base URL: the [`Client`](crate::Client) and
+/// [`AuthorizationRequest`](crate::AuthorizationRequest) both use it.
 pub(crate) fn validate_base_url(base: &str, allow_insecure_http: bool) -> Result<String, Error> {
     let url = Url::parse(base)
         .map_err(|e| Error::InvalidRequest(format!("base URL {base:?} is not a URL: {e}")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback || allow_insecure_http => {}
-        "http" => {
-            return Err(Error::InvalidRequest(format!(
-                "base URL {base:?} uses plain http on a non-loopback host: tokens and secrets would cross the network unencrypted; use https, or ClientBuilder::allow_insecure_http(true) on a trusted network"
-            )));
-        }
-        other => {
-            return Err(Error::InvalidRequest(format!(
-                "base URL {base:?} has scheme {other:?}; expected https"
-            )));
-        }
-    }
+    check_transport(&url, &format!("base URL {base:?}"), allow_insecure_http)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::InvalidRequest(format!(
             "base URL {base:?} must not have a query or fragment"
         )));
     }
     Ok(base.trim_end_matches('/').to_owned())
+}
+
+/// `https`, or `http` on a loopback host (or anywhere when the caller opted in); `what`
+/// names the URL in the message.
+pub(crate) fn check_transport(
+    url: &Url,
+    what: &str,
+    allow_insecure_http: bool,
+) -> Result<(), Error> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) || allow_insecure_http => Ok(()),
+        "http" => Err(Error::InvalidRequest(format!(
+            "{what} uses plain http on a non-loopback host: tokens and secrets would cross the network unencrypted; use https, or ClientBuilder::allow_insecure_http(true) on a trusted network"
+        ))),
+        other => Err(Error::InvalidRequest(format!(
+            "{what} has scheme {other:?}; expected https"
+        ))),
+    }
+}
+
+/// Whether `url`'s host is this machine (`localhost`, `127.0.0.0/8`, `::1`).
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
 }
 
 /// rustls with *ring* and the platform's certificate verifier: no system OpenSSL, and no

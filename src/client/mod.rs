@@ -21,7 +21,7 @@
 //! Which operations take a bearer is decided by the spec's `security`, in the generator: an
 //! operation without one has no `Authorization` parameter at all.
 
-mod builder;
+pub(crate) mod builder;
 mod hooks;
 mod redact;
 mod response;
