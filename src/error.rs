@@ -65,7 +65,7 @@ impl Error {
         }
     }
 
-    /// How long the server asked to wait before trying again (`Retry-After` in seconds, sent
+    /// How long the server asked to wait before trying again (`Retry-After` in seconds or as an HTTP-date, sent
     /// with 429 and 503), if this error came from a response that said.
     #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
@@ -214,7 +214,7 @@ pub struct OAuthError {
     pub status: StatusCode,
     /// The `WWW-Authenticate` header (sent with 401 `invalid_client`, RFC 6749 §5.2).
     pub www_authenticate: Option<String>,
-    /// `Retry-After`, when sent as a number of seconds (429, 503).
+    /// `Retry-After` (429, 503), in seconds or as an HTTP-date (then the time until it).
     pub retry_after: Option<Duration>,
 }
 
@@ -293,7 +293,7 @@ pub struct HttpError {
     pub content_type: Option<String>,
     /// The start of the body (at most [`EXCERPT_LEN`] bytes, token-like values redacted).
     pub excerpt: String,
-    /// `Retry-After`, when sent as a number of seconds (429, 503).
+    /// `Retry-After` (429, 503), in seconds or as an HTTP-date (then the time until it).
     pub retry_after: Option<Duration>,
 }
 
@@ -540,18 +540,18 @@ impl Error {
     }
 }
 
-/// `Retry-After` as a number of seconds (RFC 9110 §10.2.3). The HTTP-date form is not read:
-/// Polar and its CDN send seconds.
-/// `Retry-After` in seconds (RFC 9110 §10.2.3).
+/// `Retry-After` (RFC 9110 §10.2.3): a number of seconds, or an HTTP-date, read as the time
+/// from now until then (zero for a date already past).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The start of a body, safe to show: at most [`EXCERPT_LEN`] bytes (then `…`) on a character
@@ -682,6 +682,22 @@ mod tests {
         let e = excerpt(body.as_bytes());
         assert!(e.starts_with("<html>\\n"), "{e}");
         assert!(e.len() <= EXCERPT_LEN + 8, "{}", e.len());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let at = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after", value.parse().unwrap());
+            retry_after(&headers)
+        };
+        assert_eq!(at("120"), Some(Duration::from_secs(120)));
+        let in_a_minute = std::time::SystemTime::now() + Duration::from_secs(60);
+        let wait = at(&httpdate::fmt_http_date(in_a_minute)).unwrap();
+        assert!(wait > Duration::from_secs(55) && wait <= Duration::from_secs(60), "{wait:?}");
+        assert_eq!(at("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(at("soon"), None);
+        assert_eq!(at("-1"), None);
     }
 
     #[test]
