@@ -530,9 +530,10 @@ impl Error {
         Error::Decode(DecodeError {
             operation,
             status,
-            path,
+            // A path holds the body's keys, which may be huge (or secret).
+            path: shorten(redact(&shorten(path, EXCERPT_LEN * 4)), EXCERPT_LEN),
             // serde quotes the offending value ("unknown variant `…`"), which may be huge.
-            message: shorten(redact(&message), EXCERPT_LEN * 4),
+            message: shorten(redact(&shorten(message, EXCERPT_LEN * 8)), EXCERPT_LEN * 4),
             line,
             column,
             excerpt: excerpt(body),
@@ -543,7 +544,11 @@ impl Error {
 /// `Retry-After` (RFC 9110 §10.2.3): a number of seconds, or an HTTP-date, read as the time
 /// from now until then (zero for a date already past).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
@@ -593,72 +598,11 @@ fn shorten(mut text: String, max: usize) -> String {
     text
 }
 
-/// JSON keys whose string values are secrets.
-const SECRET_KEYS: [&str; 7] = [
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
-    "code",
-    "session_token",
-    "code_verifier",
-];
-
-/// Replace token-like values in text that came from the server: Polar's `polar_…_` tokens,
-/// and the string value after any secret JSON key.
+/// Replace token-like values in text that came from the server: Polar's `polar_…` tokens and
+/// the value of any secret field, JSON or form-encoded, escaped or not (see
+/// `client/redact.rs`, the one place that knows these forms).
 pub(crate) fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while !rest.is_empty() {
-        // A Polar token: `polar_` + word characters.
-        if let Some(tail) = rest.strip_prefix("polar_") {
-            let len = tail
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                .unwrap_or(tail.len());
-            out.push_str("polar_[redacted]");
-            rest = &tail[len..];
-            continue;
-        }
-        // `"secret_key"` `:` `"value"` -> value redacted.
-        if let Some(key) = SECRET_KEYS.iter().find(|k| {
-            rest.strip_prefix('"')
-                .and_then(|r| r.strip_prefix(**k))
-                .is_some_and(|r| r.starts_with('"'))
-        }) {
-            let after_key = &rest[key.len() + 2..];
-            let trimmed = after_key.trim_start();
-            if let Some(value) = trimmed.strip_prefix(':').map(str::trim_start)
-                && let Some(inner) = value.strip_prefix('"')
-            {
-                let end = string_end(inner);
-                out.push('"');
-                out.push_str(key);
-                out.push_str("\": \"[redacted]\"");
-                rest = inner.get(end..).unwrap_or("");
-                continue;
-            }
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        rest = chars.as_str();
-    }
-    out
-}
-
-/// Byte index just past the closing quote of a JSON string body (or its end if unterminated).
-fn string_end(s: &str) -> usize {
-    let mut escaped = false;
-    for (i, b) in s.bytes().enumerate() {
-        match b {
-            _ if escaped => escaped = false,
-            b'\\' => escaped = true,
-            b'"' => return i + 1,
-            _ => {}
-        }
-    }
-    s.len()
+    crate::client::redact::redact_unknown_secrets(text).into_owned()
 }
 
 #[cfg(test)]
@@ -685,6 +629,30 @@ mod tests {
     }
 
     #[test]
+    fn decode_error_path_and_message_are_bounded() {
+        let key = "k".repeat(900_000);
+        let body = format!(r#"{{"{key}": "not a number"}}"#);
+        let first =
+            serde_json::from_str::<std::collections::HashMap<String, u32>>(&body).unwrap_err();
+        let e = Error::decode::<std::collections::HashMap<String, u32>>(
+            "op",
+            None,
+            body.as_bytes(),
+            &first,
+        );
+        let Error::Decode(d) = &e else {
+            panic!("{e:?}")
+        };
+        assert!(d.path.len() <= EXCERPT_LEN + 4, "{}", d.path.len());
+        assert!(d.path.starts_with("kkkk"), "{}", &d.path[..10]);
+        assert!(
+            e.to_string().len() < 8 * EXCERPT_LEN,
+            "{}",
+            e.to_string().len()
+        );
+    }
+
+    #[test]
     fn retry_after_reads_seconds_and_http_dates() {
         let at = |value: &str| {
             let mut headers = HeaderMap::new();
@@ -694,7 +662,10 @@ mod tests {
         assert_eq!(at("120"), Some(Duration::from_secs(120)));
         let in_a_minute = std::time::SystemTime::now() + Duration::from_secs(60);
         let wait = at(&httpdate::fmt_http_date(in_a_minute)).unwrap();
-        assert!(wait > Duration::from_secs(55) && wait <= Duration::from_secs(60), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(55) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
         assert_eq!(at("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
         assert_eq!(at("soon"), None);
         assert_eq!(at("-1"), None);

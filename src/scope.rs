@@ -708,7 +708,10 @@ mod tests {
         for value in ["openid web:write", "a\tb", "x\n", ""] {
             let e = Scope::from_wire(value).unwrap_err();
             assert!(e.to_string().contains("not a scope token"), "{e}");
-            assert!(serde_json::from_value::<Scope>(value.into()).is_err(), "{value:?}");
+            assert!(
+                serde_json::from_value::<Scope>(value.into()).is_err(),
+                "{value:?}"
+            );
         }
         // Lenient otherwise, as responses are: non-ASCII and quotes are kept.
         assert_eq!(
@@ -831,7 +834,11 @@ mod tests {
                 if i > 0 {
                     text.push(',');
                 }
-                text.push_str(&format!("{}:{}", serde_json::json!(k), serde_json::json!(v)));
+                text.push_str(&format!(
+                    "{}:{}",
+                    serde_json::json!(k),
+                    serde_json::json!(v)
+                ));
             }
             text.push('}');
             let decoded: ScopeDisplayNames = serde_json::from_str(&text).unwrap();

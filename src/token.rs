@@ -490,11 +490,13 @@ impl<'de> Deserialize<'de> for ExpiresIn {
                 Ok(ExpiresIn(v.min(Token::MAX_EXPIRES_IN)))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ExpiresIn, E> {
-                u64::try_from(v).map(|v| self.visit_u64(v)).unwrap_or_else(|_| {
-                    Err(E::custom(format!(
-                        "expires_in is {v}: a lifetime cannot be negative"
-                    )))
-                })
+                u64::try_from(v)
+                    .map(|v| self.visit_u64(v))
+                    .unwrap_or_else(|_| {
+                        Err(E::custom(format!(
+                            "expires_in is {v}: a lifetime cannot be negative"
+                        )))
+                    })
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ExpiresIn, E> {
                 if !v.is_finite() || v.fract() != 0.0 {
@@ -603,7 +605,11 @@ mod tests {
             let token = with_expires_in(wire).unwrap_or_else(|e| panic!("{wire}: {e}"));
             assert_eq!(token.expires_in(), Some(secs), "{wire}");
             // Never a panic on the clock arithmetic either.
-            let _ = (token.expires_at(), token.expires_at_system(), token.is_expired());
+            let _ = (
+                token.expires_at(),
+                token.expires_at_system(),
+                token.is_expired(),
+            );
         }
     }
 
@@ -630,8 +636,13 @@ mod tests {
         for field in Token::REQUIRED_FIELDS {
             let mut body = full.clone();
             body.as_object_mut().unwrap().remove(*field);
-            let e = serde_json::from_value::<Token>(body).unwrap_err().to_string();
-            assert!(e.contains(&format!("missing field `{field}`")), "{field}: {e}");
+            let e = serde_json::from_value::<Token>(body)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("missing field `{field}`")),
+                "{field}: {e}"
+            );
         }
         assert!(serde_json::from_value::<Token>(full).is_ok());
     }

@@ -59,7 +59,10 @@ fn display_names_body(entries: usize) -> Vec<u8> {
 #[test]
 fn token_scope_decoding_is_linear_in_the_number_of_scopes() {
     let (small, large) = (token_body(1_000), token_body(10_000));
-    let large_len = serde_json::from_slice::<Token>(&large).unwrap().scope().len();
+    let large_len = serde_json::from_slice::<Token>(&large)
+        .unwrap()
+        .scope()
+        .len();
     assert_eq!(large_len, 10_000);
     let r = ratio(&small, &large, |body| {
         let token: Token = serde_json::from_slice(body).unwrap();

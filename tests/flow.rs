@@ -604,7 +604,11 @@ async fn public_client_without_verifier_is_invalid_request() {
         ],
     );
     let redirected_to = server.approve(&url).unwrap();
-    let code = parse_callback(&redirected_to, &CsrfToken::new("state-1-0123456789").unwrap()).unwrap();
+    let code = parse_callback(
+        &redirected_to,
+        &CsrfToken::new("state-1-0123456789").unwrap(),
+    )
+    .unwrap();
     let e = assert_oauth(
         client
             .exchange_code(&server.public_client(), code, REDIRECT_URI, None)
@@ -627,7 +631,11 @@ async fn confidential_client_may_skip_pkce() {
             ("state", "state-2-0123456789"),
         ],
     );
-    let code = parse_callback(&server.approve(&url).unwrap(), &CsrfToken::new("state-2-0123456789").unwrap()).unwrap();
+    let code = parse_callback(
+        &server.approve(&url).unwrap(),
+        &CsrfToken::new("state-2-0123456789").unwrap(),
+    )
+    .unwrap();
     client
         .exchange_code(&server.confidential_client(), code, REDIRECT_URI, None)
         .await
@@ -1226,7 +1234,10 @@ fn callback_without_state_is_rejected() {
 fn callback_without_code_is_rejected() {
     let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
     assert_eq!(
-        parse_callback("https://app.example.com/callback?state=s-0123456789abcdef", &expected),
+        parse_callback(
+            "https://app.example.com/callback?state=s-0123456789abcdef",
+            &expected
+        ),
         Err(CallbackError::MissingCode)
     );
     assert_eq!(
@@ -1238,7 +1249,11 @@ fn callback_without_code_is_rejected() {
 #[test]
 fn callback_with_a_repeated_parameter_is_malformed() {
     let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
-    let e = parse_callback("/callback?state=s-0123456789abcdef&code=a&code=b", &expected).unwrap_err();
+    let e = parse_callback(
+        "/callback?state=s-0123456789abcdef&code=a&code=b",
+        &expected,
+    )
+    .unwrap_err();
     assert!(matches!(e, CallbackError::Malformed(_)), "{e:?}");
 }
 

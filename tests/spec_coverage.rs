@@ -155,13 +155,18 @@ fn token_requires_exactly_the_fields_the_spec_requires() {
         .filter_map(Value::as_str)
         .collect();
     let ours: std::collections::BTreeSet<&str> = Token::REQUIRED_FIELDS.iter().copied().collect();
-    assert_eq!(ours, required, "Token::REQUIRED_FIELDS vs the spec's TokenResponse.required");
+    assert_eq!(
+        ours, required,
+        "Token::REQUIRED_FIELDS vs the spec's TokenResponse.required"
+    );
     // And the decoder enforces it: each required field, removed, is named in the error.
     let full = json!({"access_token": "a", "token_type": "Bearer", "expires_in": 1, "scope": ""});
     for field in &required {
         let mut body = full.clone();
         body.as_object_mut().unwrap().remove(*field);
-        let e = serde_json::from_value::<Token>(body).unwrap_err().to_string();
+        let e = serde_json::from_value::<Token>(body)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(&format!("`{field}`")), "{field}: {e}");
     }
 }

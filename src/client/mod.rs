@@ -23,7 +23,7 @@
 
 pub(crate) mod builder;
 mod hooks;
-mod redact;
+pub(crate) mod redact;
 mod response;
 
 use std::future::Future;
@@ -204,7 +204,7 @@ impl Client {
             &bearer,
         );
         let sent = || {
-            Echoes::new(
+            Echoes::of(
                 [
                     Some(access_token.secret()),
                     params.state.as_deref(),
@@ -329,7 +329,7 @@ impl Client {
     pub async fn userinfo(&self, access_token: &AccessToken) -> Result<UserInfo, Error> {
         let bearer = Bearer::from(access_token);
         let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let sent = || Echoes::of([bearer.secret()]);
         self.call(USERINFO, sent, self.api.oauth2_userinfo(&header))
             .await
     }
@@ -355,7 +355,7 @@ impl Client {
     ) -> Result<RegisteredClient, Error> {
         let bearer = bearer.into();
         let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let sent = || Echoes::of([bearer.secret()]);
         let request = self
             .api
             .oauth2_clients_oauth2_create_client(&header, registration);
@@ -370,7 +370,7 @@ impl Client {
     ) -> Result<RegisteredClient, Error> {
         let bearer = bearer.into();
         let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let sent = || Echoes::of([bearer.secret()]);
         let request = self
             .api
             .oauth2_clients_oauth2_get_client(client_id, &header);
@@ -386,7 +386,7 @@ impl Client {
     ) -> Result<RegisteredClient, Error> {
         let bearer = bearer.into();
         let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let sent = || Echoes::of([bearer.secret()]);
         let request =
             self.api
                 .oauth2_clients_oauth2_update_client(update.client_id(), &header, update);
@@ -402,7 +402,7 @@ impl Client {
     ) -> Result<(), Error> {
         let bearer = bearer.into();
         let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let sent = || Echoes::of([bearer.secret()]);
         let request = self
             .api
             .oauth2_clients_oauth2_delete_client(client_id, &header);
@@ -442,14 +442,7 @@ fn hint(token: &IssuedToken<'_>) -> TokenTypeHint {
 
 /// The secrets of a revoke or introspect request.
 fn client_echoes(credentials: &ClientCredentials, token: &str) -> Echoes {
-    Echoes::new(
-        [
-            credentials.client_secret().map(ClientSecret::secret),
-            Some(token),
-        ]
-        .into_iter()
-        .flatten(),
-    )
+    Echoes::of_client(credentials, [token])
 }
 
 #[cfg(test)]

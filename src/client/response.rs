@@ -392,7 +392,7 @@ pub mod fuzzing {
             ERROR_BODY_CAP
         };
         let body = &body[..body.len().min(usize::try_from(limit).unwrap_or(usize::MAX))];
-        let sent = Echoes::new(sent.iter().copied());
+        let sent = Echoes::of(sent.iter().copied());
         classify::<T>(
             operation,
             status,
