@@ -43,7 +43,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout(_) => true,
-            Error::Transport(e) => !e.body_too_large,
+            Error::Transport(e) => !e.body_too_large && !e.is_runtime_gone(),
             Error::Http(e) => matches!(e.status.as_u16(), 408 | 429 | 502 | 503 | 504),
             Error::OAuth(e) => matches!(
                 e.code,
@@ -371,6 +371,21 @@ pub struct TransportError {
     pub(crate) source: Option<reqwest::Error>,
 }
 
+/// hyper's words for a pooled connection whose driving task (on another Tokio runtime, now
+/// shut down) is gone.
+const RUNTIME_GONE: &str = "dispatch task is gone";
+
+impl TransportError {
+    /// Whether the connection was one opened on another Tokio runtime that has shut down. The
+    /// request may have reached the server (a code spent, a refresh token rotated), so this is
+    /// not retryable. This crate's own `reqwest::Client` keeps a pool per runtime and never
+    /// meets it; a caller's `reqwest::Client` shared by several runtimes can.
+    #[must_use]
+    pub fn is_runtime_gone(&self) -> bool {
+        self.message.contains(RUNTIME_GONE)
+    }
+}
+
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -403,6 +418,11 @@ impl Error {
             message.push_str(": ");
             message.push_str(&s.to_string());
             source = s.source();
+        }
+        if message.contains(RUNTIME_GONE) {
+            message.push_str(
+                " (the pooled connection belonged to a Tokio runtime that has shut down; the request may have reached the server: use one reqwest::Client per runtime, or let this crate build it)",
+            );
         }
         Error::Transport(TransportError {
             message,
@@ -650,6 +670,22 @@ mod tests {
             "{}",
             e.to_string().len()
         );
+    }
+
+    #[test]
+    fn a_connection_of_a_runtime_that_is_gone_is_not_retryable() {
+        let gone = Error::Transport(TransportError {
+            message: "the request failed: client error (SendRequest): dispatch task is gone: runtime dropped the dispatch task".into(),
+            body_too_large: false,
+            source: None,
+        });
+        assert!(!gone.is_retryable());
+        let reset = Error::Transport(TransportError {
+            message: "connection reset".into(),
+            body_too_large: false,
+            source: None,
+        });
+        assert!(reset.is_retryable());
     }
 
     #[test]

@@ -131,10 +131,21 @@ impl<'a> From<&'a RegistrationAccessToken> for Bearer<'a> {
     }
 }
 
-/// A Polar OAuth2 client. Cheap to clone; clones share one connection pool.
-#[derive(Debug, Clone)]
+/// A Polar OAuth2 client. Cheap to clone; clones share one connection pool per Tokio runtime
+/// (a pooled connection belongs to the runtime that opened it), so a client may be used from
+/// any number of runtimes. `Debug` hides a password in the base URL.
+#[derive(Clone)]
 pub struct Client {
     pub(crate) api: Arc<generated::Client>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &builder::without_password(self.api.baseurl()))
+            .field("hooks", &self.api.inner)
+            .finish()
+    }
 }
 
 impl Client {
