@@ -505,13 +505,14 @@ impl Error {
             }),
             Error::Http(e) => Error::Http(HttpError {
                 content_type: opt(e.content_type),
-                excerpt: scrub(&e.excerpt),
+                // A cut secret at the end may come back a little longer: cut again.
+                excerpt: shorten(scrub(&e.excerpt), EXCERPT_LEN),
                 ..e
             }),
             Error::Decode(e) => Error::Decode(DecodeError {
-                path: scrub(&e.path),
+                path: shorten(scrub(&e.path), EXCERPT_LEN),
                 message: scrub(&e.message),
-                excerpt: scrub(&e.excerpt),
+                excerpt: shorten(scrub(&e.excerpt), EXCERPT_LEN),
                 ..e
             }),
             Error::Transport(e) => Error::Transport(TransportError {

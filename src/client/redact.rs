@@ -282,7 +282,8 @@ impl Redactor {
                         continue;
                     }
                     if let Some((start, end)) = value_after_key(original, view, e) {
-                        if end > start {
+                        // Already redacted (text scrubbed twice) stays as it is.
+                        if end > start && original.get(start..end) != Some(REDACTED.as_bytes()) {
                             ranges.push((start, end));
                         }
                         covered = covered.max(end);
