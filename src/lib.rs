@@ -12,6 +12,7 @@ pub mod scope;
 pub mod secret;
 #[cfg(feature = "test-server")]
 pub mod test_server;
+pub mod tls;
 pub mod token;
 
 pub use authorization::{
@@ -27,6 +28,7 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceCodeVerifier, RefreshToken,
     SessionToken,
 };
+pub use tls::install_crypto_provider;
 pub use token::{
     AuthorizationCodeGrant, ClientCredentials, RefreshTokenGrant, Token, TokenRequest, TokenType,
     WebGrant,
