@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod client;
 pub mod error;
 pub mod generated;
+pub mod id_token;
 pub mod retry;
 pub mod scope;
 pub mod secret;
@@ -22,6 +23,7 @@ pub use authorization::{
 pub use authorize::{AuthorizeParams, AuthorizeResponse, PkceMethod, SubType};
 pub use client::{Client, ClientBuilder, Server};
 pub use error::{Error, OAuthError, OAuthErrorCode};
+pub use id_token::{IdTokenClaims, IdTokenError, IdTokenVerifier};
 pub use retry::RetryPolicy;
 pub use scope::{Scope, ScopeDisplayNames, ScopeSet};
 pub use secret::{
