@@ -15,6 +15,7 @@ pub mod secret;
 pub mod test_server;
 pub mod tls;
 pub mod token;
+pub mod token_source;
 
 pub use authorization::{
     AuthorizationError, AuthorizationRequest, CallbackError, CsrfToken, PendingAuthorization,
@@ -35,3 +36,4 @@ pub use token::{
     AuthorizationCodeGrant, ClientCredentials, RefreshTokenGrant, Token, TokenRequest, TokenType,
     WebGrant,
 };
+pub use token_source::{TokenSource, TokenSourceBuilder, TokenSourceError};
