@@ -542,7 +542,8 @@ impl Error {
 
 /// `Retry-After` as a number of seconds (RFC 9110 §10.2.3). The HTTP-date form is not read:
 /// Polar and its CDN send seconds.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+/// `Retry-After` in seconds (RFC 9110 §10.2.3).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()

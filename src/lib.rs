@@ -8,6 +8,7 @@ pub mod client;
 pub mod error;
 pub mod generated;
 pub mod id_token;
+pub mod oauth2;
 pub mod retry;
 pub mod scope;
 pub mod secret;
@@ -25,11 +26,17 @@ pub use authorize::{AuthorizeParams, AuthorizeResponse, PkceMethod, SubType};
 pub use client::{Client, ClientBuilder, Server};
 pub use error::{Error, OAuthError, OAuthErrorCode};
 pub use id_token::{IdTokenClaims, IdTokenError, IdTokenVerifier};
+pub use oauth2::clients::{
+    ClientRegistration, ClientUpdate, RegisteredClient, TokenEndpointAuthMethod,
+};
+pub use oauth2::introspect::{ActiveToken, InactiveToken, IntrospectedTokenType, Introspection};
+pub use oauth2::revoke::IssuedToken;
+pub use oauth2::userinfo::UserInfo;
 pub use retry::RetryPolicy;
 pub use scope::{Scope, ScopeDisplayNames, ScopeSet};
 pub use secret::{
-    AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceCodeVerifier, RefreshToken,
-    SessionToken,
+    AccessToken, AuthorizationCode, ClientSecret, IdToken, OpaqueToken, PkceCodeVerifier,
+    RefreshToken, RegistrationAccessToken, SessionToken,
 };
 pub use tls::install_crypto_provider;
 pub use token::{

@@ -6,7 +6,8 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::error::Error;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 
 /// When and how often a [`Client`](crate::Client) tries a failed call again. The default is
 /// [`RetryPolicy::none`].
@@ -25,19 +26,22 @@ use crate::error::Error;
 ///
 /// # What is retried
 ///
-/// | call | retried after |
-/// |------|---------------|
-/// | [`Client::authorize`](crate::Client::authorize) (`GET`, reads consent data) | a connection failure (refused, reset, closed early), a timeout, HTTP 429, 502, 503, 504 |
-/// | token requests (`POST /v1/oauth2/token`) | only a connection that could not be established ([`Error::is_connect`]) |
+/// The rule follows the HTTP method (RFC 9110 §9.2.2), for every operation of the spec alike; it
+/// is applied by the client's hooks, which every request goes through.
 ///
-/// A token request is never retried once it may have reached the server. An authorization code
+/// | request | operations | retried after |
+/// |---------|------------|---------------|
+/// | `GET`, `PUT`, `DELETE` (idempotent) | authorize, userinfo, get/update/delete a client | a connection failure (refused, reset, closed early), a timeout, HTTP 429, 502, 503, 504 |
+/// | `POST` | token, revoke, introspect, register a client | only a connection that could not be established ([`Error::is_connect`](crate::Error::is_connect)) |
+///
+/// A `POST` is never retried once it may have reached the server. An authorization code
 /// is single-use, and a server that sees it twice must refuse the second request and should
 /// revoke every token issued from it (RFC 6749 §4.1.2); Polar also revokes a refresh token once
 /// used. A timeout, a reset or a connection closed before the response may all come after the
 /// server read the request, and a 429 or 5xx is an answer from a server that received it. Only a
 /// failure to connect (refused, unreachable, DNS, TLS handshake) proves the request never left.
-/// Whatever `reqwest::Client` is in use, the token request's body is one that reqwest cannot
-/// clone, so reqwest's own redirect handling and retries cannot re-send it either.
+/// Whatever `reqwest::Client` is in use, a `POST` body is one that reqwest cannot clone, so
+/// reqwest's own redirect handling and retries cannot re-send it either.
 ///
 /// # Timing
 ///
@@ -134,16 +138,16 @@ impl RetryPolicy {
             .min(self.max_backoff)
     }
 
-    /// How long to wait before retry `retry` (from 0) after `error` from `call`, or `None` when
-    /// the error must be returned.
-    pub(crate) fn delay(&self, retry: u32, error: &Error, call: Call) -> Option<Duration> {
-        if retry >= self.max_retries || !may_retry(error, call) {
+    /// How long to wait before retry `retry` (from 0) after `outcome` of a `call`, or `None`
+    /// when the outcome must be returned.
+    pub(crate) fn delay(&self, retry: u32, outcome: &Outcome<'_>, call: Call) -> Option<Duration> {
+        if retry >= self.max_retries || !outcome.may_retry(call) {
             return None;
         }
         let backoff = self
             .backoff(retry)
             .mul_f64(1.0 - self.jitter * unit_random());
-        match error.retry_after() {
+        match outcome.retry_after() {
             Some(asked) if asked > self.max_retry_after => None,
             Some(asked) => Some(backoff.max(asked)),
             None => Some(backoff),
@@ -151,27 +155,47 @@ impl RetryPolicy {
     }
 }
 
-/// The two calls, which differ in what may be retried.
+/// What retrying may do for a request, decided by its HTTP method (RFC 9110 §9.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Call {
-    /// `GET /v1/oauth2/authorize`: reads only, safe to repeat.
-    Authorize,
-    /// `POST /v1/oauth2/token`: consumes a single-use code or rotates a refresh token.
-    RequestToken,
+    /// `GET`, `PUT`, `DELETE`: sending it twice has the effect of sending it once.
+    Idempotent,
+    /// `POST` (token, revoke, introspect, register): may consume a single-use code, rotate a
+    /// refresh token or create a client.
+    NonIdempotent,
 }
 
-/// Whether `error` from `call` may be retried at all (timing aside).
-pub(crate) fn may_retry(error: &Error, call: Call) -> bool {
-    match call {
-        Call::RequestToken => error.is_connect(),
-        Call::Authorize => match error {
-            Error::Timeout(_) => true,
-            Error::Transport(e) => !e.body_too_large,
-            Error::OAuth(_) | Error::Http(_) => error
-                .status()
-                .is_some_and(|s| matches!(s.as_u16(), 429 | 502 | 503 | 504)),
-            _ => false,
-        },
+/// How one attempt ended, as far as retrying is concerned.
+#[derive(Debug)]
+pub(crate) enum Outcome<'a> {
+    /// The connection could not be established: the request never left.
+    NotConnected,
+    /// Sending or waiting for the response failed (reset, closed early, timeout): the server
+    /// may have read the request.
+    Failed,
+    /// The server answered with this status.
+    Response(StatusCode, &'a HeaderMap),
+}
+
+impl Outcome<'_> {
+    /// Whether trying again is allowed at all (timing aside).
+    fn may_retry(&self, call: Call) -> bool {
+        match (self, call) {
+            (Outcome::NotConnected, _) => true,
+            (_, Call::NonIdempotent) => false,
+            (Outcome::Failed, Call::Idempotent) => true,
+            (Outcome::Response(status, _), Call::Idempotent) => {
+                matches!(status.as_u16(), 429 | 502 | 503 | 504)
+            }
+        }
+    }
+
+    /// The server's `Retry-After`, if it answered with one.
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Outcome::Response(_, headers) => crate::error::retry_after(headers),
+            _ => None,
+        }
     }
 }
 
@@ -189,24 +213,18 @@ fn unit_random() -> f64 {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::error::{HttpError, TransportError};
-    use reqwest::StatusCode;
+    use reqwest::header::{HeaderValue, RETRY_AFTER};
 
-    fn http(status: u16, retry_after: Option<u64>) -> Error {
-        Error::Http(HttpError {
-            status: StatusCode::from_u16(status).unwrap(),
-            content_type: None,
-            excerpt: String::new(),
-            retry_after: retry_after.map(Duration::from_secs),
-        })
+    fn headers(retry_after: Option<u64>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(s) = retry_after {
+            h.insert(RETRY_AFTER, HeaderValue::from(s));
+        }
+        h
     }
 
-    fn reset() -> Error {
-        Error::Transport(TransportError {
-            message: "connection reset".into(),
-            body_too_large: false,
-            source: None,
-        })
+    fn status(code: u16) -> StatusCode {
+        StatusCode::from_u16(code).unwrap()
     }
 
     #[test]
@@ -224,8 +242,10 @@ mod tests {
         let p = RetryPolicy::new(1)
             .initial_backoff(Duration::from_millis(1000))
             .jitter(0.25);
+        let h = headers(None);
+        let unavailable = Outcome::Response(status(503), &h);
         let waits: Vec<Duration> = (0..500)
-            .map(|_| p.delay(0, &http(503, None), Call::Authorize).unwrap())
+            .map(|_| p.delay(0, &unavailable, Call::Idempotent).unwrap())
             .collect();
         assert!(
             waits
@@ -236,7 +256,7 @@ mod tests {
         assert!(distinct.len() > 100, "jitter should spread waits");
         let exact = p.jitter(0.0);
         assert_eq!(
-            exact.delay(0, &http(503, None), Call::Authorize),
+            exact.delay(0, &unavailable, Call::Idempotent),
             Some(Duration::from_secs(1))
         );
     }
@@ -246,51 +266,58 @@ mod tests {
         let p = RetryPolicy::new(3)
             .initial_backoff(Duration::from_millis(10))
             .max_retry_after(Duration::from_secs(5));
-        let wait = p.delay(0, &http(429, Some(2)), Call::Authorize);
+        let (two, six) = (headers(Some(2)), headers(Some(6)));
+        let wait = p.delay(0, &Outcome::Response(status(429), &two), Call::Idempotent);
         assert_eq!(wait, Some(Duration::from_secs(2)));
-        assert_eq!(p.delay(0, &http(503, Some(6)), Call::Authorize), None);
+        let too_long = Outcome::Response(status(503), &six);
+        assert_eq!(p.delay(0, &too_long, Call::Idempotent), None);
     }
 
     #[test]
-    fn authorize_retries_only_transient_failures() {
+    fn idempotent_requests_retry_only_transient_failures() {
         let p = RetryPolicy::new(1);
-        for status in [429, 502, 503, 504] {
-            assert!(p.delay(0, &http(status, None), Call::Authorize).is_some());
+        let h = headers(None);
+        for code in [429, 502, 503, 504] {
+            let outcome = Outcome::Response(status(code), &h);
+            assert!(p.delay(0, &outcome, Call::Idempotent).is_some(), "{code}");
         }
-        for status in [400, 401, 403, 404, 422, 500, 501] {
-            assert!(p.delay(0, &http(status, None), Call::Authorize).is_none());
+        for code in [200, 400, 401, 403, 404, 422, 500, 501] {
+            let outcome = Outcome::Response(status(code), &h);
+            assert!(p.delay(0, &outcome, Call::Idempotent).is_none(), "{code}");
         }
-        assert!(p.delay(0, &reset(), Call::Authorize).is_some());
-        let too_large = Error::Transport(TransportError {
-            message: String::new(),
-            body_too_large: true,
-            source: None,
-        });
-        assert!(p.delay(0, &too_large, Call::Authorize).is_none());
+        assert!(p.delay(0, &Outcome::Failed, Call::Idempotent).is_some());
         assert!(
-            p.delay(1, &reset(), Call::Authorize).is_none(),
+            p.delay(1, &Outcome::Failed, Call::Idempotent).is_none(),
             "max reached"
         );
     }
 
     #[test]
-    fn token_request_is_not_retried_once_it_may_have_been_sent() {
+    fn a_post_is_retried_only_when_it_never_left() {
         let p = RetryPolicy::new(5);
-        for error in [
-            http(429, Some(1)),
-            http(503, None),
-            http(502, None),
-            reset(),
+        let (h, one) = (headers(None), headers(Some(1)));
+        for outcome in [
+            Outcome::Response(status(429), &one),
+            Outcome::Response(status(503), &h),
+            Outcome::Response(status(502), &h),
+            Outcome::Failed,
         ] {
-            assert!(p.delay(0, &error, Call::RequestToken).is_none(), "{error}");
+            assert!(
+                p.delay(0, &outcome, Call::NonIdempotent).is_none(),
+                "{outcome:?}"
+            );
         }
+        assert!(
+            p.delay(0, &Outcome::NotConnected, Call::NonIdempotent)
+                .is_some()
+        );
     }
 
     #[test]
     fn none_never_retries() {
         assert!(
             RetryPolicy::none()
-                .delay(0, &reset(), Call::Authorize)
+                .delay(0, &Outcome::NotConnected, Call::Idempotent)
                 .is_none()
         );
         assert_eq!(RetryPolicy::default(), RetryPolicy::none());

@@ -1,8 +1,15 @@
-//! Secret values: each its own type, redacted in `Debug`, without `Display` or `Serialize`.
+//! Secret values: each its own type, redacted in `Debug`, without `Display`.
 //!
 //! A secret cannot reach a log by accident: formatting one prints `AccessToken([redacted])`, and
 //! reading it takes an explicit `.secret()`. The crate writes each secret only into the request
-//! that needs it (the bearer header of authorize, the form body of a token request).
+//! that needs it (the bearer header of the calls whose spec asks for one, the form body of a
+//! token, revoke or introspect request).
+//!
+//! The generator uses these types for every request and response field that carries a secret,
+//! in every operation (one table: `codegen/src/secrets.rs`). They implement `Serialize` and
+//! `Deserialize` as their plain value, because requests and storage need it: serialize a
+//! secret only into the place it belongs (a request, an encrypted cookie, a database row),
+//! never into a log.
 
 use std::fmt;
 
@@ -46,6 +53,18 @@ macro_rules! secret_type {
                 Self(value)
             }
         }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self)
+            }
+        }
     };
 }
 
@@ -79,8 +98,19 @@ secret_type!(
     /// A PKCE code verifier (RFC 7636 §4.1): kept by the client, sent only to the token endpoint.
     PkceCodeVerifier
 );
+secret_type!(
+    /// An access or a refresh token as the `token` parameter of revocation (RFC 7009 §2.1) and
+    /// introspection (RFC 7662 §2.1). Build requests from [`IssuedToken`](crate::IssuedToken).
+    OpaqueToken
+);
+secret_type!(
+    /// The bearer token that manages one registered client (RFC 7592 §3), returned once by
+    /// client registration.
+    RegistrationAccessToken
+);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -90,5 +120,13 @@ mod tests {
         assert_eq!(format!("{s:?}"), "ClientSecret([redacted])");
         assert_eq!(format!("{:?}", Some(&s)), "Some(ClientSecret([redacted]))");
         assert_eq!(s.secret(), "polar_cs_test_value");
+    }
+
+    #[test]
+    fn serde_is_the_plain_value_both_ways() {
+        let s = RefreshToken::new("polar_rt_u_test");
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(json, "\"polar_rt_u_test\"");
+        assert_eq!(serde_json::from_str::<RefreshToken>(&json).unwrap(), s);
     }
 }

@@ -11,6 +11,37 @@ use serde_json::Value;
 
 use crate::shape::{AUTHORIZE_OPERATION, TOKEN_OPERATION, component_name, find_operation};
 
+/// Request fields the facade may leave out so that the server's `default` applies:
+/// `(schema, field)` of `components/schemas`.
+///
+/// The single source of truth for "the crate relies on the server's default here": when Polar
+/// changes one of these defaults, the same code silently gets a different result, and
+/// [`crate::drift`] reports a `behaviour` change (which fails the check) instead of a cosmetic
+/// one. **Keep it in step with the facade**: a call that can omit a defaulted field must list it
+/// here, and a field the facade always sends must not be listed.
+///
+/// - `WebTokenRequest.sub_type`: `WebGrant` omits `sub_type` unless set.
+/// - `OAuth2ClientConfiguration` (register) and `OAuth2ClientConfigurationUpdate` (update):
+///   the registration calls may omit the authentication method, grant and response types, the
+///   scope and the default `sub_type` (Polar changed `default_sub_type`'s default from
+///   `organization` to `user` on 2026-08-20).
+pub const SERVER_DEFAULTED_FIELDS: &[(&str, &str)] = &[
+    ("WebTokenRequest", "sub_type"),
+    ("OAuth2ClientConfiguration", "token_endpoint_auth_method"),
+    ("OAuth2ClientConfiguration", "grant_types"),
+    ("OAuth2ClientConfiguration", "response_types"),
+    ("OAuth2ClientConfiguration", "scope"),
+    ("OAuth2ClientConfiguration", "default_sub_type"),
+    (
+        "OAuth2ClientConfigurationUpdate",
+        "token_endpoint_auth_method",
+    ),
+    ("OAuth2ClientConfigurationUpdate", "grant_types"),
+    ("OAuth2ClientConfigurationUpdate", "response_types"),
+    ("OAuth2ClientConfigurationUpdate", "scope"),
+    ("OAuth2ClientConfigurationUpdate", "default_sub_type"),
+];
+
 /// What the facade handles (the library passes its constants in; this crate does not depend
 /// on the library).
 #[derive(Debug, Clone, Copy)]

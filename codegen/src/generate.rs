@@ -5,23 +5,53 @@ use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
+use crate::walk::METHODS;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::Value;
 
 use crate::error::{Error, escape_token, pointer};
-use crate::shape::{AUTHORIZE_RESPONSE, SCOPE_DISPLAY_NAMES, TOKEN_REQUEST};
+use crate::secrets;
+use crate::shape::{
+    AUTHORIZE_RESPONSE, CLIENT_REGISTRATION, CLIENT_UPDATE, INTROSPECTION, REGISTERED_CLIENT,
+    SCOPE_DISPLAY_NAMES, TOKEN_REQUEST, USER_INFO,
+};
 
-/// Spec schemas the facade replaces, by component key, with the Rust type used instead.
+/// Spec schemas the facade replaces, by component key, with the Rust type used instead: the
+/// unions and open types of [`crate::shape`], then one secret type per entry of
+/// [`crate::secrets::SECRET_FIELDS`].
 ///
 /// progenitor silently ignores a replacement whose name matches no schema (the generated type
 /// comes back, and with it the mis-decoding unions), so [`check_replacements`] refuses that.
-pub const REPLACEMENTS: [(&str, &str); 5] = [
-    (AUTHORIZE_RESPONSE, "crate::authorize::AuthorizeResponse"),
-    (TOKEN_REQUEST, "crate::token::TokenRequest"),
-    ("TokenResponse", "crate::token::Token"),
-    ("Scope", "crate::scope::Scope"),
-    (SCOPE_DISPLAY_NAMES, "crate::scope::ScopeDisplayNames"),
-];
+pub fn replacements() -> Vec<(String, String)> {
+    let facade = [
+        (AUTHORIZE_RESPONSE, "crate::authorize::AuthorizeResponse"),
+        (TOKEN_REQUEST, "crate::token::TokenRequest"),
+        ("TokenResponse", "crate::token::Token"),
+        ("Scope", "crate::scope::Scope"),
+        (SCOPE_DISPLAY_NAMES, "crate::scope::ScopeDisplayNames"),
+        (USER_INFO, "crate::oauth2::userinfo::UserInfo"),
+        (INTROSPECTION, "crate::oauth2::introspect::Introspection"),
+        (
+            REGISTERED_CLIENT,
+            "crate::oauth2::clients::RegisteredClient",
+        ),
+        (
+            CLIENT_REGISTRATION,
+            "crate::oauth2::clients::ClientRegistration",
+        ),
+        (CLIENT_UPDATE, "crate::oauth2::clients::ClientUpdate"),
+    ];
+    facade
+        .iter()
+        .map(|(schema, rust_type)| ((*schema).to_owned(), (*rust_type).to_owned()))
+        .chain(secrets::SECRET_FIELDS.iter().map(|(_, rust_type)| {
+            (
+                secrets::component_name(rust_type),
+                format!("crate::secret::{rust_type}"),
+            )
+        }))
+        .collect()
+}
 
 /// Per-client state the facade's hooks read (user agent, `Polar-Version`, timeout).
 pub const INNER_TYPE: &str = "crate::client::Hooks";
@@ -33,7 +63,8 @@ pub const INNER_TYPE: &str = "crate::client::Hooks";
 /// - `HooksMode::Expected`: the facade implements `ClientHooks` itself (user agent,
 ///   `Polar-Version`, no `api-version`, sensitive bearer header, body size cap); a missing
 ///   implementation is then one clear compile error. The hooks read [`INNER_TYPE`].
-/// - replacements: the facade's types for what typify gets wrong (see [`REPLACEMENTS`]).
+/// - replacements: the facade's types for what typify gets wrong, and the secret types (see
+///   [`replacements`]).
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
@@ -41,16 +72,16 @@ pub fn settings() -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(INNER_TYPE.parse().unwrap_or_default());
-    for (schema, rust_type) in REPLACEMENTS {
-        settings.with_replacement(schema, rust_type, std::iter::empty::<TypeImpl>());
+    for (schema, rust_type) in replacements() {
+        settings.with_replacement(&schema, &rust_type, std::iter::empty::<TypeImpl>());
     }
     settings
 }
 
 /// Every replaced schema must exist after shaping.
 pub fn check_replacements(doc: &Value) -> Result<(), Error> {
-    for (schema, rust_type) in REPLACEMENTS {
-        let ptr = format!("/components/schemas/{}", escape_token(schema));
+    for (schema, rust_type) in replacements() {
+        let ptr = format!("/components/schemas/{}", escape_token(&schema));
         if doc.pointer(&ptr).is_none() {
             return Err(Error::at(
                 ptr,
@@ -62,11 +93,6 @@ pub fn check_replacements(doc: &Value) -> Result<(), Error> {
     }
     Ok(())
 }
-
-/// HTTP methods of an OpenAPI path item (its other keys are not operations).
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// Every operation needs an `operationId`, unique in the document: progenitor names the client
 /// method after it, and reports a missing or repeated one without saying where.

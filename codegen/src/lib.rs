@@ -14,6 +14,7 @@ pub mod error;
 pub mod generate;
 pub mod load;
 pub mod scopes;
+pub mod secrets;
 pub mod shape;
 pub mod snapshot;
 pub mod surface;
@@ -41,6 +42,8 @@ pub struct Output {
 pub fn prepare(doc: &load::Document) -> Result<(serde_json::Value, Vec<String>), Error> {
     let mut value = doc.value.clone();
     let warnings = downgrade::downgrade(&mut value).map_err(|e| doc.locate(e))?;
+    // Shaping finds operations by `operationId`: a missing or repeated one is named first.
+    generate::check_operation_ids(&value).map_err(|e| doc.locate(e))?;
     shape::shape(&mut value).map_err(|e| doc.locate(e))?;
     Ok((value, warnings))
 }

@@ -6,14 +6,31 @@
 //! under a name first. The facade's internally tagged enums consume the tag property, so it is
 //! removed from the arms. Each step is one named function with its reason.
 
+use crate::walk::METHODS;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, pointer};
+use crate::secrets;
+use crate::walk;
 
 /// `operationId` of the consent-data operation.
 pub const AUTHORIZE_OPERATION: &str = "oauth2:authorize";
 /// `operationId` of the token operation.
 pub const TOKEN_OPERATION: &str = "oauth2:request_token";
+/// `operationId` of token revocation (RFC 7009).
+pub const REVOKE_OPERATION: &str = "oauth2:revoke_token";
+/// `operationId` of token introspection (RFC 7662).
+pub const INTROSPECT_OPERATION: &str = "oauth2:introspect_token";
+/// `operationId` of OpenID Connect userinfo.
+pub const USERINFO_OPERATION: &str = "oauth2:userinfo";
+/// `operationId`s of client registration (RFC 7591) and management (RFC 7592).
+pub const CREATE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:create_client";
+/// See [`CREATE_CLIENT_OPERATION`].
+pub const GET_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:get_client";
+/// See [`CREATE_CLIENT_OPERATION`].
+pub const UPDATE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:update_client";
+/// See [`CREATE_CLIENT_OPERATION`].
+pub const DELETE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:delete_client";
 
 /// Component names the hoisted schemas get (progenitor matches replacements by these keys).
 pub const AUTHORIZE_RESPONSE: &str = "AuthorizeResponse";
@@ -21,6 +38,17 @@ pub const AUTHORIZE_RESPONSE: &str = "AuthorizeResponse";
 pub const TOKEN_REQUEST: &str = "TokenRequest";
 /// See [`AUTHORIZE_RESPONSE`].
 pub const SCOPE_DISPLAY_NAMES: &str = "ScopeDisplayNames";
+/// See [`AUTHORIZE_RESPONSE`]: the userinfo response (an `anyOf` without a tag).
+pub const USER_INFO: &str = "UserInfo";
+/// See [`AUTHORIZE_RESPONSE`]: the introspection response (RFC 7662 §2.2: an inactive token is
+/// only `{"active": false}`, whatever the schema requires).
+pub const INTROSPECTION: &str = "Introspection";
+/// See [`AUTHORIZE_RESPONSE`]: the registered client (the spec leaves it untyped, `{}`).
+pub const REGISTERED_CLIENT: &str = "RegisteredClient";
+/// See [`AUTHORIZE_RESPONSE`]: the client metadata sent to register a client.
+pub const CLIENT_REGISTRATION: &str = "ClientRegistration";
+/// See [`AUTHORIZE_RESPONSE`]: the client metadata sent to update a client.
+pub const CLIENT_UPDATE: &str = "ClientUpdate";
 
 /// The query parameters Polar's server reads on `GET /v1/oauth2/authorize` but the spec omits
 /// (the consent screen passes the authorization request through, RFC 6749 §4.1.1 + PKCE).
@@ -39,6 +67,35 @@ pub const AUTHORIZE_QUERY_PARAMETERS: [&str; 10] = [
 
 /// Apply every facade step, in order.
 pub fn shape(doc: &mut Value) -> Result<(), Error> {
+    authorize_and_token(doc)?;
+    let json = "responses/200/content/application~1json/schema";
+    let userinfo = find_operation(doc, USERINFO_OPERATION)?;
+    hoist(doc, &format!("{userinfo}/{json}"), USER_INFO)?;
+    let introspect = find_operation(doc, INTROSPECT_OPERATION)?;
+    hoist(doc, &format!("{introspect}/{json}"), INTROSPECTION)?;
+    for operation in [
+        CREATE_CLIENT_OPERATION,
+        GET_CLIENT_OPERATION,
+        UPDATE_CLIENT_OPERATION,
+    ] {
+        let op = find_operation(doc, operation)?;
+        hoist(doc, &format!("{op}/{json}"), REGISTERED_CLIENT)?;
+    }
+    let body = "requestBody/content/application~1json/schema";
+    let create = find_operation(doc, CREATE_CLIENT_OPERATION)?;
+    hoist(doc, &format!("{create}/{body}"), CLIENT_REGISTRATION)?;
+    let update = find_operation(doc, UPDATE_CLIENT_OPERATION)?;
+    hoist(doc, &format!("{update}/{body}"), CLIENT_UPDATE)?;
+    for op in operations(doc) {
+        facade_decodes_errors(doc, &op);
+    }
+    bearer_parameters(doc)?;
+    secret_fields(doc)?;
+    Ok(())
+}
+
+/// The consent-data union, the token-request union and the authorize query parameters.
+fn authorize_and_token(doc: &mut Value) -> Result<(), Error> {
     let authorize = find_operation(doc, AUTHORIZE_OPERATION)?;
     let token = find_operation(doc, TOKEN_OPERATION)?;
     let union_ptr = format!("{authorize}/responses/200/content/application~1json/schema");
@@ -55,8 +112,181 @@ pub fn shape(doc: &mut Value) -> Result<(), Error> {
         TOKEN_REQUEST,
     )?;
     authorize_query_parameters(doc, &authorize)?;
-    facade_decodes_errors(doc, &authorize);
-    facade_decodes_errors(doc, &token);
+    Ok(())
+}
+
+/// The pointer of every operation in `doc`, in document order.
+pub fn operations(doc: &Value) -> Vec<String> {
+    let paths = doc.get("paths").and_then(Value::as_object);
+    paths
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(method, _)| METHODS.contains(&method.as_str()))
+                .map(move |(method, _)| pointer(["paths", path.as_str(), method.as_str()]))
+        })
+        .collect()
+}
+
+/// How an operation authenticates, as far as the client is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bearer {
+    /// No `Authorization` header: the client never sends one.
+    None,
+    /// `Authorization: Bearer …` may be sent (an anonymous alternative exists).
+    Optional,
+    /// `Authorization: Bearer …` is required.
+    Required,
+}
+
+/// Whether the operation at `op_ptr` takes a bearer token (RFC 6750 §2.1), from its `security`
+/// (or the document's): an `http` `bearer`, `oauth2` or `openIdConnect` scheme means a bearer
+/// token in `Authorization`; an empty requirement `{}` makes it optional. An operation without
+/// `security` in a document that describes no security schemes at all (Polar's documents before
+/// 2026-08 did not) is taken to require one, unless it says `security: [{}]`.
+pub fn bearer(doc: &Value, op_ptr: &str) -> Bearer {
+    let schemes = doc
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object);
+    let requirements = doc
+        .pointer(op_ptr)
+        .and_then(|op| op.get("security"))
+        .or_else(|| doc.get("security"))
+        .and_then(Value::as_array);
+    let Some(requirements) = requirements else {
+        return if schemes.is_none_or(|s| s.is_empty()) {
+            Bearer::Required
+        } else {
+            Bearer::None
+        };
+    };
+    let is_bearer = |name: &str| {
+        schemes.and_then(|s| s.get(name)).is_some_and(|scheme| {
+            let kind = scheme.get("type").and_then(Value::as_str);
+            let http = scheme.get("scheme").and_then(Value::as_str);
+            matches!(kind, Some("oauth2" | "openIdConnect"))
+                || (kind == Some("http") && http.is_some_and(|s| s.eq_ignore_ascii_case("bearer")))
+        })
+    };
+    let mut any_bearer = false;
+    let mut anonymous = false;
+    for requirement in requirements {
+        match requirement.as_object() {
+            Some(r) if r.is_empty() => anonymous = true,
+            Some(r) if r.keys().any(|name| is_bearer(name)) => any_bearer = true,
+            _ => {}
+        }
+    }
+    match (any_bearer, anonymous) {
+        (false, _) => Bearer::None,
+        (true, true) => Bearer::Optional,
+        (true, false) => Bearer::Required,
+    }
+}
+
+/// The header parameter every bearer-authenticated operation gets (progenitor generates no
+/// authentication); its value is `Bearer <token>`, passed per call and marked sensitive by the
+/// client's hooks. Operations that take no bearer get no such parameter, so nothing can put a
+/// token on them.
+pub fn bearer_parameters(doc: &mut Value) -> Result<(), Error> {
+    for op_ptr in operations(doc) {
+        let required = match bearer(doc, &op_ptr) {
+            Bearer::None => continue,
+            Bearer::Optional => false,
+            Bearer::Required => true,
+        };
+        let op = doc
+            .pointer_mut(&op_ptr)
+            .and_then(Value::as_object_mut)
+            .ok_or_else(|| Error::at(&op_ptr, "expected an operation"))?;
+        let params = op
+            .entry("parameters")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .ok_or_else(|| Error::at(format!("{op_ptr}/parameters"), "expected a list"))?;
+        params.retain(|p| {
+            !(p.get("in").and_then(Value::as_str) == Some("header")
+                && p.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case("authorization")))
+        });
+        params.push(
+            json!({"name": "Authorization", "in": "header", "required": required,
+                           "schema": {"type": "string"}}),
+        );
+    }
+    Ok(())
+}
+
+/// Every string property named in [`secrets::SECRET_FIELDS`], in every schema of the document,
+/// becomes a reference to a component the generator replaces with the library's secret type,
+/// so no generated struct can print it. The components are added whether used or not (a
+/// replacement needs its schema to exist). A property of another type with a secret's name
+/// (an object called `token`) is refused: the generator would print it.
+pub fn secret_fields(doc: &mut Value) -> Result<(), Error> {
+    let mut refused = None;
+    walk::for_each_schema_mut(doc, &mut |schema, ptr| {
+        let Some(Value::Object(props)) = schema.get_mut("properties") else {
+            return;
+        };
+        for (name, prop) in props.iter_mut() {
+            let Some(rust_type) = secrets::secret_type(name) else {
+                continue;
+            };
+            let Some(prop) = prop.as_object_mut() else {
+                continue;
+            };
+            // Already rewritten (a document shaped twice).
+            if prop.get("$ref").and_then(Value::as_str).is_some_and(|r| {
+                r.ends_with(&format!("/{}", secrets::component_name(rust_type)))
+            }) {
+                continue;
+            }
+            if prop.get("type").and_then(Value::as_str) != Some("string") {
+                refused.get_or_insert_with(|| {
+                    Error::at(
+                        format!("{ptr}/properties/{}", crate::error::escape_token(name)),
+                        format!(
+                            "`{name}` carries a secret (`{rust_type}`) but is not a string here; add its shape to codegen/src/secrets.rs"
+                        ),
+                    )
+                });
+                continue;
+            }
+            let reference = json!({
+                "$ref": format!("#/components/schemas/{}", secrets::component_name(rust_type))
+            });
+            let nullable = prop.get("nullable").and_then(Value::as_bool) == Some(true);
+            // A `$ref` takes no siblings in OpenAPI 3.0; the nullable wrapper keeps the docs.
+            let replacement = if nullable {
+                let mut wrapper = json!({"allOf": [reference], "nullable": true});
+                for key in ["description", "default"] {
+                    if let (Some(value), Some(obj)) = (prop.get(key), wrapper.as_object_mut()) {
+                        obj.insert(key.to_owned(), value.clone());
+                    }
+                }
+                wrapper
+            } else {
+                reference
+            };
+            *prop = match replacement {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+        }
+    });
+    if let Some(error) = refused {
+        return Err(error);
+    }
+    let schemas = components_schemas(doc)?;
+    for (_, rust_type) in secrets::SECRET_FIELDS {
+        schemas
+            .entry(secrets::component_name(rust_type))
+            .or_insert_with(|| json!({"type": "string"}));
+    }
     Ok(())
 }
 
@@ -212,8 +442,7 @@ pub fn hoist_property(doc: &mut Value, arm: &str, property: &str, name: &str) ->
     }
 }
 
-/// Add the authorization-request query parameters the spec omits, and the bearer token as a
-/// header parameter (progenitor generates no authentication). Parameters the spec already
+/// Add the authorization-request query parameters the spec omits. Parameters the spec already
 /// declares are left as they are.
 pub fn authorize_query_parameters(doc: &mut Value, op_ptr: &str) -> Result<(), Error> {
     let op = doc
@@ -236,12 +465,6 @@ pub fn authorize_query_parameters(doc: &mut Value, op_ptr: &str) -> Result<(), E
             params.push(json!({"name": name, "in": "query", "required": false,
                                "schema": {"type": "string"}}));
         }
-    }
-    if !declared(params, "Authorization", "header") {
-        params.push(
-            json!({"name": "Authorization", "in": "header", "required": true,
-                           "schema": {"type": "string"}}),
-        );
     }
     Ok(())
 }
@@ -272,9 +495,32 @@ mod tests {
                 "/v1/oauth2/token": {"post": {"operationId": "oauth2:request_token",
                     "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
                         "oneOf": [{"$ref": "#/components/schemas/R"}]}}}},
-                    "responses": {"200": {}}}}
+                    "responses": {"200": {}}}},
+                "/v1/oauth2/revoke": {"post": {"operationId": "oauth2:revoke_token",
+                    "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+                        "$ref": "#/components/schemas/Rv"}}}},
+                    "responses": {"200": {}}}},
+                "/v1/oauth2/introspect": {"post": {"operationId": "oauth2:introspect_token",
+                    "responses": {"200": {"content": {"application/json": {"schema": {}}}}}}},
+                "/v1/oauth2/userinfo": {"get": {"operationId": "oauth2:userinfo",
+                    "responses": {"200": {"content": {"application/json": {"schema": {
+                        "anyOf": [{"$ref": "#/components/schemas/U"}]}}}}}}},
+                "/v1/oauth2/register": {"post": {"operationId": "oauth2:clients:oauth2:create_client",
+                    "requestBody": {"content": {"application/json": {"schema": {}}}},
+                    "responses": {"200": {"content": {"application/json": {"schema": {}}}}}}},
+                "/v1/oauth2/register/{client_id}": {
+                    "get": {"operationId": "oauth2:clients:oauth2:get_client",
+                        "responses": {"200": {"content": {"application/json": {"schema": {}}}}}},
+                    "put": {"operationId": "oauth2:clients:oauth2:update_client",
+                        "requestBody": {"content": {"application/json": {"schema": {}}}},
+                        "responses": {"200": {"content": {"application/json": {"schema": {}}}}}},
+                    "delete": {"operationId": "oauth2:clients:oauth2:delete_client",
+                        "responses": {"204": {}, "422": {"description": "x"}}}}
             },
             "components": {"schemas": {
+                "Rv": {"properties": {"token": {"type": "string"},
+                       "client_secret": {"type": "string", "nullable": true},
+                       "token_type_hint": {"type": "string"}}},
                 "U": {"properties": {"sub_type": {"enum": ["user"]},
                       "scope_display_names": {"type": "object", "additionalProperties": {"type": "string"},
                                               "default": {"openid": "OpenID"}, "title": "T"}},
@@ -342,6 +588,102 @@ mod tests {
             "{names:?}"
         );
         assert!(op["responses"].get("422").is_none());
+        let bearers = names.iter().filter(|n| **n == "Authorization").count();
+        assert_eq!(bearers, 1);
+    }
+
+    #[test]
+    fn bearer_follows_security_and_older_documents_without_schemes() {
+        let mut d = doc();
+        shape(&mut d).unwrap();
+        let has_bearer = |d: &Value, path: &str, method: &str| {
+            d["paths"][path][method]["parameters"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["name"] == "Authorization"))
+        };
+        // No security schemes at all (Polar's documents before 2026-08): every operation is
+        // taken to need a bearer, except one marked anonymous.
+        assert!(has_bearer(&d, "/v1/oauth2/userinfo", "get"));
+        let mut d = doc();
+        d["paths"]["/v1/oauth2/token"]["post"]["security"] = json!([{}]);
+        shape(&mut d).unwrap();
+        assert!(!has_bearer(&d, "/v1/oauth2/token", "post"));
+
+        let mut d = doc();
+        d["components"]["securitySchemes"] = json!({
+            "oidc": {"type": "openIdConnect", "openIdConnectUrl": "/x"},
+            "pat": {"type": "http", "scheme": "bearer"},
+            "key": {"type": "apiKey", "in": "header", "name": "X-Key"}});
+        d["paths"]["/v1/oauth2/userinfo"]["get"]["security"] = json!([{"oidc": []}]);
+        d["paths"]["/v1/oauth2/register"]["post"]["security"] = json!([{"pat": []}, {}]);
+        d["paths"]["/v1/oauth2/introspect"]["post"]["security"] = json!([{"key": []}]);
+        let ops: Vec<_> = operations(&d);
+        let kinds: Vec<Bearer> = ops.iter().map(|op| bearer(&d, op)).collect();
+        assert_eq!(
+            bearer(&d, "/paths/~1v1~1oauth2~1userinfo/get"),
+            Bearer::Required
+        );
+        assert_eq!(
+            bearer(&d, "/paths/~1v1~1oauth2~1register/post"),
+            Bearer::Optional
+        );
+        assert_eq!(
+            bearer(&d, "/paths/~1v1~1oauth2~1introspect/post"),
+            Bearer::None
+        );
+        // A document that describes its schemes: no `security` means none.
+        assert_eq!(bearer(&d, "/paths/~1v1~1oauth2~1token/post"), Bearer::None);
+        assert_eq!(kinds.len(), 9);
+        shape(&mut d).unwrap();
+        let optional = d["paths"]["/v1/oauth2/register"]["post"]["parameters"][0].clone();
+        assert_eq!(optional["required"], json!(false));
+        assert!(!has_bearer(&d, "/v1/oauth2/token", "post"));
+    }
+
+    #[test]
+    fn secret_fields_become_secret_components_nullable_kept() {
+        let mut d = doc();
+        shape(&mut d).unwrap();
+        let props = &d["components"]["schemas"]["Rv"]["properties"];
+        assert_eq!(
+            props["token"],
+            json!({"$ref": "#/components/schemas/PolarOauth2SecretOpaqueToken"})
+        );
+        assert_eq!(
+            props["client_secret"],
+            json!({"allOf": [{"$ref": "#/components/schemas/PolarOauth2SecretClientSecret"}],
+                   "nullable": true})
+        );
+        assert_eq!(props["token_type_hint"], json!({"type": "string"}));
+        for (_, rust_type) in secrets::SECRET_FIELDS {
+            let name = secrets::component_name(rust_type);
+            assert_eq!(d["components"]["schemas"][&name], json!({"type": "string"}));
+        }
+    }
+
+    #[test]
+    fn a_secret_named_field_that_is_not_a_string_is_refused_by_pointer() {
+        let mut d = doc();
+        d["components"]["schemas"]["Rv"]["properties"]["token"] = json!({"type": "object"});
+        let e = shape(&mut d).unwrap_err();
+        assert_eq!(e.pointer, "/components/schemas/Rv/properties/token");
+    }
+
+    #[test]
+    fn error_responses_are_dropped_from_every_operation() {
+        let mut d = doc();
+        shape(&mut d).unwrap();
+        for op in operations(&d) {
+            let responses = d.pointer(&format!("{op}/responses")).unwrap();
+            assert!(
+                responses
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .all(|k| k.starts_with('2')),
+                "{op}"
+            );
+        }
     }
 
     #[test]

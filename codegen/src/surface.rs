@@ -38,16 +38,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::walk::METHODS;
 use serde_json::{Map, Value};
 
 use crate::downgrade::CONSTRAINT_KEYWORDS;
 use crate::error::Error;
 use crate::{downgrade, load};
-
-/// HTTP methods of an OpenAPI path item, in the order operations are listed.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// Schema keywords that only document: they never change what a client sends or accepts.
 const COSMETIC: &[&str] = &[

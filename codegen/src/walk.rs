@@ -4,7 +4,8 @@ use serde_json::{Map, Value};
 
 use crate::error::escape_token;
 
-const METHODS: [&str; 8] = [
+/// HTTP methods of an OpenAPI path item (its other keys are not operations).
+pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 

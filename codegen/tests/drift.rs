@@ -3,6 +3,7 @@
 //! The documents are copies of `../shared/spec-history/` (checked against the originals when
 //! those are present), so that the tests run in a clean clone.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -76,10 +77,16 @@ fn march_to_april_adds_metrics_write_and_loosens_the_token_response() {
              (string, required -> string, optional, nullable)",
             "breaking TokenResponse.refresh_token: made optional \
              (string, required, nullable -> string, optional, nullable)",
+            "behaviour OAuth2ClientConfiguration.scope: default changed (the facade omits this \
+             field: the server applies its new default to the same code) \
+             (… metrics:read webhooks:read … -> … metrics:read metrics:write webhooks:read …)",
+            "behaviour OAuth2ClientConfigurationUpdate.scope: default changed (the facade omits \
+             this field: the server applies its new default to the same code) \
+             (… metrics:read webhooks:read … -> … metrics:read metrics:write webhooks:read …)",
             "additive Scope: enum value added (metrics:write)",
         ]
     );
-    // The display names and the default scope lists changed with it: cosmetic only.
+    // The display names changed with it: cosmetic only.
     assert!(changes.iter().any(|c| c.kind == Kind::Cosmetic
         && c.item == "Scope"
         && c.change == "enumNames.metrics:write added"));
@@ -139,7 +146,10 @@ fn june_to_august_adds_organizations_and_replaces_the_delete_status() {
     let auth = find("POST /v1/oauth2/register", "authentication now required");
     assert_eq!(
         (auth.kind, auth.detail.as_str()),
-        (Kind::Breaking, "none -> oidc | pat")
+        (
+            Kind::Breaking,
+            "none -> Authorization: Bearer (none -> oidc | pat)"
+        )
     );
     // `security: [{}]` removed from the token operation is still anonymous access: no entry.
     assert!(
@@ -149,6 +159,151 @@ fn june_to_august_adds_organizations_and_replaces_the_delete_status() {
         "{changes:#?}"
     );
     assert!(drift::is_breaking(&changes));
+}
+
+/// Every real change to Polar's OAuth2 section between the four documents, by hand from the
+/// documents themselves: `(document that introduced it, kind, item, change)`.
+const HISTORY: &[(&str, Kind, &str, &str)] = &[
+    (
+        APRIL,
+        Kind::Breaking,
+        "TokenResponse.id_token",
+        "made optional and nullable",
+    ),
+    (
+        APRIL,
+        Kind::Breaking,
+        "TokenResponse.refresh_token",
+        "made optional",
+    ),
+    (
+        APRIL,
+        Kind::Behaviour,
+        "OAuth2ClientConfiguration.scope",
+        DEFAULT_CHANGED,
+    ),
+    (
+        APRIL,
+        Kind::Behaviour,
+        "OAuth2ClientConfigurationUpdate.scope",
+        DEFAULT_CHANGED,
+    ),
+    (APRIL, Kind::Additive, "Scope", "enum value added"),
+    (JUNE, Kind::Breaking, "Scope", "enum value removed"),
+    (
+        AUGUST,
+        Kind::Breaking,
+        "DELETE /v1/oauth2/register/{client_id}",
+        AUTH_REQUIRED,
+    ),
+    (
+        AUGUST,
+        Kind::Breaking,
+        "DELETE /v1/oauth2/register/{client_id} 200",
+        "status changed",
+    ),
+    (
+        AUGUST,
+        Kind::Breaking,
+        "GET /v1/oauth2/authorize",
+        AUTH_REQUIRED,
+    ),
+    (
+        AUGUST,
+        Kind::Breaking,
+        "GET /v1/oauth2/register/{client_id}",
+        AUTH_REQUIRED,
+    ),
+    (
+        AUGUST,
+        Kind::Breaking,
+        "GET /v1/oauth2/userinfo",
+        AUTH_REQUIRED,
+    ),
+    (
+        AUGUST,
+        Kind::Breaking,
+        "POST /v1/oauth2/register",
+        AUTH_REQUIRED,
+    ),
+    (
+        AUGUST,
+        Kind::Breaking,
+        "PUT /v1/oauth2/register/{client_id}",
+        AUTH_REQUIRED,
+    ),
+    (
+        AUGUST,
+        Kind::Behaviour,
+        "OAuth2ClientConfiguration.default_sub_type",
+        DEFAULT_CHANGED,
+    ),
+    (
+        AUGUST,
+        Kind::Behaviour,
+        "OAuth2ClientConfiguration.scope",
+        DEFAULT_CHANGED,
+    ),
+    (
+        AUGUST,
+        Kind::Behaviour,
+        "OAuth2ClientConfigurationUpdate.default_sub_type",
+        DEFAULT_CHANGED,
+    ),
+    (
+        AUGUST,
+        Kind::Behaviour,
+        "OAuth2ClientConfigurationUpdate.scope",
+        DEFAULT_CHANGED,
+    ),
+    (
+        AUGUST,
+        Kind::Additive,
+        "AuthorizeResponseOrganization.requires_single_organization",
+        "field added (optional)",
+    ),
+    (
+        AUGUST,
+        Kind::Additive,
+        "AuthorizeResponseUser.organizations",
+        "field added (required)",
+    ),
+    (
+        AUGUST,
+        Kind::Additive,
+        "AuthorizeResponseUser.requires_single_organization",
+        "field added (optional)",
+    ),
+    (
+        AUGUST,
+        Kind::Additive,
+        "IntrospectTokenResponse.organizations",
+        "field added (required)",
+    ),
+    (AUGUST, Kind::Additive, "Scope", "enum value added"),
+];
+const DEFAULT_CHANGED: &str = "default changed (the facade omits this field: the server applies its new default to the same code)";
+const AUTH_REQUIRED: &str = "authentication now required";
+
+#[test]
+fn every_ordered_pair_of_the_history_finds_exactly_the_real_changes_between_them() {
+    let order = [MARCH, APRIL, JUNE, AUGUST];
+    for (i, old) in order.iter().enumerate() {
+        for (j, new) in order.iter().enumerate().skip(i + 1) {
+            let window = &order[i + 1..=j];
+            let expected: BTreeSet<(Kind, String, String)> = HISTORY
+                .iter()
+                .filter(|(date, ..)| window.contains(date))
+                .map(|&(_, kind, item, change)| (kind, item.to_owned(), change.to_owned()))
+                .collect();
+            let found: BTreeSet<(Kind, String, String)> = changes(old, new)
+                .into_iter()
+                .filter(|c| c.kind != Kind::Cosmetic)
+                .map(|c| (c.kind, c.item, c.change))
+                .collect();
+            assert_eq!(found, expected, "{old} -> {new}");
+        }
+    }
 }
 
 #[test]
@@ -164,7 +319,10 @@ fn the_binary_reports_groups_and_exits_1_when_something_breaks() {
     let out = spec_drift(&[&fixture(MARCH), &fixture(APRIL)]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with("2 breaking, 1 additive, "), "{stdout}");
+    assert!(
+        stdout.starts_with("2 breaking, 2 behaviour, 1 additive, "),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(
             "\nbreaking:\n  TokenResponse.id_token: made optional and nullable (string, required -> string, optional, nullable)\n"
@@ -208,7 +366,7 @@ fn usage_and_load_errors_exit_2_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("expected two specs"), "{stderr}");
     assert!(
-        stderr.contains("usage: spec-drift OLD NEW [--json]"),
+        stderr.contains("usage: spec-drift OLD NEW [--format text|markdown|json]"),
         "{stderr}"
     );
 

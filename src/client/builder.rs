@@ -1,0 +1,214 @@
+//! [`ClientBuilder`]: servers, TLS, timeouts, limits, retries.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::HeaderValue;
+use tokio::sync::Semaphore;
+
+use super::hooks::Hooks;
+use super::{
+    Client, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT, Server,
+    USER_AGENT_VALUE,
+};
+use crate::error::Error;
+use crate::generated;
+use crate::retry::RetryPolicy;
+
+/// Settings for a [`Client`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    server: Server,
+    timeout: Option<Duration>,
+    polar_version: Option<String>,
+    http: Option<reqwest::Client>,
+    allow_insecure_http: bool,
+    max_response_body: u64,
+    max_concurrent_requests: Option<usize>,
+    retry: RetryPolicy,
+}
+
+impl ClientBuilder {
+    /// Settings for `server` with the defaults: [`DEFAULT_TIMEOUT`], no `Polar-Version`,
+    /// [`DEFAULT_MAX_RESPONSE_BODY`], [`DEFAULT_MAX_CONCURRENT_REQUESTS`], no retries.
+    pub fn new(server: Server) -> Self {
+        Self {
+            server,
+            timeout: Some(DEFAULT_TIMEOUT),
+            polar_version: None,
+            http: None,
+            allow_insecure_http: false,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            max_concurrent_requests: Some(DEFAULT_MAX_CONCURRENT_REQUESTS),
+            retry: RetryPolicy::none(),
+        }
+    }
+
+    /// Retry failed calls under `policy` (default: [`RetryPolicy::none`]). A token request is
+    /// retried only when the connection could not be established; see [`RetryPolicy`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default [`DEFAULT_MAX_RESPONSE_BODY`]).
+    /// A larger successful response fails with [`Error::Transport`] (`body_too_large`) as soon
+    /// as its `Content-Length` or the bytes read so far exceed the cap; it is never read whole.
+    /// Error responses are read only up to 64 KiB for their excerpt, whatever their size.
+    pub fn max_response_body(mut self, bytes: u64) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// At most `limit` requests in flight at once through this client and its clones (default
+    /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`]); the others wait their turn. This also bounds the
+    /// connections the client opens to about `limit` over HTTP/1.1 (a few more when requests
+    /// start just as finished ones' connections go back to the pool); without it, a burst of
+    /// `n` requests opens up to `n` connections. The timeout of a waiting request starts when
+    /// it leaves the queue. `None`: no limit.
+    pub fn max_concurrent_requests(mut self, limit: Option<usize>) -> Self {
+        self.max_concurrent_requests = limit;
+        self
+    }
+
+    /// Limit for each whole request; `None` for no limit (not recommended).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Send `Polar-Version: <version>` (`YYYY-MM`), which pins the API version Polar's server
+    /// answers with. Without it the server uses its default.
+    pub fn polar_version(mut self, version: impl Into<String>) -> Self {
+        self.polar_version = Some(version.into());
+        self
+    }
+
+    /// Use this `reqwest::Client` (its proxy, TLS and pool settings) instead of building one.
+    /// The timeout set here still applies to each request.
+    ///
+    /// It must not carry a default `Authorization` header: reqwest adds default headers after
+    /// every hook of this crate has run, so nothing could keep that credential off the token,
+    /// revoke and introspect requests. [`build`](Self::build) refuses such a client
+    /// ([`Error::InvalidRequest`]); pass bearer tokens per call instead.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`, as the default client is.
+    /// A response reached through a redirect is refused ([`Error::InvalidRequest`]), and a token
+    /// request's body is never re-sent by a redirect, but reqwest would still send the
+    /// redirected `GET` (without the bearer token when it crosses origins).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Allow a plain `http` base URL on a non-loopback host. Credentials then cross the
+    /// network unencrypted: only for a trusted network.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Build the client.
+    pub fn build(self) -> Result<Client, Error> {
+        crate::tls::install_crypto_provider();
+        let base = validate_base_url(self.server.base_url(), self.allow_insecure_http)?;
+        let own_http = self.http.is_none();
+        if let Some(http) = &self.http {
+            refuse_default_authorization(http)?;
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => default_http_client()?,
+        };
+        let polar_version = self
+            .polar_version
+            .map(|v| {
+                HeaderValue::try_from(v).map_err(|_| {
+                    Error::InvalidRequest("Polar-Version is not a valid header value".into())
+                })
+            })
+            .transpose()?;
+        let hooks = Hooks {
+            user_agent: HeaderValue::from_static(USER_AGENT_VALUE),
+            polar_version,
+            timeout: self.timeout,
+            max_response_body: self.max_response_body,
+            in_flight: self
+                .max_concurrent_requests
+                .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
+            retry: self.retry,
+            own_http,
+        };
+        Ok(Client {
+            api: Arc::new(generated::Client::new_with_client(&base, http, hooks)),
+        })
+    }
+}
+
+/// `https`, or `http` on a loopback host, or anything when the caller opted in.
+pub(crate) fn validate_base_url(base: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    let url = Url::parse(base)
+        .map_err(|e| Error::InvalidRequest(format!("base URL {base:?} is not a URL: {e}")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback || allow_insecure_http => {}
+        "http" => {
+            return Err(Error::InvalidRequest(format!(
+                "base URL {base:?} uses plain http on a non-loopback host: tokens and secrets would cross the network unencrypted; use https, or ClientBuilder::allow_insecure_http(true) on a trusted network"
+            )));
+        }
+        other => {
+            return Err(Error::InvalidRequest(format!(
+                "base URL {base:?} has scheme {other:?}; expected https"
+            )));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::InvalidRequest(format!(
+            "base URL {base:?} must not have a query or fragment"
+        )));
+    }
+    Ok(base.trim_end_matches('/').to_owned())
+}
+
+/// rustls with the crate's provider and the platform's certificate verifier (see [`crate::tls`]).
+fn default_http_client() -> Result<reqwest::Client, Error> {
+    let tls = crate::tls::client_config()?;
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        // Redirects are never followed: a token request must not be re-sent elsewhere.
+        .redirect(reqwest::redirect::Policy::none())
+        // reqwest never re-sends a request by itself: a token request may carry a single-use
+        // code. Retries are this crate's decision (`RetryPolicy`), per operation.
+        .retry(reqwest::retry::never())
+        .build()
+        .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))
+}
+
+/// A caller's `reqwest::Client` with a default `Authorization` header is refused: reqwest merges
+/// default headers into each request after this crate's hooks, so that credential would reach
+/// operations that must not carry one (token, revoke, introspect). reqwest offers no accessor
+/// for a client's default headers; its `Debug` lists them under `default_headers` (header names
+/// in lowercase, values shown or `Sensitive`), which is what is read here. A test pins this
+/// against the reqwest version in use.
+fn refuse_default_authorization(http: &reqwest::Client) -> Result<(), Error> {
+    let debug = format!("{http:?}");
+    let defaults = debug
+        .split_once("default_headers: {")
+        .map(|(_, rest)| rest.split_once('}').map_or(rest, |(inside, _)| inside));
+    if defaults.is_some_and(|d| d.contains("\"authorization\":")) {
+        return Err(Error::InvalidRequest(
+            "the reqwest::Client has a default Authorization header, which would reach the token, revoke and introspect requests; build it without one and pass bearer tokens per call".into(),
+        ));
+    }
+    Ok(())
+}

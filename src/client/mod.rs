@@ -1,0 +1,479 @@
+//! The facade [`Client`]: one method per operation of Polar's OAuth2 API.
+//!
+//! Every request goes through the generated client's methods and the one `ClientHooks`
+//! implementation ([`hooks`]: user agent, `Polar-Version`, timeout, header hygiene, the
+//! concurrency limit, the response body cap, refused redirects, retries by HTTP method), and
+//! every failure becomes this crate's [`Error`] in one place ([`response`]), with the secrets
+//! the request carried scrubbed from whatever the server echoed ([`redact`]).
+//!
+//! | operation | method | facade call | bearer | retried after |
+//! |-----------|--------|-------------|--------|---------------|
+//! | consent data | `GET /v1/oauth2/authorize` | [`Client::authorize`] | yes | failure, 429/502/503/504 |
+//! | token | `POST /v1/oauth2/token` | [`Client::exchange_code`], [`Client::refresh`], [`Client::request_token`] | never | no connection only |
+//! | revoke (RFC 7009) | `POST /v1/oauth2/revoke` | [`Client::revoke`] | never | no connection only |
+//! | introspect (RFC 7662) | `POST /v1/oauth2/introspect` | [`Client::introspect`] | never | no connection only |
+//! | userinfo (OpenID Connect) | `GET /v1/oauth2/userinfo` | [`Client::userinfo`] | yes | failure, 429/502/503/504 |
+//! | register (RFC 7591) | `POST /v1/oauth2/register` | [`Client::register_client`] | yes | no connection only |
+//! | read (RFC 7592) | `GET /v1/oauth2/register/{id}` | [`Client::get_client`] | yes | failure, 429/502/503/504 |
+//! | update (RFC 7592) | `PUT /v1/oauth2/register/{id}` | [`Client::update_client`] | yes | failure, 429/502/503/504 |
+//! | delete (RFC 7592) | `DELETE /v1/oauth2/register/{id}` | [`Client::delete_client`] | yes | failure, 429/502/503/504 |
+//!
+//! Which operations take a bearer is decided by the spec's `security`, in the generator: an
+//! operation without one has no `Authorization` parameter at all.
+
+mod builder;
+mod hooks;
+mod redact;
+mod response;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use progenitor_client::{ClientInfo, ResponseValue};
+use serde::de::DeserializeOwned;
+
+pub use builder::ClientBuilder;
+pub use hooks::Hooks;
+#[cfg(fuzzing)]
+pub use response::fuzzing;
+
+use redact::Echoes;
+
+use crate::authorize::{AuthorizeParams, AuthorizeResponse};
+use crate::error::Error;
+use crate::generated;
+use crate::generated::types::{IntrospectTokenRequest, RevokeTokenRequest, TokenTypeHint};
+use crate::oauth2::clients::{ClientRegistration, ClientUpdate, RegisteredClient};
+use crate::oauth2::introspect::Introspection;
+use crate::oauth2::revoke::IssuedToken;
+use crate::oauth2::userinfo::UserInfo;
+use crate::secret::{
+    AccessToken, AuthorizationCode, ClientSecret, PkceCodeVerifier, RefreshToken,
+    RegistrationAccessToken,
+};
+use crate::token::{
+    AuthorizationCodeGrant, ClientCredentials, RefreshTokenGrant, Token, TokenRequest,
+};
+
+/// The `User-Agent` every request carries.
+pub const USER_AGENT_VALUE: &str = concat!("polar-oauth2-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Default limit for a whole request (connect, send, response headers and body).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default cap on a response body, in bytes (1 MiB; a token response is under 2 KiB, a consent
+/// response with every scope's display name under 16 KiB).
+pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 1024 * 1024;
+
+/// Default number of requests a client (with its clones) has in flight at once.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 64;
+
+/// Which Polar API to talk to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Server {
+    /// `https://api.polar.sh`.
+    Production,
+    /// `https://sandbox-api.polar.sh`: test data, test payments.
+    Sandbox,
+    /// Any base URL (a proxy, a local test server). `https` unless the host is loopback, or
+    /// [`ClientBuilder::allow_insecure_http`] is set.
+    Custom(String),
+}
+
+impl Server {
+    /// The base URL requests are made against.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        match self {
+            Server::Production => "https://api.polar.sh",
+            Server::Sandbox => "https://sandbox-api.polar.sh",
+            Server::Custom(url) => url,
+        }
+    }
+}
+
+/// A bearer token for the calls whose spec asks for one (RFC 6750 §2.1): an access token (a
+/// user's OpenID Connect token, or a personal access token `polar_pat_…`), or, to manage a
+/// registered client, its registration access token (RFC 7592 §3).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Bearer<'a> {
+    /// An access token or a personal access token.
+    Access(&'a AccessToken),
+    /// A registered client's own management token.
+    Registration(&'a RegistrationAccessToken),
+}
+
+impl Bearer<'_> {
+    fn secret(&self) -> &str {
+        match self {
+            Bearer::Access(t) => t.secret(),
+            Bearer::Registration(t) => t.secret(),
+        }
+    }
+
+    fn header(&self) -> String {
+        format!("Bearer {}", self.secret())
+    }
+}
+
+impl<'a> From<&'a AccessToken> for Bearer<'a> {
+    fn from(token: &'a AccessToken) -> Self {
+        Bearer::Access(token)
+    }
+}
+
+impl<'a> From<&'a RegistrationAccessToken> for Bearer<'a> {
+    fn from(token: &'a RegistrationAccessToken) -> Self {
+        Bearer::Registration(token)
+    }
+}
+
+/// A Polar OAuth2 client. Cheap to clone; clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) api: Arc<generated::Client>,
+}
+
+impl Client {
+    /// A client for `server` with default settings (see [`ClientBuilder`]).
+    pub fn new(server: Server) -> Result<Self, Error> {
+        ClientBuilder::new(server).build()
+    }
+
+    /// Settings for a client.
+    pub fn builder(server: Server) -> ClientBuilder {
+        ClientBuilder::new(server)
+    }
+
+    /// The base URL in use.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        self.api.baseurl()
+    }
+
+    /// The generated client. Its requests go through the same hooks as the facade's (headers,
+    /// timeout, limits, body cap, retries), but its methods return progenitor's error type and
+    /// take the bearer header's whole value (`Bearer …`); prefer the facade's calls.
+    #[must_use]
+    pub fn generated(&self) -> &generated::Client {
+        &self.api
+    }
+
+    /// Await a generated call and convert its failure into [`Error`], scrubbing `sent` (the
+    /// secrets the request carried) from whatever the server sent back.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        sent: impl FnOnce() -> Echoes,
+        request: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
+    ) -> Result<T, Error> {
+        match request.await {
+            Ok(response) => Ok(response.into_inner()),
+            Err(e) => Err(response::convert::<T>(&self.api.inner, e, operation, &sent()).await),
+        }
+    }
+
+    /// `GET /v1/oauth2/authorize`: the consent data for an authorization request (the client,
+    /// the subject, the scopes asked for and their labels), as Polar's consent page shows it.
+    ///
+    /// `access_token` is sent as `Authorization: Bearer` (RFC 6750 §2.1). Polar's server answers
+    /// this call for its own consent page: it needs a token of the signed-in Polar user that
+    /// carries `web:write` (or that user's web session), so an ordinary third-party access token
+    /// gets 401/403 (`Error::Http`). Once the user has consented, the server redirects (HTTP
+    /// 302, refused by this client) instead.
+    pub async fn authorize(
+        &self,
+        access_token: &AccessToken,
+        params: &AuthorizeParams,
+    ) -> Result<AuthorizeResponse, Error> {
+        let bearer = Bearer::from(access_token).header();
+        let request = self.api.oauth2_authorize(
+            params.client_id.as_deref(),
+            params.code_challenge.as_deref(),
+            params.code_challenge_method.map(|m| m.as_str()),
+            params.nonce.as_deref(),
+            params.prompt.as_deref(),
+            params.redirect_uri.as_deref(),
+            params.client_id.as_ref().map(|_| "code"),
+            params.scope.as_deref(),
+            params.state.as_deref(),
+            params.sub_type.map(|s| s.as_str()),
+            &bearer,
+        );
+        let sent = || {
+            Echoes::new(
+                [
+                    Some(access_token.secret()),
+                    params.state.as_deref(),
+                    params.nonce.as_deref(),
+                    params.code_challenge.as_deref(),
+                ]
+                .into_iter()
+                .flatten(),
+            )
+        };
+        self.call(AUTHORIZE, sent, request).await
+    }
+
+    /// `POST /v1/oauth2/token` with any grant. Never sends an `Authorization` header.
+    ///
+    /// Sent again only when the connection could not be established, whatever the
+    /// [`RetryPolicy`](crate::RetryPolicy): an authorization code is single-use, and a request
+    /// that reached the server may have consumed it.
+    pub async fn request_token(&self, request: &TokenRequest) -> Result<Token, Error> {
+        let sent = || Echoes::of_token_request(request);
+        self.call(REQUEST_TOKEN, sent, self.api.oauth2_request_token(request))
+            .await
+    }
+
+    /// Exchange an authorization code (RFC 6749 §4.1.3), with the PKCE verifier if the
+    /// authorization request had a challenge (always, for public clients).
+    pub async fn exchange_code(
+        &self,
+        credentials: &ClientCredentials,
+        code: AuthorizationCode,
+        redirect_uri: &str,
+        code_verifier: Option<PkceCodeVerifier>,
+    ) -> Result<Token, Error> {
+        let mut grant = AuthorizationCodeGrant::new(credentials.clone(), code, redirect_uri);
+        if let Some(verifier) = code_verifier {
+            grant = grant.code_verifier(verifier);
+        }
+        self.request_token(&grant.into()).await
+    }
+
+    /// Refresh (RFC 6749 §6). Polar revokes `refresh_token` and returns a new one: store it.
+    pub async fn refresh(
+        &self,
+        credentials: &ClientCredentials,
+        refresh_token: &RefreshToken,
+    ) -> Result<Token, Error> {
+        let grant = RefreshTokenGrant::new(credentials.clone(), refresh_token.clone());
+        self.request_token(&grant.into()).await
+    }
+
+    /// `POST /v1/oauth2/revoke` (RFC 7009): the token stops working; revoking a refresh token
+    /// also revokes the access tokens issued with it. An unknown or already revoked token is
+    /// success (§2.2). Polar accepts only confidential clients here: a public client's
+    /// credentials give [`Error::InvalidRequest`] without a request.
+    ///
+    /// ```no_run
+    /// # async fn logout(client: &polar_oauth2::Client, credentials: &polar_oauth2::ClientCredentials,
+    /// #     token: &polar_oauth2::Token) -> Result<(), polar_oauth2::Error> {
+    /// if let Some(refresh_token) = token.refresh_token() {
+    ///     client.revoke(credentials, refresh_token).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke<'t>(
+        &self,
+        credentials: &ClientCredentials,
+        token: impl Into<IssuedToken<'t>>,
+    ) -> Result<(), Error> {
+        let token = token.into();
+        let body = RevokeTokenRequest {
+            client_id: credentials.client_id().to_owned(),
+            client_secret: confidential(credentials, REVOKE)?.clone(),
+            token: token.opaque(),
+            token_type_hint: Some(hint(&token)),
+        };
+        let sent = || client_echoes(credentials, token.secret());
+        self.call(REVOKE, sent, self.api.oauth2_revoke_token(&body))
+            .await
+            .map(drop)
+    }
+
+    /// `POST /v1/oauth2/introspect` (RFC 7662): whether a token is active, and its claims.
+    /// Polar answers only for tokens issued to the calling client (another client's token is
+    /// inactive), and accepts only confidential clients.
+    ///
+    /// ```no_run
+    /// # async fn check(client: &polar_oauth2::Client, credentials: &polar_oauth2::ClientCredentials,
+    /// #     access_token: &polar_oauth2::AccessToken) -> Result<(), polar_oauth2::Error> {
+    /// match client.introspect(credentials, access_token).await?.active() {
+    ///     Some(token) => println!("active until {:?}, scope {}", token.expires_at(), token.scope),
+    ///     None => println!("expired or revoked"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn introspect<'t>(
+        &self,
+        credentials: &ClientCredentials,
+        token: impl Into<IssuedToken<'t>>,
+    ) -> Result<Introspection, Error> {
+        let token = token.into();
+        let body = IntrospectTokenRequest {
+            client_id: credentials.client_id().to_owned(),
+            client_secret: confidential(credentials, INTROSPECT)?.clone(),
+            token: token.opaque(),
+            token_type_hint: Some(hint(&token)),
+        };
+        let sent = || client_echoes(credentials, token.secret());
+        self.call(INTROSPECT, sent, self.api.oauth2_introspect_token(&body))
+            .await
+    }
+
+    /// `GET /v1/oauth2/userinfo` (OpenID Connect Core §5.3): who `access_token` is for.
+    /// See [`UserInfo`] for which claims Polar sends for users and organizations.
+    ///
+    /// ```no_run
+    /// # async fn me(client: &polar_oauth2::Client, token: &polar_oauth2::Token)
+    /// #     -> Result<(), polar_oauth2::Error> {
+    /// let me = client.userinfo(token.access_token()).await?;
+    /// println!("signed in as {} ({:?})", me.sub, me.email);
+    /// # Ok(()) }
+    /// ```
+    pub async fn userinfo(&self, access_token: &AccessToken) -> Result<UserInfo, Error> {
+        let bearer = Bearer::from(access_token);
+        let header = bearer.header();
+        let sent = || Echoes::new([bearer.secret()]);
+        self.call(USERINFO, sent, self.api.oauth2_userinfo(&header))
+            .await
+    }
+
+    /// `POST /v1/oauth2/register` (RFC 7591): register a new OAuth2 client, owned by the user
+    /// of `bearer` (a personal access token or the user's OpenID Connect access token). The
+    /// answer carries the client's secret and its [`RegistrationAccessToken`]: store both.
+    ///
+    /// ```no_run
+    /// # async fn register(client: &polar_oauth2::Client, pat: &polar_oauth2::AccessToken)
+    /// #     -> Result<(), polar_oauth2::Error> {
+    /// use polar_oauth2::ClientRegistration;
+    /// let registered = client
+    ///     .register_client(pat, &ClientRegistration::new("Acme", ["https://acme.example/cb"]))
+    ///     .await?;
+    /// println!("client id {}", registered.client_id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn register_client<'b>(
+        &self,
+        bearer: impl Into<Bearer<'b>>,
+        registration: &ClientRegistration,
+    ) -> Result<RegisteredClient, Error> {
+        let bearer = bearer.into();
+        let header = bearer.header();
+        let sent = || Echoes::new([bearer.secret()]);
+        let request = self
+            .api
+            .oauth2_clients_oauth2_create_client(&header, registration);
+        self.call(CREATE_CLIENT, sent, request).await
+    }
+
+    /// `GET /v1/oauth2/register/{client_id}` (RFC 7592 §2.1): a registered client's metadata.
+    pub async fn get_client<'b>(
+        &self,
+        bearer: impl Into<Bearer<'b>>,
+        client_id: &str,
+    ) -> Result<RegisteredClient, Error> {
+        let bearer = bearer.into();
+        let header = bearer.header();
+        let sent = || Echoes::new([bearer.secret()]);
+        let request = self
+            .api
+            .oauth2_clients_oauth2_get_client(client_id, &header);
+        self.call(GET_CLIENT, sent, request).await
+    }
+
+    /// `PUT /v1/oauth2/register/{client_id}` (RFC 7592 §2.2): replace a registered client's
+    /// metadata.
+    pub async fn update_client<'b>(
+        &self,
+        bearer: impl Into<Bearer<'b>>,
+        update: &ClientUpdate,
+    ) -> Result<RegisteredClient, Error> {
+        let bearer = bearer.into();
+        let header = bearer.header();
+        let sent = || Echoes::new([bearer.secret()]);
+        let request =
+            self.api
+                .oauth2_clients_oauth2_update_client(update.client_id(), &header, update);
+        self.call(UPDATE_CLIENT, sent, request).await
+    }
+
+    /// `DELETE /v1/oauth2/register/{client_id}` (RFC 7592 §2.3): delete a registered client
+    /// (Polar answers 204).
+    pub async fn delete_client<'b>(
+        &self,
+        bearer: impl Into<Bearer<'b>>,
+        client_id: &str,
+    ) -> Result<(), Error> {
+        let bearer = bearer.into();
+        let header = bearer.header();
+        let sent = || Echoes::new([bearer.secret()]);
+        let request = self
+            .api
+            .oauth2_clients_oauth2_delete_client(client_id, &header);
+        self.call(DELETE_CLIENT, sent, request).await.map(drop)
+    }
+}
+
+const AUTHORIZE: &str = "oauth2:authorize";
+const REQUEST_TOKEN: &str = "oauth2:request_token";
+const REVOKE: &str = "oauth2:revoke_token";
+const INTROSPECT: &str = "oauth2:introspect_token";
+const USERINFO: &str = "oauth2:userinfo";
+const CREATE_CLIENT: &str = "oauth2:clients:oauth2:create_client";
+const GET_CLIENT: &str = "oauth2:clients:oauth2:get_client";
+const UPDATE_CLIENT: &str = "oauth2:clients:oauth2:update_client";
+const DELETE_CLIENT: &str = "oauth2:clients:oauth2:delete_client";
+
+/// The client secret of a confidential client; revocation and introspection refuse others
+/// (Polar's endpoints accept `client_secret_post` and `client_secret_basic` only).
+fn confidential<'c>(
+    credentials: &'c ClientCredentials,
+    operation: &str,
+) -> Result<&'c ClientSecret, Error> {
+    credentials.client_secret().ok_or_else(|| {
+        Error::InvalidRequest(format!(
+            "{operation} needs a confidential client (a client secret): Polar authenticates it with client_secret_post or client_secret_basic only"
+        ))
+    })
+}
+
+fn hint(token: &IssuedToken<'_>) -> TokenTypeHint {
+    match token {
+        IssuedToken::Refresh(_) => TokenTypeHint::RefreshToken,
+        _ => TokenTypeHint::AccessToken,
+    }
+}
+
+/// The secrets of a revoke or introspect request.
+fn client_echoes(credentials: &ClientCredentials, token: &str) -> Echoes {
+    Echoes::new(
+        [
+            credentials.client_secret().map(ClientSecret::secret),
+            Some(token),
+        ]
+        .into_iter()
+        .flatten(),
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::builder::validate_base_url;
+
+    #[test]
+    fn base_url_must_be_https_unless_loopback() {
+        assert!(validate_base_url("https://api.polar.sh/", false).is_ok());
+        assert!(validate_base_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(validate_base_url("http://localhost:1", false).is_ok());
+        assert!(validate_base_url("http://[::1]:1", false).is_ok());
+        let e = validate_base_url("http://example.com", false).unwrap_err();
+        assert!(e.to_string().contains("allow_insecure_http"), "{e}");
+        assert!(validate_base_url("http://example.com", true).is_ok());
+        assert!(validate_base_url("ftp://example.com", true).is_err());
+    }
+
+    #[test]
+    fn base_url_loses_its_trailing_slash() {
+        assert_eq!(
+            validate_base_url("https://api.polar.sh/", false).unwrap(),
+            "https://api.polar.sh"
+        );
+    }
+}
