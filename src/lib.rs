@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod authorization;
@@ -13,6 +14,7 @@ pub mod retry;
 pub mod scope;
 pub mod secret;
 #[cfg(feature = "test-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-server")))]
 pub mod test_server;
 pub mod tls;
 pub mod token;
