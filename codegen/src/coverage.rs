@@ -52,6 +52,9 @@ pub struct Handled<'a> {
     pub grants: &'a [(&'a str, &'a [&'a str])],
     /// Fields `Token` reads from a token response.
     pub token_response_fields: &'a [&'a str],
+    /// Other schemas the facade replaces by hand-written types: (schema, the Rust type, the
+    /// fields it sends or reads). Every property of the schema must be among them.
+    pub schema_fields: &'a [(&'a str, &'a str, &'a [&'a str])],
 }
 
 /// Everything in `doc` (a downgraded, *unshaped* document) the facade does not handle, one
@@ -61,7 +64,31 @@ pub fn uncovered(doc: &Value, handled: &Handled<'_>) -> Vec<String> {
     authorize_union(doc, handled, &mut missing);
     token_union(doc, handled, &mut missing);
     token_response(doc, handled, &mut missing);
+    schema_fields(doc, handled, &mut missing);
+    for field in crate::secrets::unclassified(doc) {
+        missing.push(format!(
+            "field {field} looks like a secret but is in neither table of codegen/src/secrets.rs"
+        ));
+    }
     missing
+}
+
+fn schema_fields(doc: &Value, handled: &Handled<'_>, missing: &mut Vec<String>) {
+    for (schema_name, rust_type, fields) in handled.schema_fields {
+        let Some(schema) = doc.pointer(&format!("/components/schemas/{schema_name}")) else {
+            missing.push(format!(
+                "schema `{schema_name}` (handled by {rust_type}) is missing"
+            ));
+            continue;
+        };
+        for field in properties(schema) {
+            if !fields.contains(&field) {
+                missing.push(format!(
+                    "field `{schema_name}.{field}` is not handled by {rust_type}"
+                ));
+            }
+        }
+    }
 }
 
 /// The discriminator's values: from `mapping` keys and each arm's one-value `sub_type` enum.
@@ -203,6 +230,7 @@ mod tests {
         sub_types: &["user"],
         grants: &[("refresh_token", &["grant_type", "refresh_token"])],
         token_response_fields: &["access_token"],
+        schema_fields: &[],
     };
 
     fn doc(extra_grant_field: bool) -> Value {

@@ -25,6 +25,10 @@ use std::time::{Duration, Instant};
 
 pub use error::Error;
 
+/// This crate's own directory (its test fixtures, Polar's published documents, live under
+/// `tests/fixtures/`).
+pub const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+
 /// Everything one run of the generator produces.
 #[derive(Debug, Clone)]
 pub struct Output {

@@ -240,9 +240,11 @@ pub fn secret_fields(doc: &mut Value) -> Result<(), Error> {
                 continue;
             };
             // Already rewritten (a document shaped twice).
-            if prop.get("$ref").and_then(Value::as_str).is_some_and(|r| {
-                r.ends_with(&format!("/{}", secrets::component_name(rust_type)))
-            }) {
+            if prop
+                .get("$ref")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.ends_with(&format!("/{}", secrets::component_name(rust_type))))
+            {
                 continue;
             }
             if prop.get("type").and_then(Value::as_str) != Some("string") {

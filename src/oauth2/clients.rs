@@ -228,6 +228,22 @@ pub struct ClientUpdate {
 }
 
 impl ClientUpdate {
+    /// Every field this type can send (for the spec-coverage test).
+    pub const FIELDS: [&'static str; 12] = [
+        "client_id",
+        "client_name",
+        "redirect_uris",
+        "token_endpoint_auth_method",
+        "grant_types",
+        "response_types",
+        "scope",
+        "client_uri",
+        "logo_uri",
+        "tos_uri",
+        "policy_uri",
+        "default_sub_type",
+    ];
+
     /// Replace the metadata of `client_id` with `metadata`.
     #[must_use]
     pub fn new(client_id: impl Into<String>, metadata: ClientRegistration) -> Self {

@@ -93,6 +93,21 @@ pub struct ActiveToken {
 }
 
 impl ActiveToken {
+    /// Every claim this type reads (for the spec-coverage test).
+    pub const FIELDS: [&'static str; 11] = [
+        "active",
+        "client_id",
+        "token_type",
+        "scope",
+        "sub_type",
+        "sub",
+        "organizations",
+        "aud",
+        "iss",
+        "exp",
+        "iat",
+    ];
+
     /// When the token expires.
     #[must_use]
     pub fn expires_at(&self) -> SystemTime {

@@ -37,3 +37,8 @@ pub struct UserInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
 }
+
+impl UserInfo {
+    /// Every claim this type reads (for the spec-coverage test).
+    pub const FIELDS: [&'static str; 4] = ["sub", "name", "email", "email_verified"];
+}
