@@ -1854,6 +1854,5 @@ mod tests {
                 "{scope}"
             );
         }
-        assert!(!names.contains_key("web:read"));
     }
 }

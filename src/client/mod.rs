@@ -1,10 +1,10 @@
 //! The facade [`Client`]: one method per operation of Polar's OAuth2 API.
 //!
 //! Every request goes through the generated client's methods and the one `ClientHooks`
-//! implementation ([`hooks`]: user agent, `Polar-Version`, timeout, header hygiene, the
+//! implementation (`hooks.rs`: user agent, `Polar-Version`, timeout, header hygiene, the
 //! concurrency limit, the response body cap, refused redirects, retries by HTTP method), and
-//! every failure becomes this crate's [`Error`] in one place ([`response`]), with the secrets
-//! the request carried scrubbed from whatever the server echoed ([`redact`]).
+//! every failure becomes this crate's [`Error`] in one place (`response.rs`), with the secrets
+//! the request carried scrubbed from whatever the server echoed (`redact.rs`).
 //!
 //! | operation | method | facade call | bearer | retried after |
 //! |-----------|--------|-------------|--------|---------------|
