@@ -537,7 +537,7 @@ impl IdTokenVerifier {
                 found: claims.iss,
             });
         }
-        if !claims.aud.iter().any(|a| *a == self.client_id) {
+        if !claims.aud.contains(&self.client_id) {
             return Err(IdTokenError::AudienceMismatch {
                 expected: self.client_id.clone(),
                 found: claims.aud,
