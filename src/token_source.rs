@@ -107,11 +107,13 @@ impl StdError for TokenSourceError {
 ///         Ok::<(), std::io::Error>(())
 ///     })
 ///     .build();
-/// match source.access_token().await {
-///     Ok(access_token) => { /* `Authorization: Bearer {access_token.secret()}` */ # let _ = access_token; }
-///     Err(e) if e.must_reconnect() => { /* send the user to the authorization URL again */ }
+/// let bearer = match source.access_token().await {
+///     Ok(access_token) => format!("Bearer {}", access_token.secret()),
+///     // Send the user to the authorization URL again.
+///     Err(e) if e.must_reconnect() => return Ok(()),
 ///     Err(e) => return Err(e.into()),
-/// }
+/// };
+/// # let _ = bearer;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -180,6 +182,9 @@ impl TokenSourceBuilder {
     /// Call `persist` with each new token, before anyone is given its access token. Store the
     /// whole token: its refresh token replaces the old one, which Polar has revoked. When it
     /// fails, the caller gets [`TokenSourceError::Persist`] and the next call tries again.
+    ///
+    /// Callers wait while it runs, so it must not ask this token source for a token (that
+    /// would wait for itself).
     pub fn on_refresh<F, Fut, E>(mut self, persist: F) -> Self
     where
         F: Fn(Token) -> Fut + Send + Sync + 'static,
