@@ -5,7 +5,8 @@
 //! (`/.well-known/openid-configuration`) and its JWKS (`jwks_uri`, `/.well-known/jwks.json` at
 //! Polar) through the [`Client`]'s HTTP stack (same timeout, body cap, user agent and in-flight
 //! limit), caches both, and fetches the JWKS again once when a token names a key it does not know
-//! (key rotation).
+//! (key rotation). A token that names no key (`kid`; Polar's name none) is checked against each
+//! key of its algorithm's type, and the JWKS fetched again once when none verifies.
 //!
 //! A token is accepted only when:
 //! - it is a JWS signed with an asymmetric algorithm that the matching JWKS key declares
@@ -432,25 +433,18 @@ impl IdTokenVerifier {
         let jws = Jws::parse(id_token.secret())?;
         let alg = accepted_algorithm(&jws.header.alg)?;
         let (keys, discovery) = self.keys(None).await?;
-        let keys = match find_key(&keys, jws.header.kid.as_deref(), alg) {
-            Some(_) => keys,
-            // Unknown key: the server may have rotated its keys since the last fetch.
-            None => self.keys(Some(keys.generation)).await?.0,
-        };
-        let key = find_key(&keys, jws.header.kid.as_deref(), alg).ok_or_else(|| {
-            IdTokenError::UnknownKey {
-                kid: jws.header.kid.clone(),
+        let kid = jws.header.kid.as_deref();
+        match check_signature(&jws, alg, &keys, &discovery) {
+            Ok(()) => {}
+            // A key the cache does not have (or, for a token naming no key, none of the cached
+            // ones verifies): the server may have rotated its keys since the last fetch.
+            Err(IdTokenError::UnknownKey { .. }) | Err(IdTokenError::InvalidSignature)
+                if kid.is_none() || !keys.keys.iter().any(|k| k.kid.as_deref() == kid) =>
+            {
+                let (keys, _) = self.keys(Some(keys.generation)).await?;
+                check_signature(&jws, alg, &keys, &discovery)?;
             }
-        })?;
-        check_algorithm(&jws.header.alg, alg, key, &discovery)?;
-        match jsonwebtoken::crypto::verify(
-            &jws.signature,
-            jws.signed.as_bytes(),
-            &key.decoding,
-            alg,
-        ) {
-            Ok(true) => {}
-            Ok(false) | Err(_) => return Err(IdTokenError::InvalidSignature),
+            Err(e) => return Err(e),
         }
         let issuer = self.issuer.as_deref().unwrap_or(&discovery.issuer);
         self.check_claims(&jws.payload, issuer, expected_nonce, SystemTime::now())
@@ -666,19 +660,49 @@ fn key_type(alg: Algorithm) -> &'static str {
     }
 }
 
-/// The key a token names: by `kid`, or the only key of the right type when it names none.
-fn find_key<'k>(keys: &'k KeySet, kid: Option<&str>, alg: Algorithm) -> Option<&'k Key> {
-    match kid {
-        Some(kid) => keys.keys.iter().find(|k| k.kid.as_deref() == Some(kid)),
-        None => {
-            let kty = key_type(alg);
-            let mut candidates = keys.keys.iter().filter(|k| k.kty == kty);
-            match (candidates.next(), candidates.next()) {
-                (Some(key), None) => Some(key),
-                _ => None,
+/// The signature checked with the key the token names (`kid`) or, when it names none (Polar's
+/// do not), with each key of the algorithm's type until one verifies.
+fn check_signature(
+    jws: &Jws,
+    alg: Algorithm,
+    keys: &KeySet,
+    discovery: &Discovery,
+) -> Result<(), IdTokenError> {
+    let verifies = |key: &Key| {
+        matches!(
+            jsonwebtoken::crypto::verify(&jws.signature, jws.signed.as_bytes(), &key.decoding, alg),
+            Ok(true)
+        )
+    };
+    let header_alg = jws.header.alg.as_str();
+    if let Some(kid) = jws.header.kid.as_deref() {
+        let key = keys
+            .keys
+            .iter()
+            .find(|k| k.kid.as_deref() == Some(kid))
+            .ok_or_else(|| IdTokenError::UnknownKey {
+                kid: Some(kid.to_owned()),
+            })?;
+        check_algorithm(header_alg, alg, key, discovery)?;
+        return if verifies(key) {
+            Ok(())
+        } else {
+            Err(IdTokenError::InvalidSignature)
+        };
+    }
+    let mut outcome = Err(IdTokenError::UnknownKey { kid: None });
+    for key in keys.keys.iter().filter(|k| k.kty == key_type(alg)) {
+        match check_algorithm(header_alg, alg, key, discovery) {
+            Ok(()) if verifies(key) => return Ok(()),
+            Ok(()) => outcome = Err(IdTokenError::InvalidSignature),
+            Err(mismatch) => {
+                if matches!(outcome, Err(IdTokenError::UnknownKey { .. })) {
+                    outcome = Err(mismatch);
+                }
             }
         }
     }
+    outcome
 }
 
 /// The algorithm is the key's: its declared `alg`, or (when it declares none) one of the

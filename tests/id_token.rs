@@ -448,3 +448,44 @@ async fn a_malformed_token_is_rejected_without_a_request() {
     }
     assert!(provider.server.requests().is_empty());
 }
+
+fn sign_without_kid(pem: &str, claims: &Value) -> IdToken {
+    let key = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    IdToken::new(jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &key).unwrap())
+}
+
+#[tokio::test]
+async fn a_token_naming_no_key_is_checked_against_each_key_as_polar_signs_them() {
+    let provider = Provider::polar().await;
+    let verifier = provider.verifier();
+    verifier
+        .verify(&sign_without_kid(KEY_A_PEM, &claims()), Some(NONCE))
+        .await
+        .unwrap();
+
+    // Rotation: the new key is fetched once, and either key's tokens then verify.
+    *provider.jwks.lock().unwrap() =
+        json!({"keys": [jwk("key-a", KEY_A_N), jwk("key-b", KEY_B_N)]});
+    verifier
+        .verify(&sign_without_kid(KEY_B_PEM, &claims()), Some(NONCE))
+        .await
+        .unwrap();
+    verifier
+        .verify(&sign_without_kid(KEY_A_PEM, &claims()), Some(NONCE))
+        .await
+        .unwrap();
+    assert_eq!(provider.fetches("/.well-known/jwks.json"), 2);
+}
+
+#[tokio::test]
+async fn a_token_naming_no_key_that_no_key_verifies_is_rejected_after_one_refetch() {
+    let provider = Provider::polar().await;
+    let forged = sign_without_kid(KEY_B_PEM, &claims());
+    let error = provider
+        .verifier()
+        .verify(&forged, Some(NONCE))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IdTokenError::InvalidSignature), "{error}");
+    assert_eq!(provider.fetches("/.well-known/jwks.json"), 2);
+}
