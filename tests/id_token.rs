@@ -489,3 +489,29 @@ async fn a_token_naming_no_key_that_no_key_verifies_is_rejected_after_one_refetc
     assert!(matches!(error, IdTokenError::InvalidSignature), "{error}");
     assert_eq!(provider.fetches("/.well-known/jwks.json"), 2);
 }
+
+#[tokio::test]
+async fn a_key_declaring_no_alg_takes_the_servers_id_token_algorithms() {
+    // As the embedded server's JWKS: no `alg` on the key; discovery says RS256.
+    let key = json!({"kty": "RSA", "use": "sig", "kid": "key-a", "n": KEY_A_N, "e": "AQAB"});
+    let provider = Provider::start(POLAR_ISSUER, vec![key]).await;
+    provider
+        .verifier()
+        .verify(&sign(&claims()), Some(NONCE))
+        .await
+        .unwrap();
+
+    let mut header = Header::new(Algorithm::RS384);
+    header.kid = Some("key-a".into());
+    let pem = EncodingKey::from_rsa_pem(KEY_A_PEM.as_bytes()).unwrap();
+    let token = IdToken::new(jsonwebtoken::encode(&header, &claims(), &pem).unwrap());
+    let error = provider
+        .verifier()
+        .verify(&token, Some(NONCE))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, IdTokenError::AlgorithmMismatch { token, key } if token == "RS384" && key == "RSA"),
+        "{error}"
+    );
+}
