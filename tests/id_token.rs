@@ -515,3 +515,25 @@ async fn a_key_declaring_no_alg_takes_the_servers_id_token_algorithms() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn discovery_goes_through_the_clients_body_cap() {
+    let provider = Provider::polar().await;
+    let client = polar_oauth2::Client::builder(polar_oauth2::Server::Custom(
+        provider.server.base_url.clone(),
+    ))
+    .max_response_body(64)
+    .build()
+    .unwrap();
+    let error = client
+        .id_token_verifier(CLIENT_ID)
+        .verify(&sign(&claims()), Some(NONCE))
+        .await
+        .unwrap_err();
+    match error {
+        IdTokenError::Fetch(polar_oauth2::Error::Transport(e)) => {
+            assert!(e.message.contains("64-byte cap"), "{e}")
+        }
+        other => panic!("expected the body cap to stop the discovery document, got {other}"),
+    }
+}
