@@ -294,6 +294,33 @@ async fn a_public_client_cannot_revoke_or_introspect_and_nothing_is_sent() {
 }
 
 #[tokio::test]
+async fn revoke_and_delete_succeed_on_any_2xx_whatever_the_body() {
+    for reply in [
+        Reply::with_content_type(204, "application/json", Vec::new()),
+        Reply::json(200, "{}"),
+        Reply::with_content_type(200, "text/plain", "revoked"),
+    ] {
+        let server = Server::reply(reply).await;
+        let client = server.client();
+        client
+            .revoke(&credentials(), &RefreshToken::new(REFRESH))
+            .await
+            .unwrap();
+        client
+            .delete_client(&AccessToken::new(PAT), CLIENT_ID)
+            .await
+            .unwrap();
+    }
+    let server = Server::reply(Reply::json(503, "{}")).await;
+    let e = server
+        .client()
+        .delete_client(&AccessToken::new(PAT), CLIENT_ID)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
+}
+
+#[tokio::test]
 async fn an_inactive_token_is_inactive_not_an_error() {
     let server = Server::reply(Reply::json(200, r#"{"active":false}"#)).await;
     let introspection = server
