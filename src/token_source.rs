@@ -173,7 +173,9 @@ impl fmt::Debug for TokenSourceBuilder {
 
 impl TokenSourceBuilder {
     /// Refresh when the access token expires within `margin` (default
-    /// [`DEFAULT_REFRESH_MARGIN`]).
+    /// [`DEFAULT_REFRESH_MARGIN`]). Keep it well below the lifetime of a refreshed token
+    /// (3600 s at Polar): a token that is "about to expire" from the start is refreshed at
+    /// every call.
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
         self

@@ -292,3 +292,63 @@ async fn callers_waiting_on_a_failed_refresh_share_its_failure() {
     let requests = token_requests(&server).len();
     assert_eq!(requests, 1, "{requests} refresh requests for 50 callers");
 }
+
+/// Against the embedded server, whose refresh tokens rotate as Polar's do: concurrent callers
+/// of one source all succeed, while a second source holding the old refresh token is told to
+/// connect again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_rotating_refresh_tokens_one_source_succeeds_and_a_stale_copy_must_reconnect() {
+    use polar_oauth2::Scope;
+    use polar_oauth2::test_server::{CODE_ACCESS_TOKEN_LIFETIME, TestServer};
+    use serde_json::json;
+
+    let server = TestServer::start().await.unwrap();
+    let client = server.client().unwrap();
+    let pending = server
+        .authorization_request()
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
+    let code = pending
+        .callback(&server.approve(pending.url()).unwrap())
+        .unwrap();
+    let token = client
+        .exchange_code(
+            &server.confidential_client(),
+            code,
+            pending.redirect_uri(),
+            Some(pending.pkce_verifier().clone()),
+        )
+        .await
+        .unwrap();
+    // The same token as stored 30 s before it expires (within the default 60 s margin).
+    let mut stored = serde_json::to_value(&token).unwrap();
+    let soon = chrono::DateTime::<chrono::Utc>::from(
+        std::time::SystemTime::now() + Duration::from_secs(30),
+    );
+    stored["expires_at"] = json!(soon.to_rfc3339());
+    assert_eq!(stored["lifetime"], CODE_ACCESS_TOKEN_LIFETIME.as_secs());
+    let token: Token = serde_json::from_value(stored).unwrap();
+    let near_expiry =
+        |token: Token| TokenSource::new(client.clone(), server.confidential_client(), token);
+    let (source, stale) = (near_expiry(token.clone()), near_expiry(token.clone()));
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let source = source.clone();
+            tokio::spawn(async move { source.access_token().await })
+        })
+        .collect();
+    let mut first = None;
+    for task in tasks {
+        let access = task.await.unwrap().unwrap();
+        let first = first.get_or_insert_with(|| access.clone());
+        assert_eq!(&access, first, "every caller shares one refresh");
+    }
+    assert_ne!(first.as_ref(), Some(token.access_token()));
+
+    let error = stale.access_token().await.unwrap_err();
+    assert!(
+        matches!(error, TokenSourceError::ReconnectRequired(_)),
+        "{error}"
+    );
+}
