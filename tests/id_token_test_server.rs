@@ -11,6 +11,13 @@ use polar_oauth2::test_server::{CONFIDENTIAL_CLIENT_ID, TestServer, USER_EMAIL, 
 use polar_oauth2::{IdToken, IdTokenError, Scope};
 use serde_json::json;
 
+/// A claim to change, how, and the rejection expected.
+type Case<'a> = (
+    &'a str,
+    &'a dyn Fn(&mut serde_json::Value),
+    fn(&IdTokenError) -> bool,
+);
+
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -84,11 +91,7 @@ async fn tokens_the_embedded_server_signs_are_checked_claim_by_claim() {
         .await
         .unwrap();
 
-    let cases: [(
-        &str,
-        &dyn Fn(&mut serde_json::Value),
-        fn(&IdTokenError) -> bool,
-    ); 4] = [
+    let cases: [Case; 4] = [
         ("iss", &|c| c["iss"] = json!("https://evil.example"), |e| {
             matches!(e, IdTokenError::IssuerMismatch { .. })
         }),
