@@ -156,6 +156,7 @@ impl ClientBuilder {
 
     /// Build the client.
     pub fn build(self) -> Result<Client, Error> {
+        crate::tls::install_crypto_provider();
         let base = validate_base_url(self.server.base_url(), self.allow_insecure_http)?;
         let own_http = self.http.is_none();
         if let Some(http) = &self.http {
@@ -239,19 +240,10 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// rustls with *ring* and the platform's certificate verifier: no system OpenSSL, and no
-/// aws-lc-sys build.
+/// rustls with the crate's provider and the platform's certificate verifier (see
+/// [`crate::tls`]).
 pub(crate) fn default_http_client(direct: bool) -> Result<reqwest::Client, Error> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-    let tls_error = |e: rustls::Error| Error::InvalidRequest(format!("cannot set up TLS: {e}"));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(tls_error)?
-        .with_platform_verifier()
-        .map_err(tls_error)?
-        .with_no_client_auth();
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let tls = crate::tls::client_config()?;
     let builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         // Redirects are never followed: a token request must not be re-sent elsewhere.
