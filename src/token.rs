@@ -514,7 +514,7 @@ impl<'de> Deserialize<'de> for Token {
             #[serde(borrow)]
             token_type: std::borrow::Cow<'a, str>,
             #[serde(default)]
-            expires_in: Option<ExpiresIn>,
+            expires_in: Field<ExpiresIn>,
             #[serde(default)]
             refresh_token: Option<String>,
             #[serde(default)]
@@ -533,8 +533,10 @@ impl<'de> Deserialize<'de> for Token {
         };
         let mut stored_expiry = None;
         let (expires_in, received_at) = match (wire.expires_in, wire.expires_at) {
-            (Some(ExpiresIn(seconds)), _) => (Some(Duration::from_secs(seconds)), Instant::now()),
-            (None, Some(AnyText(Some(at)))) => {
+            (Field::Present(ExpiresIn(seconds)), _) => {
+                (Some(Duration::from_secs(seconds)), Instant::now())
+            }
+            (Field::Absent, Some(AnyText(Some(at)))) => {
                 let at = chrono::DateTime::parse_from_rfc3339(&at).map_err(|e| {
                     serde::de::Error::custom(format!("expires_at is not RFC 3339: {e}"))
                 })?;
@@ -543,7 +545,7 @@ impl<'de> Deserialize<'de> for Token {
                 restore_expiry(SystemTime::from(at), lifetime)
             }
             // Required by the spec (RFC 6749 §5.1 only recommends it).
-            (None, _) => return Err(serde::de::Error::missing_field("expires_in")),
+            (Field::Absent, _) => return Err(serde::de::Error::missing_field("expires_in")),
         };
         Ok(Token {
             access_token: AccessToken::new(wire.access_token),
@@ -601,6 +603,25 @@ impl<'de> Deserialize<'de> for ExpiresIn {
             }
         }
         deserializer.deserialize_any(SecondsVisitor)
+    }
+}
+
+/// A field that is absent (the default) or present; unlike `Option`, a `null` is handed to `T`,
+/// which may refuse it with its own message.
+enum Field<T> {
+    Absent,
+    Present(T),
+}
+
+impl<T> Default for Field<T> {
+    fn default() -> Self {
+        Field::Absent
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Field::Present)
     }
 }
 

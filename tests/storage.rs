@@ -63,7 +63,7 @@ fn a_restored_token_keeps_the_expiry_it_was_stored_with_not_a_new_one() {
 #[test]
 fn a_token_stored_after_expiry_is_restored_expired() {
     let expired: Token = serde_json::from_str(
-        r#"{"access_token":"polar_at_u_test_a","token_type":"Bearer","expires_in":0}"#,
+        r#"{"access_token":"polar_at_u_test_a","token_type":"Bearer","expires_in":0,"scope":"openid"}"#,
     )
     .unwrap();
     let restored: Token = serde_json::from_value(serde_json::to_value(&expired).unwrap()).unwrap();
@@ -73,7 +73,7 @@ fn a_token_stored_after_expiry_is_restored_expired() {
     let past =
         chrono::DateTime::<chrono::Utc>::from(SystemTime::now() - Duration::from_secs(86_400));
     let row = format!(
-        r#"{{"access_token":"a","token_type":"Bearer","expires_at":"{}","lifetime":3600}}"#,
+        r#"{{"access_token":"a","token_type":"Bearer","expires_at":"{}","lifetime":3600,"scope":""}}"#,
         past.to_rfc3339()
     );
     let token: Token = serde_json::from_str(&row).unwrap();
@@ -81,15 +81,16 @@ fn a_token_stored_after_expiry_is_restored_expired() {
 }
 
 #[test]
-fn a_token_without_lifetime_round_trips_without_expiry() {
-    let token: Token =
-        serde_json::from_str(r#"{"access_token":"polar_at_u_test_a","token_type":"Bearer"}"#)
-            .unwrap();
-    let stored = serde_json::to_value(&token).unwrap();
-    assert!(stored.get("expires_at").is_none(), "{stored}");
-    let restored: Token = serde_json::from_value(stored).unwrap();
-    assert_eq!(restored.expires_in(), None);
-    assert!(!restored.is_expired());
+fn a_document_with_no_expiry_at_all_is_refused() {
+    // The spec requires `expires_in`; a stored token always has `expires_at`.
+    let error = serde_json::from_str::<Token>(
+        r#"{"access_token":"polar_at_u_test_a","token_type":"Bearer","scope":"openid"}"#,
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("missing field `expires_in`"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -97,7 +98,7 @@ fn a_token_response_still_counts_its_expiry_from_arrival() {
     // A response that also carries a provider's own `expires_at` number: `expires_in` wins.
     let before = SystemTime::now();
     let token: Token = serde_json::from_str(
-        r#"{"access_token":"a","token_type":"bearer","expires_in":120,"expires_at":1,"lifetime":"x"}"#,
+        r#"{"access_token":"a","token_type":"bearer","expires_in":120,"expires_at":1,"lifetime":"x","scope":"openid"}"#,
     )
     .unwrap();
     let at = token.expires_at_system().unwrap();
@@ -108,7 +109,7 @@ fn a_token_response_still_counts_its_expiry_from_arrival() {
 #[test]
 fn a_stored_token_with_a_bad_expiry_is_an_error_not_a_fresh_token() {
     let error = serde_json::from_str::<Token>(
-        r#"{"access_token":"a","token_type":"Bearer","expires_at":"next tuesday","lifetime":60}"#,
+        r#"{"access_token":"a","token_type":"Bearer","expires_at":"next tuesday","lifetime":60,"scope":""}"#,
     )
     .unwrap_err();
     assert!(error.to_string().contains("RFC 3339"), "{error}");
