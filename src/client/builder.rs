@@ -179,6 +179,11 @@ pub(crate) fn validate_base_url(base: &str, allow_insecure_http: bool) -> Result
     Ok(base.trim_end_matches('/').to_owned())
 }
 
+/// What the TLS handshake offers: HTTP/1.1 only. reqwest is built without `http2` (Polar's API
+/// answers over HTTP/1.1, and h2 was the largest crate nothing needed); offering `h2` here
+/// would let a server pick a protocol this client cannot speak.
+pub(crate) const ALPN: &[&[u8]] = &[b"http/1.1"];
+
 /// rustls with *ring* and the platform's certificate verifier: no system OpenSSL, and no
 /// aws-lc-sys build.
 fn default_http_client() -> Result<reqwest::Client, Error> {
@@ -191,7 +196,7 @@ fn default_http_client() -> Result<reqwest::Client, Error> {
         .with_platform_verifier()
         .map_err(tls_error)?
         .with_no_client_auth();
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    tls.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         // Redirects are never followed: a token request must not be re-sent elsewhere.

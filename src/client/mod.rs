@@ -455,7 +455,12 @@ fn client_echoes(credentials: &ClientCredentials, token: &str) -> Echoes {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::builder::validate_base_url;
+    use super::builder::{ALPN, validate_base_url};
+
+    #[test]
+    fn tls_offers_only_http_1_1_since_reqwest_has_no_http2() {
+        assert_eq!(ALPN, [b"http/1.1".as_slice()]);
+    }
 
     #[test]
     fn base_url_must_be_https_unless_loopback() {
