@@ -95,10 +95,10 @@ async fn changed_extra_and_missing_entries_round_trip_exactly() {
     // A changed label, in the middle of the map.
     let email = sent.iter_mut().find(|(k, _)| k == "email").expect("email");
     email.1 = "Read your e-mail address".to_owned();
-    // Scopes this build does not know (`web:read` left the spec in 2026-06), and a label that
+    // Scopes no spec of 2026 knows, and a label that
     // needs JSON escapes (not borrowable from the input).
     sent.insert(10, ("teleport:write".into(), "Teleport your orders".into()));
-    sent.push(("web:read".into(), "Read the web".into()));
+    sent.push(("beam:read".into(), "Beam reading".into()));
     sent.push((
         "customers:read".into(),
         "Read \"customers\"\tand\u{e9}".into(),
@@ -120,7 +120,7 @@ async fn changed_extra_and_missing_entries_round_trip_exactly() {
         [
             ("email", "Read your e-mail address"),
             ("teleport:write", "Teleport your orders"),
-            ("web:read", "Read the web"),
+            ("beam:read", "Beam reading"),
             ("customers:read", "Read \"customers\"\tand\u{e9}"),
         ]
     );

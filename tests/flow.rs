@@ -294,7 +294,9 @@ async fn id_token_carries_nonce_audience_subject_and_email() {
     assert_eq!(parts.len(), 3, "{jwt}");
     let header: Value = serde_json::from_slice(&base64url_decode(parts[0])).unwrap();
     let claims: Value = serde_json::from_slice(&base64url_decode(parts[1])).unwrap();
-    assert_eq!(header["alg"], "HS256");
+    assert_eq!(header["alg"], "RS256");
+    // Polar's header: no `kid` (see src/test_server/keys.rs).
+    assert_eq!(header, serde_json::json!({"typ": "JWT", "alg": "RS256"}));
     assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
     assert_eq!(claims["aud"], serde_json::json!([CONFIDENTIAL_CLIENT_ID]));
     assert_eq!(claims["sub"], USER_ID.to_string());

@@ -1,7 +1,7 @@
 //! Property tests on response handling, through a real loopback server: arbitrary bytes and
 //! structurally mutated valid JSON (fields missing, null, wrong-typed, huge, deeply nested) as
 //! the bodies of 2xx, 3xx, 4xx and 5xx responses with various content types, for both calls.
-//! No case may panic, and every outcome is `Ok` (only for a 200) or a typed error that matches
+//! No case may panic, and every outcome is `Ok` (only for a 2xx) or a typed error that matches
 //! the status.
 //!
 //! Cases per property: `PROPTEST_CASES` (default 64, for CI). A long run:
@@ -476,12 +476,13 @@ impl Tally {
 /// An excerpt is at most `EXCERPT_LEN` bytes and an ellipsis.
 const MAX_EXCERPT: usize = polar_oauth2::error::EXCERPT_LEN + '…'.len_utf8();
 
-/// Every outcome is `Ok` only for a 200, or a typed error consistent with the status; its
+/// Every outcome is `Ok` only for a 2xx (a success the spec did not list, such as Polar's 201
+/// for registration, is still a success), or a typed error consistent with the status; its
 /// `Display` and `Debug` render. Returns the outcome's kind.
 fn check<T>(status: u16, outcome: &Result<T, Error>) -> Result<&'static str, TestCaseError> {
     let e = match outcome {
         Ok(_) => {
-            prop_assert_eq!(status, 200, "Ok from a non-200 response");
+            prop_assert!((200..300).contains(&status), "Ok from HTTP {}", status);
             return Ok("ok");
         }
         Err(e) => e,

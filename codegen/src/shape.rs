@@ -144,9 +144,10 @@ pub enum Bearer {
 
 /// Whether the operation at `op_ptr` takes a bearer token (RFC 6750 §2.1), from its `security`
 /// (or the document's): an `http` `bearer`, `oauth2` or `openIdConnect` scheme means a bearer
-/// token in `Authorization`; an empty requirement `{}` makes it optional. An operation without
-/// `security` in a document that describes no security schemes at all (Polar's documents before
-/// 2026-08 did not) is taken to require one, unless it says `security: [{}]`.
+/// token in `Authorization`; an empty requirement `{}`, or Polar's `x-polar-allowed-subjects`
+/// listing `Anonymous`, makes it optional. An operation without `security` in a document that
+/// describes no security schemes at all (Polar's documents before 2026-08 did not) is taken to
+/// require one, unless it says `security: [{}]`.
 pub fn bearer(doc: &Value, op_ptr: &str) -> Bearer {
     let schemes = doc
         .pointer("/components/securitySchemes")
@@ -180,7 +181,12 @@ pub fn bearer(doc: &Value, op_ptr: &str) -> Bearer {
             _ => {}
         }
     }
-    match (any_bearer, anonymous) {
+    let allows_anonymous = doc
+        .pointer(op_ptr)
+        .and_then(|op| op.get("x-polar-allowed-subjects"))
+        .and_then(Value::as_array)
+        .is_some_and(|subjects| subjects.iter().any(|s| s == "Anonymous"));
+    match (any_bearer, anonymous || allows_anonymous) {
         (false, _) => Bearer::None,
         (true, true) => Bearer::Optional,
         (true, false) => Bearer::Required,
@@ -190,14 +196,15 @@ pub fn bearer(doc: &Value, op_ptr: &str) -> Bearer {
 /// The header parameter every bearer-authenticated operation gets (progenitor generates no
 /// authentication); its value is `Bearer <token>`, passed per call and marked sensitive by the
 /// client's hooks. Operations that take no bearer get no such parameter, so nothing can put a
-/// token on them.
+/// token on them. The parameter is optional in the generated signature even where the spec
+/// requires it, so that the signature does not change when Polar moves an operation between
+/// "required" and "optional" (its documents and its server disagree on registration): the
+/// facade passes the token wherever the operation needs one.
 pub fn bearer_parameters(doc: &mut Value) -> Result<(), Error> {
     for op_ptr in operations(doc) {
-        let required = match bearer(doc, &op_ptr) {
-            Bearer::None => continue,
-            Bearer::Optional => false,
-            Bearer::Required => true,
-        };
+        if bearer(doc, &op_ptr) == Bearer::None {
+            continue;
+        }
         let op = doc
             .pointer_mut(&op_ptr)
             .and_then(Value::as_object_mut)
@@ -214,7 +221,7 @@ pub fn bearer_parameters(doc: &mut Value) -> Result<(), Error> {
                     .is_some_and(|n| n.eq_ignore_ascii_case("authorization")))
         });
         params.push(
-            json!({"name": "Authorization", "in": "header", "required": required,
+            json!({"name": "Authorization", "in": "header", "required": false,
                            "schema": {"type": "string"}}),
         );
     }
@@ -636,9 +643,16 @@ mod tests {
         // A document that describes its schemes: no `security` means none.
         assert_eq!(bearer(&d, "/paths/~1v1~1oauth2~1token/post"), Bearer::None);
         assert_eq!(kinds.len(), 9);
+        d["paths"]["/v1/oauth2/userinfo"]["get"]["x-polar-allowed-subjects"] =
+            json!(["User", "Anonymous"]);
+        assert_eq!(
+            bearer(&d, "/paths/~1v1~1oauth2~1userinfo/get"),
+            Bearer::Optional
+        );
         shape(&mut d).unwrap();
-        let optional = d["paths"]["/v1/oauth2/register"]["post"]["parameters"][0].clone();
-        assert_eq!(optional["required"], json!(false));
+        let parameter = d["paths"]["/v1/oauth2/register"]["post"]["parameters"][0].clone();
+        assert_eq!(parameter["name"], json!("Authorization"));
+        assert_eq!(parameter["required"], json!(false));
         assert!(!has_bearer(&d, "/v1/oauth2/token", "post"));
     }
 

@@ -1,10 +1,10 @@
 //! The facade [`Client`]: one method per operation of Polar's OAuth2 API.
 //!
 //! Every request goes through the generated client's methods and the one `ClientHooks`
-//! implementation ([`hooks`]: user agent, `Polar-Version`, timeout, header hygiene, the
+//! implementation (`hooks.rs`: user agent, `Polar-Version`, timeout, header hygiene, the
 //! concurrency limit, the response body cap, refused redirects, retries by HTTP method), and
-//! every failure becomes this crate's [`Error`] in one place ([`response`]), with the secrets
-//! the request carried scrubbed from whatever the server echoed ([`redact`]).
+//! every failure becomes this crate's [`Error`] in one place (`response.rs`), with the secrets
+//! the request carried scrubbed from whatever the server echoed (`redact.rs`).
 //!
 //! | operation | method | facade call | bearer | retried after |
 //! |-----------|--------|-------------|--------|---------------|
@@ -13,7 +13,7 @@
 //! | revoke (RFC 7009) | `POST /v1/oauth2/revoke` | [`Client::revoke`] | never | no connection only |
 //! | introspect (RFC 7662) | `POST /v1/oauth2/introspect` | [`Client::introspect`] | never | no connection only |
 //! | userinfo (OpenID Connect) | `GET /v1/oauth2/userinfo` | [`Client::userinfo`] | yes | failure, 429/502/503/504 |
-//! | register (RFC 7591) | `POST /v1/oauth2/register` | [`Client::register_client`] | yes | no connection only |
+//! | register (RFC 7591) | `POST /v1/oauth2/register` | [`Client::register_client`] | optional | no connection only |
 //! | read (RFC 7592) | `GET /v1/oauth2/register/{id}` | [`Client::get_client`] | yes | failure, 429/502/503/504 |
 //! | update (RFC 7592) | `PUT /v1/oauth2/register/{id}` | [`Client::update_client`] | yes | failure, 429/502/503/504 |
 //! | delete (RFC 7592) | `DELETE /v1/oauth2/register/{id}` | [`Client::delete_client`] | yes | failure, 429/502/503/504 |
@@ -172,7 +172,7 @@ impl Client {
     ) -> Result<T, Error> {
         match request.await {
             Ok(response) => Ok(response.into_inner()),
-            Err(e) => Err(response::convert::<T>(&self.api.inner, e, operation, &sent()).await),
+            Err(e) => response::settle::<T>(&self.api.inner, e, operation, &sent()).await,
         }
     }
 
@@ -201,7 +201,7 @@ impl Client {
             params.scope.as_deref(),
             params.state.as_deref(),
             params.sub_type.map(|s| s.as_str()),
-            &bearer,
+            Some(&bearer),
         );
         let sent = || {
             Echoes::new(
@@ -281,9 +281,10 @@ impl Client {
             token_type_hint: Some(hint(&token)),
         };
         let sent = || client_echoes(credentials, token.secret());
-        self.call(REVOKE, sent, self.api.oauth2_revoke_token(&body))
-            .await
-            .map(drop)
+        success(
+            self.call(REVOKE, sent, self.api.oauth2_revoke_token(&body))
+                .await,
+        )
     }
 
     /// `POST /v1/oauth2/introspect` (RFC 7662): whether a token is active, and its claims.
@@ -330,39 +331,43 @@ impl Client {
         let bearer = Bearer::from(access_token);
         let header = bearer.header();
         let sent = || Echoes::new([bearer.secret()]);
-        self.call(USERINFO, sent, self.api.oauth2_userinfo(&header))
+        self.call(USERINFO, sent, self.api.oauth2_userinfo(Some(&header)))
             .await
     }
 
-    /// `POST /v1/oauth2/register` (RFC 7591): register a new OAuth2 client, owned by the user
-    /// of `bearer` (a personal access token or the user's OpenID Connect access token). The
-    /// answer carries the client's secret and its [`RegistrationAccessToken`]: store both.
+    /// `POST /v1/oauth2/register` (RFC 7591 dynamic client registration): register a new
+    /// OAuth2 client. The answer (`201`) carries the client's secret and its
+    /// [`RegistrationAccessToken`], which manages the client from then on: store both.
+    ///
+    /// Polar registers clients anonymously: pass `None`. Its spec asks for a bearer (`oidc` or
+    /// `pat`), but its server refuses personal access tokens and OAuth2 tokens here with 403
+    /// since 2026-04 (only its own dashboard's web session is accepted), so `Some` is for a
+    /// server that asks for one.
     ///
     /// ```no_run
-    /// # async fn register(client: &polar_oauth2::Client, pat: &polar_oauth2::AccessToken)
-    /// #     -> Result<(), polar_oauth2::Error> {
+    /// # async fn register(client: &polar_oauth2::Client) -> Result<(), polar_oauth2::Error> {
     /// use polar_oauth2::ClientRegistration;
-    /// let registered = client
-    ///     .register_client(pat, &ClientRegistration::new("Acme", ["https://acme.example/cb"]))
-    ///     .await?;
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"]);
+    /// let registered = client.register_client(None, &registration).await?;
     /// println!("client id {}", registered.client_id);
     /// # Ok(()) }
     /// ```
-    pub async fn register_client<'b>(
+    pub async fn register_client(
         &self,
-        bearer: impl Into<Bearer<'b>>,
+        bearer: Option<Bearer<'_>>,
         registration: &ClientRegistration,
     ) -> Result<RegisteredClient, Error> {
-        let bearer = bearer.into();
-        let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let header = bearer.as_ref().map(Bearer::header);
+        let sent = || Echoes::new(bearer.iter().map(Bearer::secret));
         let request = self
             .api
-            .oauth2_clients_oauth2_create_client(&header, registration);
+            .oauth2_clients_oauth2_create_client(header.as_deref(), registration);
         self.call(CREATE_CLIENT, sent, request).await
     }
 
     /// `GET /v1/oauth2/register/{client_id}` (RFC 7592 §2.1): a registered client's metadata.
+    /// `bearer` is the client's [`RegistrationAccessToken`] (Polar also takes the web session of
+    /// the user who registered it).
     pub async fn get_client<'b>(
         &self,
         bearer: impl Into<Bearer<'b>>,
@@ -373,7 +378,7 @@ impl Client {
         let sent = || Echoes::new([bearer.secret()]);
         let request = self
             .api
-            .oauth2_clients_oauth2_get_client(client_id, &header);
+            .oauth2_clients_oauth2_get_client(client_id, Some(&header));
         self.call(GET_CLIENT, sent, request).await
     }
 
@@ -389,7 +394,7 @@ impl Client {
         let sent = || Echoes::new([bearer.secret()]);
         let request =
             self.api
-                .oauth2_clients_oauth2_update_client(update.client_id(), &header, update);
+                .oauth2_clients_oauth2_update_client(update.client_id(), Some(&header), update);
         self.call(UPDATE_CLIENT, sent, request).await
     }
 
@@ -405,8 +410,8 @@ impl Client {
         let sent = || Echoes::new([bearer.secret()]);
         let request = self
             .api
-            .oauth2_clients_oauth2_delete_client(client_id, &header);
-        self.call(DELETE_CLIENT, sent, request).await.map(drop)
+            .oauth2_clients_oauth2_delete_client(client_id, Some(&header));
+        success(self.call(DELETE_CLIENT, sent, request).await)
     }
 }
 
@@ -419,6 +424,17 @@ const CREATE_CLIENT: &str = "oauth2:clients:oauth2:create_client";
 const GET_CLIENT: &str = "oauth2:clients:oauth2:get_client";
 const UPDATE_CLIENT: &str = "oauth2:clients:oauth2:update_client";
 const DELETE_CLIENT: &str = "oauth2:clients:oauth2:delete_client";
+
+/// Success whatever the body of a 2xx: revocation's body is ignored by the client (RFC 7009
+/// §2.2), and deleting a client answers 204 (Polar's documents before 2026-08 said 200 with a
+/// body), so neither may fail on the body's shape.
+fn success<T>(result: Result<T, Error>) -> Result<(), Error> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(Error::Decode(e)) if e.status.is_some_and(|s| s.is_success()) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
 
 /// The client secret of a confidential client; revocation and introspection refuse others
 /// (Polar's endpoints accept `client_secret_post` and `client_secret_basic` only).

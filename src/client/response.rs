@@ -18,15 +18,16 @@ use super::hooks::Hooks;
 use super::redact::Echoes;
 use crate::error::{Error, TransportError};
 
-/// Turn the generated client's error into this crate's, reading the body of an
-/// unsuccessful response; the secrets the request carried (`sent`) are scrubbed from
-/// whatever the server sent back.
-pub(crate) async fn convert<T: DeserializeOwned>(
+/// Settle what the generated client could not: turn its error into this crate's, reading the
+/// body of an unexpected response, which may still be a success the spec did not list (Polar
+/// answers registration with 201 where the spec says 200): any 2xx is decoded as `T`. The
+/// secrets the request carried (`sent`) are scrubbed from whatever the server sent back.
+pub(crate) async fn settle<T: DeserializeOwned>(
     hooks: &Hooks,
     error: progenitor_client::Error<()>,
     operation: &'static str,
     sent: &Echoes,
-) -> Error {
+) -> Result<T, Error> {
     let timeout = hooks.timeout;
     let error = match error {
         progenitor_client::Error::InvalidRequest(m) | progenitor_client::Error::Custom(m) => {
@@ -44,18 +45,28 @@ pub(crate) async fn convert<T: DeserializeOwned>(
         progenitor_client::Error::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
-            let limit = ERROR_BODY_CAP.min(hooks.max_response_body);
+            // A success body is read whole (up to the cap); an error body only for its excerpt.
+            let limit = if status.is_success() {
+                hooks.max_response_body
+            } else {
+                ERROR_BODY_CAP.min(hooks.max_response_body)
+            };
             match read_capped(response, limit).await {
+                Ok(body) if status.is_success() => {
+                    match classify::<T>(operation, status, &headers, &body) {
+                        Ok(value) => return Ok(value),
+                        Err(e) => e,
+                    }
+                }
                 Ok(body) => {
                     let body = sent.scrub_body(&body);
-                    // Never a 200 here (the generated code decodes those itself).
                     match classify::<T>(operation, status, &headers, &body) {
                         Err(e) => e,
                         Ok(_) => Error::decode::<T>(
                             operation,
                             Some(status),
                             &body,
-                            &serde::de::Error::custom("a 200 reached the error path"),
+                            &serde::de::Error::custom("an error status reached the success path"),
                         ),
                     }
                 }
@@ -63,29 +74,20 @@ pub(crate) async fn convert<T: DeserializeOwned>(
             }
         }
     };
-    sent.scrub_error(error)
+    Err(sent.scrub_error(error))
 }
 
-/// What a client does with a response it has read (`body` at most the cap): decode a 200 as
-/// `T`, as the generated code does; any other status is an error.
+/// What a client does with a response it has read (`body` at most the cap): decode a 2xx as
+/// `T`; any other status is an error.
 pub(crate) fn classify<T: DeserializeOwned>(
     operation: &'static str,
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<T, Error> {
-    if status == StatusCode::OK {
+    if status.is_success() {
         serde_json::from_slice(body)
             .map_err(|e| Error::decode::<T>(operation, Some(status), body, &e))
-    } else if status.is_success() {
-        Err(Error::decode::<T>(
-            operation,
-            Some(status),
-            body,
-            &serde::de::Error::custom(format!(
-                "unexpected status {status} for a successful response"
-            )),
-        ))
     } else {
         Err(Error::from_response(status, headers, body))
     }

@@ -1,0 +1,453 @@
+//! Registered OAuth2 clients: the test clients, `TestServer::register_client`'s and those of
+//! the registration endpoint (RFC 7591/7592), with the metadata Polar stores for them.
+
+use serde_json::{Map, Value, json};
+
+use super::REDIRECT_URI;
+#[cfg(doc)]
+use super::TestServer;
+use super::params::{is_reserved, scope_list};
+use crate::authorization::constant_time_eq;
+use crate::authorize::SubType;
+use crate::scope::{Scope, ScopeSet};
+use crate::secret::ClientSecret;
+use crate::token::ClientCredentials;
+
+/// How a client authenticates at the token endpoint (`token_endpoint_auth_method`, RFC 7591).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenEndpointAuthMethod {
+    /// Credentials in the form body: Polar's default.
+    ClientSecretPost,
+    /// Credentials in an `Authorization: Basic` header.
+    ClientSecretBasic,
+    /// A public client: no secret.
+    None,
+}
+
+impl TokenEndpointAuthMethod {
+    /// The RFC 7591 name (`client_secret_post`, `client_secret_basic`, `none`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretPost => "client_secret_post",
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::None => "none",
+        }
+    }
+
+    pub(super) fn from_wire(value: &str) -> Option<Self> {
+        match value {
+            "client_secret_post" => Some(Self::ClientSecretPost),
+            "client_secret_basic" => Some(Self::ClientSecretBasic),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// A client to register with [`TestServer::register_client`], with Polar's defaults: grants
+/// `authorization_code` and `refresh_token`, every scope but the reserved `web:*` ones,
+/// `sub_type` `user`, redirect URI [`REDIRECT_URI`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RegisteredClient {
+    pub(super) client_id: String,
+    pub(super) client_secret: Option<ClientSecret>,
+    pub(super) auth_method: TokenEndpointAuthMethod,
+    pub(super) redirect_uris: Vec<String>,
+    pub(super) scope: Vec<String>,
+    pub(super) grant_types: Vec<String>,
+    pub(super) default_sub_type: SubType,
+    pub(super) client_name: Option<String>,
+    /// `client_uri`, `logo_uri`, `tos_uri`, `policy_uri`, `response_types`, as registered.
+    pub(super) extra_metadata: Map<String, Value>,
+    /// Set when the server stores the client: the RFC 7592 credential, the owner (`true`: the
+    /// test user; `false`: registered anonymously) and `client_id_issued_at`.
+    pub(super) registration: Option<Registration>,
+}
+
+/// What the server adds when it stores a client.
+#[derive(Debug, Clone)]
+pub(super) struct Registration {
+    pub(super) access_token: String,
+    pub(super) owned_by_user: bool,
+    pub(super) issued_at: u64,
+    /// The secret Polar generates even for a public client (and never shows).
+    pub(super) hidden_secret: Option<String>,
+}
+
+impl RegisteredClient {
+    /// A confidential client authenticating with `client_secret_post`.
+    pub fn confidential(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self::new(
+            client_id.into(),
+            Some(ClientSecret::new(client_secret)),
+            TokenEndpointAuthMethod::ClientSecretPost,
+        )
+    }
+
+    /// A public client (`token_endpoint_auth_method=none`): no secret, PKCE required.
+    pub fn public(client_id: impl Into<String>) -> Self {
+        Self::new(client_id.into(), None, TokenEndpointAuthMethod::None)
+    }
+
+    fn new(
+        client_id: String,
+        client_secret: Option<ClientSecret>,
+        auth_method: TokenEndpointAuthMethod,
+    ) -> Self {
+        Self {
+            client_id,
+            client_secret,
+            auth_method,
+            redirect_uris: vec![REDIRECT_URI.to_owned()],
+            scope: Scope::KNOWN
+                .iter()
+                .filter(|s| !is_reserved(s.as_str()))
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            default_sub_type: SubType::User,
+            client_name: None,
+            extra_metadata: Map::new(),
+            registration: None,
+        }
+    }
+
+    /// Authenticate with `client_secret_basic` instead of `client_secret_post` (a confidential
+    /// client registered for one method cannot use the other).
+    pub fn client_secret_basic(mut self) -> Self {
+        if self.client_secret.is_some() {
+            self.auth_method = TokenEndpointAuthMethod::ClientSecretBasic;
+        }
+        self
+    }
+
+    /// The registered redirect URIs (the first is the default); compared exactly.
+    pub fn redirect_uris<I, S>(mut self, uris: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redirect_uris = uris.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The scopes the client may be granted (others asked for are silently left out of
+    /// tokens, as Polar does). Include `web:read`/`web:write` for a first-party-like client.
+    pub fn scope(mut self, scope: &ScopeSet) -> Self {
+        self.scope = scope.iter().map(|s| s.as_str().to_owned()).collect();
+        self
+    }
+
+    /// The grant types the client may use, among `authorization_code`, `refresh_token` and
+    /// `web`. Without `refresh_token`, token responses carry no refresh token.
+    pub fn grant_types<I, S>(mut self, grant_types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.grant_types = grant_types.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The `sub_type` used when an authorization request has none.
+    pub fn default_sub_type(mut self, sub_type: SubType) -> Self {
+        self.default_sub_type = sub_type;
+        self
+    }
+
+    /// `client_name`, shown in the consent data.
+    pub fn client_name(mut self, name: impl Into<String>) -> Self {
+        self.client_name = Some(name.into());
+        self
+    }
+
+    /// The credentials a [`Client`](crate::Client) sends for this client.
+    #[must_use]
+    pub fn credentials(&self) -> ClientCredentials {
+        match &self.client_secret {
+            Some(secret) => ClientCredentials::confidential(&self.client_id, secret.clone()),
+            None => ClientCredentials::public(&self.client_id),
+        }
+    }
+
+    pub(super) fn check_secret(&self, given: &str) -> bool {
+        self.client_secret
+            .as_ref()
+            .is_some_and(|s| constant_time_eq(s.secret().as_bytes(), given.as_bytes()))
+    }
+
+    pub(super) fn allows_grant(&self, grant_type: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant_type)
+    }
+
+    /// authlib's `get_allowed_scope`: the requested scopes the client may have, in order.
+    pub(super) fn allowed_scope(&self, scope: &[String]) -> Vec<String> {
+        scope
+            .iter()
+            .filter(|s| self.scope.contains(s))
+            .cloned()
+            .collect()
+    }
+}
+
+impl RegisteredClient {
+    /// authlib's `client_info` + `client_metadata` (RFC 7591 §3.2.1), as Polar's registration
+    /// endpoints return them; a public client's secret fields are left out, as Polar does.
+    pub(super) fn registration_json(&self, base_url: &str) -> Value {
+        let mut body = Map::new();
+        body.insert("redirect_uris".into(), json!(self.redirect_uris));
+        body.insert(
+            "token_endpoint_auth_method".into(),
+            self.auth_method.as_str().into(),
+        );
+        body.insert("grant_types".into(), json!(self.grant_types));
+        body.insert("response_types".into(), json!(["code"]));
+        body.insert("scope".into(), self.scope.join(" ").into());
+        if let Some(name) = &self.client_name {
+            body.insert("client_name".into(), name.clone().into());
+        }
+        for (key, value) in &self.extra_metadata {
+            body.insert(key.clone(), value.clone());
+        }
+        body.insert("client_id".into(), self.client_id.clone().into());
+        if self.auth_method != TokenEndpointAuthMethod::None {
+            let secret = self.client_secret.as_ref().map(|s| s.secret().to_owned());
+            body.insert("client_secret".into(), json!(secret));
+            body.insert("client_secret_expires_at".into(), 0.into());
+        }
+        if let Some(registration) = &self.registration {
+            body.insert("client_id_issued_at".into(), registration.issued_at.into());
+            body.insert(
+                "registration_client_uri".into(),
+                format!("{base_url}{}/{}", super::REGISTER_PATH, self.client_id).into(),
+            );
+            body.insert(
+                "registration_access_token".into(),
+                registration.access_token.clone().into(),
+            );
+        }
+        Value::Object(body)
+    }
+}
+
+/// The validated body of a registration request (Polar's `OAuth2ClientConfiguration`, FastAPI's
+/// validation, then authlib's `ClientMetadataClaims`).
+#[derive(Debug)]
+pub(super) struct ClientConfiguration {
+    pub(super) redirect_uris: Vec<String>,
+    pub(super) auth_method: TokenEndpointAuthMethod,
+    pub(super) grant_types: Vec<String>,
+    pub(super) scope: Vec<String>,
+    pub(super) client_name: String,
+    pub(super) extra_metadata: Map<String, Value>,
+    /// `client_id` of an update (`OAuth2ClientConfigurationUpdate`).
+    pub(super) client_id: Option<String>,
+}
+
+/// One entry of FastAPI's 422 `detail` list.
+fn validation_error(loc: &[&str], kind: &str, msg: &str, input: &Value) -> Value {
+    let mut location = vec![Value::from("body")];
+    location.extend(loc.iter().map(|l| Value::from(*l)));
+    json!({"type": kind, "loc": location, "msg": msg, "input": input})
+}
+
+impl ClientConfiguration {
+    /// Pydantic's validation: `Err` carries FastAPI's `detail` list (a 422).
+    pub(super) fn parse(body: &[u8], update: bool) -> Result<Self, Vec<Value>> {
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(e) if body.is_empty() => {
+                let _ = e;
+                return Err(vec![validation_error(
+                    &[],
+                    "missing",
+                    "Field required",
+                    &Value::Null,
+                )]);
+            }
+            Err(e) => {
+                return Err(vec![json!({
+                    "type": "json_invalid",
+                    "loc": ["body", e.column()],
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": e.to_string()},
+                })]);
+            }
+        };
+        let Value::Object(fields) = &value else {
+            return Err(vec![validation_error(
+                &[],
+                "model_attributes_type",
+                "Input should be a valid dictionary or object to extract fields from",
+                &value,
+            )]);
+        };
+        let mut errors = Vec::new();
+        let string = |name: &str, errors: &mut Vec<Value>| -> Option<String> {
+            match fields.get(name) {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(other) => {
+                    errors.push(validation_error(
+                        &[name],
+                        "string_type",
+                        "Input should be a valid string",
+                        other,
+                    ));
+                    None
+                }
+            }
+        };
+        let mut redirect_uris = Vec::new();
+        match fields.get("redirect_uris") {
+            None => errors.push(validation_error(
+                &["redirect_uris"],
+                "missing",
+                "Field required",
+                &value,
+            )),
+            Some(Value::Array(items)) => {
+                for item in items {
+                    match item.as_str() {
+                        Some(uri) if is_https_or_localhost(uri) => redirect_uris.push(uri.into()),
+                        _ => errors.push(validation_error(
+                            &["redirect_uris"],
+                            "value_error",
+                            "Value error, An HTTPS URL is required.",
+                            item,
+                        )),
+                    }
+                }
+            }
+            Some(other) => errors.push(validation_error(
+                &["redirect_uris"],
+                "list_type",
+                "Input should be a valid list",
+                other,
+            )),
+        }
+        let auth_method = match string("token_endpoint_auth_method", &mut errors) {
+            None => TokenEndpointAuthMethod::ClientSecretPost,
+            Some(method) => TokenEndpointAuthMethod::from_wire(&method).unwrap_or_else(|| {
+                errors.push(validation_error(
+                    &["token_endpoint_auth_method"],
+                    "literal_error",
+                    "Input should be 'client_secret_basic', 'client_secret_post' or 'none'",
+                    &Value::from(method),
+                ));
+                TokenEndpointAuthMethod::ClientSecretPost
+            }),
+        };
+        let grant_types = match fields.get("grant_types") {
+            None | Some(Value::Null) => vec!["authorization_code".into(), "refresh_token".into()],
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|item| match item.as_str() {
+                    Some(g @ ("authorization_code" | "refresh_token")) => Some(g.to_owned()),
+                    _ => {
+                        errors.push(validation_error(
+                            &["grant_types"],
+                            "literal_error",
+                            "Input should be 'authorization_code' or 'refresh_token'",
+                            item,
+                        ));
+                        None
+                    }
+                })
+                .collect(),
+            Some(other) => {
+                errors.push(validation_error(
+                    &["grant_types"],
+                    "list_type",
+                    "Input should be a valid list",
+                    other,
+                ));
+                Vec::new()
+            }
+        };
+        let scope = string("scope", &mut errors).map_or_else(
+            || {
+                Scope::KNOWN
+                    .iter()
+                    .filter(|s| !is_reserved(s.as_str()))
+                    .map(|s| s.as_str().to_owned())
+                    .collect()
+            },
+            |s| scope_list(&s),
+        );
+        let client_name = string("client_name", &mut errors);
+        if client_name.is_none() && !fields.contains_key("client_name") {
+            errors.push(validation_error(
+                &["client_name"],
+                "missing",
+                "Field required",
+                &value,
+            ));
+        }
+        let client_id = if update {
+            let id = string("client_id", &mut errors);
+            if id.is_none() && !fields.contains_key("client_id") {
+                errors.push(validation_error(
+                    &["client_id"],
+                    "missing",
+                    "Field required",
+                    &value,
+                ));
+            }
+            id
+        } else {
+            None
+        };
+        let mut extra_metadata = Map::new();
+        for name in ["client_uri", "logo_uri", "tos_uri", "policy_uri"] {
+            if let Some(uri) = string(name, &mut errors) {
+                extra_metadata.insert(name.into(), uri.into());
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            redirect_uris,
+            auth_method,
+            grant_types,
+            scope,
+            client_name: client_name.unwrap_or_default(),
+            extra_metadata,
+            client_id,
+        })
+    }
+
+    /// authlib's `ClientMetadataClaims` against the server metadata: every scope must be one
+    /// of `scopes_supported` (the spec's scopes; `web:*` cannot be registered).
+    pub(super) fn check_claims(&self) -> Result<(), &'static str> {
+        if self
+            .scope
+            .iter()
+            .any(|s| Scope::known(s).is_none() || is_reserved(s))
+        {
+            return Err("Invalid claim \"scope\"");
+        }
+        Ok(())
+    }
+}
+
+/// Polar's `URIOrLocalhost`: `https`, or `http` to `localhost`/`*.localhost`/a private IPv4.
+fn is_https_or_localhost(uri: &str) -> bool {
+    let Ok(url) = url::Url::parse(uri) else {
+        return false;
+    };
+    if url.scheme() != "http" {
+        return true;
+    }
+    match url.host() {
+        Some(url::Host::Domain(host)) => host == "localhost" || host.ends_with(".localhost"),
+        // Python's `IPv4Address.is_private` includes loopback.
+        Some(url::Host::Ipv4(ip)) => ip.is_private() || ip.is_loopback(),
+        _ => false,
+    }
+}

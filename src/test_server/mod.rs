@@ -1,0 +1,458 @@
+//! An embedded Polar-compatible OAuth2 server, for tests and the offline quickstart
+//! (cargo feature `test-server`).
+//!
+//! Real HTTP on `127.0.0.1:<free port>`, all state in memory, one line to start:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use polar_oauth2::test_server::TestServer;
+//!
+//! let server = TestServer::start().await?;
+//! let client = server.client()?; // a `Client` pointed at it
+//! let pending = server.authorization_request().build()?; // the confidential test client
+//! let redirected_to = server.approve(pending.url())?; // the user clicked "Allow"
+//! let code = pending.callback(&redirected_to)?;
+//! let token = client
+//!     .exchange_code(&server.confidential_client(), code, pending.redirect_uri(),
+//!         Some(pending.pkce_verifier().clone()))
+//!     .await?;
+//! # let _ = token; Ok(()) }
+//! ```
+//!
+//! It follows Polar's server (authlib 1.7 underneath, `server/polar/oauth2/`) rather than the
+//! spec where they differ. All nine operations of the spec, plus discovery:
+//!
+//! - `POST /v1/oauth2/token`: grants `authorization_code`, `refresh_token` and `web`; client
+//!   authentication `client_secret_post` (the default), `client_secret_basic`, or `none` for
+//!   public clients; single-use codes valid for 300 s ([`TestServer::advance`] moves the
+//!   clock); PKCE `S256`/`plain`, mandatory for public clients; refresh tokens rotate (the old
+//!   refresh token and its access token are revoked); Polar's token prefixes (`polar_ac_`,
+//!   `polar_at_u_`, `polar_rt_o_`, …) and lifetimes (864000 s from a code, 3600 s otherwise);
+//!   an ID token (RS256, see below) when `openid` is granted.
+//!   Errors are RFC 6749 §5.2 bodies with Polar's statuses: 400, or 401 `invalid_client` with
+//!   `WWW-Authenticate` when the client failed to authenticate, and `Cache-Control: no-store`.
+//! - `POST /v1/oauth2/revoke` (RFC 7009): the client authenticates with `client_secret_post` or
+//!   `client_secret_basic` (Polar lets no public client revoke); an unknown or already revoked
+//!   token is `200 {}`; another client's token is 400 `invalid_grant`. Revoking either token of
+//!   a pair revokes both.
+//! - `POST /v1/oauth2/introspect` (RFC 7662): same client authentication; an active token gets
+//!   every field of `IntrospectTokenResponse` (`token_type` is `"Bearer"`, what Polar stores,
+//!   although the spec's enum says `access_token`/`refresh_token`); an unknown, expired or
+//!   revoked token, or another client's, gets `{"active": false}`.
+//! - `GET|POST /v1/oauth2/userinfo` (OpenID Connect Core §5.3), with the access token as bearer:
+//!   `sub`; for a user `email` and `email_verified` with the `email` scope (never `name`); for
+//!   an organization `name` (its slug) with `openid` (Polar's `userinfo.py`). A revoked, expired
+//!   or unknown token is 401 `invalid_token` with `WWW-Authenticate: Bearer realm="polar", …`.
+//! - `POST /v1/oauth2/register`, `GET|PUT|DELETE /v1/oauth2/register/{client_id}` (RFC 7591,
+//!   RFC 7592): create answers `201` with the metadata, `client_id`, `client_secret` (not for
+//!   `none`), `client_id_issued_at`, `client_secret_expires_at: 0`, `registration_client_uri`
+//!   and `registration_access_token`; the client works for the whole flow at once. As Polar's
+//!   server does (and unlike the spec's `security: oidc | pat`), creating needs no credential
+//!   or the user's web session; get, update and delete take the `registration_access_token` as
+//!   bearer (or the web session of the user who created the client); API tokens — a personal
+//!   access token ([`TestServer::personal_access_token`]) or an OAuth2 access token — are
+//!   refused with `403 {"error": "NotPermitted", …}`. Delete answers `204`.
+//! - `GET /v1/oauth2/authorize`: the consent data (`AuthorizeResponseUser` or
+//!   `AuthorizeResponseOrganization`, with the full `scope_display_names`) for the signed-in
+//!   test user. Polar reads the user from its `polar_session` cookie, or from an access token
+//!   with `web:write` (a first-party client's); this server also takes
+//!   [`TestServer::web_session_token`] as a bearer token. Once the user agreed to a client's
+//!   scopes, the call answers with a `302` carrying a new code instead (unless
+//!   `prompt=consent`), as Polar does.
+//! - `GET /oauth2/authorize`: stands in for Polar's authorization page: it approves at once
+//!   and redirects (`302`) to the client's `redirect_uri` with `code` and `state`.
+//!   [`TestServer::approve`] and [`TestServer::deny`] do the same without HTTP.
+//! - `GET /.well-known/openid-configuration` and `GET /.well-known/jwks.json`: Polar's
+//!   metadata with this server's URLs, and the public key of the ID tokens (`kty`, `kid`, `use`,
+//!   `n`, `e`: like Polar's, no `alg`). ID tokens are RS256 JWTs signed with a fixed RSA key
+//!   embedded in this crate (test-only: anyone can read it), with Polar's header
+//!   `{"typ": "JWT", "alg": "RS256"}`: no `kid`, so a verifier must take the JWKS's only key
+//!   ([`TestServer::signing_key_id`] is its `kid`); `iss` is [`TestServer::issuer`]
+//!   (`https://polar.sh`, Polar's real issuer, also on its sandbox), the same value as the
+//!   discovery document's `issuer`. [`TestServer::sign_id_token`] signs any claims, for tests
+//!   of rejection paths.
+//!
+//! Robustness, since the server runs inside test suites: a failing `accept()` (out of file
+//! descriptors) backs off from 5 ms to 1 s instead of spinning; a connection that does not send
+//! its request headers within [`TestServerBuilder::header_read_timeout`] (default 10 s) is
+//! closed, a body not received within [`TestServerBuilder::body_read_timeout`] gets a 408;
+//! bodies are capped at 64 KiB (413); expired codes and dead tokens are dropped, so memory stays
+//! bounded by what is still valid.
+//!
+//! Test data: one signed-in user ([`USER_ID`], [`USER_EMAIL`]) who manages the
+//! [`ORGANIZATIONS`]; a confidential client ([`CONFIDENTIAL_CLIENT_ID`],
+//! [`CONFIDENTIAL_CLIENT_SECRET`]) and a public one ([`PUBLIC_CLIENT_ID`]), both redirecting
+//! to [`REDIRECT_URI`]. [`TestServer::register_client`] and the registration endpoint add more.
+
+mod clients;
+mod failure;
+mod keys;
+mod params;
+mod routes;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub use clients::{RegisteredClient, TokenEndpointAuthMethod};
+
+use crate::authorization::AuthorizationRequest;
+use crate::client::{Client, Server};
+use crate::error::Error;
+use crate::secret::{AccessToken, ClientSecret};
+use crate::token::ClientCredentials;
+use params::{Params, query_of};
+use routes::Shared;
+
+/// Client id of the registered confidential client (`client_secret_post`).
+pub const CONFIDENTIAL_CLIENT_ID: &str = "polar_ci_test_confidential";
+/// Its client secret. Fake, like everything here.
+pub const CONFIDENTIAL_CLIENT_SECRET: &str = "polar_cs_test_confidential";
+/// Client id of the registered public client (no secret; PKCE required).
+pub const PUBLIC_CLIENT_ID: &str = "polar_ci_test_public";
+/// The redirect URI registered for both test clients.
+pub const REDIRECT_URI: &str = "https://app.example.com/callback";
+/// The signed-in test user's id.
+pub const USER_ID: Uuid = Uuid::from_u128(0x5f1e_5b7a_4c2d_4e8f_9a3b_1c0d_2e4f_6a7b);
+/// The signed-in test user's email.
+pub const USER_EMAIL: &str = "user@example.com";
+/// The organizations the test user manages, in the order the consent data lists them.
+pub const ORGANIZATIONS: &[TestOrganization] = &[
+    TestOrganization {
+        id: Uuid::from_u128(0x0a1b_2c3d_4e5f_4a6b_8c7d_9e0f_1a2b_3c4d),
+        slug: "acme",
+        name: "Acme Inc.",
+    },
+    TestOrganization {
+        id: Uuid::from_u128(0x1b2c_3d4e_5f6a_4b7c_9d8e_0f1a_2b3c_4d5e),
+        slug: "example-org",
+        name: "Example Org",
+    },
+];
+
+/// How long an authorization code is valid.
+pub const CODE_LIFETIME: Duration = Duration::from_secs(300);
+/// `expires_in` of an access token issued for an authorization code.
+pub const CODE_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(864_000);
+/// `expires_in` of an access token from any other grant (`refresh_token`, `web`).
+pub const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+const TOKEN_PATH: &str = "/v1/oauth2/token";
+const CONSENT_DATA_PATH: &str = "/v1/oauth2/authorize";
+const AUTHORIZATION_PAGE_PATH: &str = "/oauth2/authorize";
+const REVOKE_PATH: &str = "/v1/oauth2/revoke";
+const INTROSPECT_PATH: &str = "/v1/oauth2/introspect";
+const USERINFO_PATH: &str = "/v1/oauth2/userinfo";
+const REGISTER_PATH: &str = "/v1/oauth2/register";
+const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
+const JWKS_PATH: &str = "/.well-known/jwks.json";
+/// Polar's `constants.ISSUER`: `iss` of ID tokens and introspection, `issuer` of discovery.
+const ISSUER: &str = "https://polar.sh";
+/// `exp` of Polar's `JWT_CONFIG`.
+const ID_TOKEN_LIFETIME: u64 = 3600;
+/// `WWW_AUTHENTICATE_REALM` of Polar's settings.
+const REALM: &str = "polar";
+const SESSION_COOKIE: &str = "polar_session";
+const CLIENT_CREATED_AT: &str = "2026-01-01T00:00:00Z";
+const MAX_BODY: usize = 64 * 1024;
+
+/// The connection limits of a server (see [`TestServerBuilder`]).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
+    max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            max_body_bytes: MAX_BODY,
+        }
+    }
+}
+
+/// An organization of the test user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestOrganization {
+    /// Its id (the `sub` of organization tokens).
+    pub id: Uuid,
+    /// Its slug.
+    pub slug: &'static str,
+    /// Its display name.
+    pub name: &'static str,
+}
+
+/// The embedded server. Stops when dropped.
+pub struct TestServer {
+    base_url: String,
+    shared: Arc<Shared>,
+    accept: JoinHandle<()>,
+}
+
+/// Options of a [`TestServer`]: the connection timeouts. [`TestServer::start`] uses the
+/// defaults.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use std::time::Duration;
+/// use polar_oauth2::test_server::TestServer;
+///
+/// let server = TestServer::builder()
+///     .header_read_timeout(Duration::from_millis(500))
+///     .start()
+///     .await?;
+/// # let _ = server; Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct TestServerBuilder {
+    limits: Limits,
+}
+
+impl TestServerBuilder {
+    /// How long a connection may take to send a request's headers before it is closed
+    /// (default 10 s): a slowloris client cannot hold a connection open.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a request body may take to arrive before the server answers 408 and closes
+    /// the connection (default 10 s).
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_read_timeout = timeout;
+        self
+    }
+
+    /// Start the server on `127.0.0.1` on a free port. Must be called inside a Tokio runtime.
+    pub async fn start(self) -> std::io::Result<TestServer> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(std::io::Error::other(
+                "TestServer::start must run inside a Tokio runtime",
+            ));
+        }
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let inner = state::Inner::new().map_err(std::io::Error::other)?;
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(inner),
+            base_url: base_url.clone(),
+            limits: self.limits,
+        });
+        let accept = tokio::spawn(routes::accept_loop(listener, Arc::clone(&shared)));
+        Ok(TestServer {
+            base_url,
+            shared,
+            accept,
+        })
+    }
+}
+
+impl fmt::Debug for TestServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestServer")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // Dropping the accept task drops its `JoinSet`, which aborts open connections.
+        self.accept.abort();
+    }
+}
+
+impl TestServer {
+    /// Start a server on `127.0.0.1` on a free port, with the test user and the two test
+    /// clients. Must be called inside a Tokio runtime.
+    pub async fn start() -> std::io::Result<TestServer> {
+        Self::builder().start().await
+    }
+
+    /// A server with non-default connection limits.
+    pub fn builder() -> TestServerBuilder {
+        TestServerBuilder::default()
+    }
+
+    /// `http://127.0.0.1:<port>`: the base URL of both the API and the authorization page.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The server as a [`Server`], for [`Client::new`] and [`AuthorizationRequest::new`].
+    #[must_use]
+    pub fn server(&self) -> Server {
+        Server::Custom(self.base_url.clone())
+    }
+
+    /// A [`Client`] for this server.
+    pub fn client(&self) -> Result<Client, Error> {
+        Client::new(self.server())
+    }
+
+    /// An authorization request for the confidential test client and [`REDIRECT_URI`] on this
+    /// server (add scopes and options, then `build()`).
+    pub fn authorization_request(&self) -> AuthorizationRequest {
+        AuthorizationRequest::new(&self.server(), CONFIDENTIAL_CLIENT_ID, REDIRECT_URI)
+    }
+
+    /// Credentials of the confidential test client.
+    #[must_use]
+    pub fn confidential_client(&self) -> ClientCredentials {
+        ClientCredentials::confidential(
+            CONFIDENTIAL_CLIENT_ID,
+            ClientSecret::new(CONFIDENTIAL_CLIENT_SECRET),
+        )
+    }
+
+    /// Credentials of the public test client.
+    #[must_use]
+    pub fn public_client(&self) -> ClientCredentials {
+        ClientCredentials::public(PUBLIC_CLIENT_ID)
+    }
+
+    /// Register (or replace) a client.
+    ///
+    /// The client belongs to the test user: its registration can be read, updated and deleted
+    /// with [`Self::web_session_token`] or [`Self::registration_access_token`].
+    pub fn register_client(&self, client: RegisteredClient) {
+        // Only a failing system random generator can make this fail; the client is then
+        // stored without a registration access token.
+        let mut inner = self.shared.lock();
+        if inner.store_client(client.clone(), true).is_err() {
+            inner.clients.insert(client.client_id.clone(), client);
+        }
+    }
+
+    /// The `registration_access_token` (RFC 7592 §1) of a client: the bearer token of
+    /// `GET|PUT|DELETE /v1/oauth2/register/{client_id}`. `None` for an unknown client.
+    #[must_use]
+    pub fn registration_access_token(&self, client_id: &str) -> Option<AccessToken> {
+        let inner = self.shared.lock();
+        let registration = inner.clients.get(client_id)?.registration.as_ref()?;
+        Some(AccessToken::new(registration.access_token.clone()))
+    }
+
+    /// A personal access token of the test user (`polar_pat_…`), as Polar's settings page
+    /// issues them.
+    ///
+    /// Polar's registration endpoints refuse it (`403 NotPermitted`: they take no API token,
+    /// whatever the spec's `security` says), and so does this server; it is here so that an
+    /// app can test that path. Userinfo refuses it too (401 `invalid_token`): it is not an
+    /// OAuth2 access token.
+    #[must_use]
+    pub fn personal_access_token(&self) -> AccessToken {
+        AccessToken::new(self.shared.lock().personal_access_token.clone())
+    }
+
+    /// The `iss` of the ID tokens and the `issuer` of `/.well-known/openid-configuration`:
+    /// `https://polar.sh`, Polar's real issuer (the same on its sandbox), so that an app
+    /// configures one value for tests and production.
+    #[must_use]
+    pub fn issuer(&self) -> &'static str {
+        ISSUER
+    }
+
+    /// The URL of the OpenID Connect discovery document on this server.
+    #[must_use]
+    pub fn openid_configuration_url(&self) -> String {
+        format!("{}{OPENID_CONFIGURATION_PATH}", self.base_url)
+    }
+
+    /// The `kid` of the key that signs ID tokens in the JWKS (its RFC 7638 thumbprint). The
+    /// tokens' header does not name it, as Polar's do not.
+    #[must_use]
+    pub fn signing_key_id(&self) -> String {
+        self.shared.lock().signing_key.kid().to_owned()
+    }
+
+    /// `/.well-known/jwks.json`: the public key of the ID tokens as a JWK set.
+    #[must_use]
+    pub fn jwks_json(&self) -> serde_json::Value {
+        self.shared.lock().signing_key.jwks()
+    }
+
+    /// Sign `claims` as an ID token of this server (RS256, header `{"typ": "JWT", "alg":
+    /// "RS256"}`) without checking them: for tests of what a verifier must reject (a
+    /// wrong `aud`, `iss` or `nonce`, an expired token).
+    ///
+    /// Test-only: the key is embedded in this crate and public.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use polar_oauth2::test_server::{CONFIDENTIAL_CLIENT_ID, TestServer};
+    ///
+    /// let server = TestServer::start().await?;
+    /// let expired = server.sign_id_token(&serde_json::json!({
+    ///     "iss": server.issuer(), "aud": [CONFIDENTIAL_CLIENT_ID], "sub": "someone",
+    ///     "iat": 1_000_000_000, "exp": 1_000_003_600,
+    /// }))?;
+    /// # let _ = expired; Ok(()) }
+    /// ```
+    pub fn sign_id_token(&self, claims: &serde_json::Value) -> std::io::Result<String> {
+        self.shared
+            .lock()
+            .signing_key
+            .sign(claims)
+            .map_err(std::io::Error::other)
+    }
+
+    /// The signed-in user's web session, standing in for Polar's `polar_session` cookie:
+    /// send it as the bearer token of [`Client::authorize`] to read consent data as Polar's
+    /// authorization page does, or use it in a `web` grant.
+    #[must_use]
+    pub fn web_session_token(&self) -> AccessToken {
+        AccessToken::new(self.lock().web_session.clone())
+    }
+
+    /// The test user opens `authorization_url` and clicks "Allow" (choosing the first of
+    /// [`ORGANIZATIONS`] for `sub_type=organization`, unless the URL has `sub`).
+    ///
+    /// Returns the URL the browser is redirected to: the client's `redirect_uri` with `code`
+    /// and `state`, or with `error` (RFC 6749 §4.1.2.1) for a request Polar rejects that way.
+    /// A request whose client or redirect URI is invalid is never redirected (§4.1.2.1): that
+    /// error comes back as `Err(Error::OAuth(_))`, as Polar's page would show it. Only the query of `authorization_url` is read.
+    pub fn approve(&self, authorization_url: &str) -> Result<String, Error> {
+        self.decide(authorization_url, true)
+    }
+
+    /// The test user opens `authorization_url` and clicks "Deny": the redirect carries
+    /// `error=access_denied` (or the request's own error, as with [`Self::approve`]).
+    pub fn deny(&self, authorization_url: &str) -> Result<String, Error> {
+        self.decide(authorization_url, false)
+    }
+
+    fn decide(&self, authorization_url: &str, allow: bool) -> Result<String, Error> {
+        let params = Params::parse(query_of(authorization_url));
+        match self.lock().authorization_response(&params, allow, true) {
+            Ok(location) => Ok(location),
+            Err(failure) => match failure.redirect_location() {
+                Some(location) => Ok(location),
+                None => Err(Error::OAuth(failure.into_oauth_error())),
+            },
+        }
+    }
+
+    /// Move this server's clock forward: codes expire after [`CODE_LIFETIME`], access tokens
+    /// after their `expires_in`.
+    pub fn advance(&self, by: Duration) {
+        let mut inner = self.lock();
+        inner.offset = inner.offset.saturating_add(by);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, state::Inner> {
+        self.shared.lock()
+    }
+}

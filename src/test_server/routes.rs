@@ -1,0 +1,343 @@
+//! HTTP: the accept loop (with back-off and timeouts) and the axum router, one handler per
+//! operation. Handlers translate HTTP to the calls of `state.rs` and back, nothing more.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::{self, HeaderMap, HeaderName};
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use http_body_util::{BodyExt, Limited};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use super::failure::Reply;
+use super::params::Params;
+use super::state::{Caller, Inner};
+use super::{
+    AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH, Limits,
+    OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
+};
+use crate::scope::Scope;
+
+/// What every handler shares.
+pub(super) struct Shared {
+    pub(super) inner: Mutex<Inner>,
+    pub(super) base_url: String,
+    pub(super) limits: Limits,
+}
+
+impl Shared {
+    /// A panic while holding the lock cannot leave the maps half-updated in a way that matters
+    /// to a test server: keep serving.
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+type AppState = State<Arc<Shared>>;
+
+/// The first wait after a failed `accept()` and the longest one.
+const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(5), Duration::from_secs(1));
+
+/// The wait after `failures` consecutive failed `accept()` calls: doubling from 5 ms to 1 s.
+pub(super) fn accept_backoff(failures: u32) -> Duration {
+    let (first, max) = ACCEPT_BACKOFF;
+    first
+        .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)))
+        .min(max)
+}
+
+pub(super) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let router = router(Arc::clone(&shared));
+    let mut connections = JoinSet::new();
+    let mut failures = 0u32;
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => {
+                failures = 0;
+                stream
+            }
+            Err(_) => {
+                // Out of file descriptors (EMFILE) or similar: retrying at once would spin;
+                // wait, longer each time, so that open connections can finish and close.
+                failures = failures.saturating_add(1);
+                tokio::time::sleep(accept_backoff(failures)).await;
+                continue;
+            }
+        };
+        while connections.try_join_next().is_some() {}
+        let service = TowerToHyperService::new(router.clone());
+        let header_read_timeout = shared.limits.header_read_timeout;
+        connections.spawn(async move {
+            // A connection error (client gone, bad HTTP, headers too slow) only ends that
+            // connection.
+            let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(TOKEN_PATH, axum::routing::post(token))
+        .route(CONSENT_DATA_PATH, get(consent_data))
+        .route(AUTHORIZATION_PAGE_PATH, get(authorization_page))
+        .route(REVOKE_PATH, axum::routing::post(revoke))
+        .route(INTROSPECT_PATH, axum::routing::post(introspect))
+        .route(USERINFO_PATH, get(userinfo).post(userinfo))
+        .route(REGISTER_PATH, axum::routing::post(create_client))
+        .route(
+            &format!("{REGISTER_PATH}/{{client_id}}"),
+            get(read_client).put(update_client).delete(delete_client),
+        )
+        .route(OPENID_CONFIGURATION_PATH, get(openid_configuration))
+        .route(JWKS_PATH, get(jwks))
+        .fallback(|| async { Reply::detail(StatusCode::NOT_FOUND, "Not Found") })
+        .method_not_allowed_fallback(|| async {
+            Reply::detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            authenticate_bearer,
+        ))
+        .with_state(shared)
+}
+
+/// Polar's `AuthSubjectMiddleware`, which runs before every route: a bearer token that is
+/// none of Polar's live credentials is 401 `invalid_token`, whatever the endpoint (a token
+/// request that leaks a stale bearer fails on Polar too). A registration access token passes
+/// (authlib checks it), and so does this server's stand-in for the web session cookie.
+async fn authenticate_bearer(
+    State(shared): AppState,
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let authorization = header_value(request.headers(), header::AUTHORIZATION);
+    let known = match super::params::bearer_token(authorization.as_deref()) {
+        None => true,
+        Some(bearer) => shared.lock().is_known_bearer(bearer),
+    };
+    if known {
+        next.run(request).await
+    } else {
+        axum::response::IntoResponse::into_response(super::failure::Failure::invalid_token())
+    }
+}
+
+fn header_value(headers: &HeaderMap, name: HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The body, within the size limit and the body timeout (a slow body is a slowloris too).
+async fn read_body(shared: &Shared, body: Body) -> Result<Bytes, Reply> {
+    let limited = Limited::new(body, shared.limits.max_body_bytes);
+    match tokio::time::timeout(shared.limits.body_read_timeout, limited.collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(Reply::detail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload Too Large",
+        )),
+        Ok(Err(_)) => Err(Reply::detail(StatusCode::BAD_REQUEST, "Bad Request")),
+        Err(_) => Err(Reply::detail(
+            StatusCode::REQUEST_TIMEOUT,
+            "Request Timeout",
+        )),
+    }
+}
+
+/// A form body as Starlette reads it: any other content type is an empty form.
+async fn read_form(shared: &Shared, request: Request<Body>) -> Result<(HeaderMap, Params), Reply> {
+    let (parts, body) = request.into_parts();
+    let is_form = header_value(&parts.headers, header::CONTENT_TYPE).is_some_and(|ct| {
+        ct.to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    let body = read_body(shared, body).await?;
+    let form = if is_form {
+        Params::parse_bytes(&body)
+    } else {
+        Params::default()
+    };
+    Ok((parts.headers, form))
+}
+
+async fn token(State(shared): AppState, request: Request<Body>) -> Reply {
+    let (headers, form) = match read_form(&shared, request).await {
+        Ok(read) => read,
+        Err(reply) => return reply,
+    };
+    let authorization = header_value(&headers, header::AUTHORIZATION);
+    shared
+        .lock()
+        .token_endpoint(&form, authorization.as_deref())
+        .unwrap_or_else(|failure| failure.into_reply())
+}
+
+async fn revoke(State(shared): AppState, request: Request<Body>) -> Reply {
+    let (headers, form) = match read_form(&shared, request).await {
+        Ok(read) => read,
+        Err(reply) => return reply,
+    };
+    let authorization = header_value(&headers, header::AUTHORIZATION);
+    shared
+        .lock()
+        .revoke(&form, authorization.as_deref())
+        .unwrap_or_else(|failure| failure.into_reply())
+}
+
+async fn introspect(State(shared): AppState, request: Request<Body>) -> Reply {
+    let (headers, form) = match read_form(&shared, request).await {
+        Ok(read) => read,
+        Err(reply) => return reply,
+    };
+    let authorization = header_value(&headers, header::AUTHORIZATION);
+    shared
+        .lock()
+        .introspect(&form, authorization.as_deref())
+        .unwrap_or_else(|failure| failure.into_reply())
+}
+
+async fn consent_data(
+    State(shared): AppState,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Reply {
+    let query = Params::parse(query.as_deref().unwrap_or_default());
+    let authorization = header_value(&headers, header::AUTHORIZATION);
+    let cookie = header_value(&headers, header::COOKIE);
+    shared
+        .lock()
+        .consent_data(&query, authorization.as_deref(), cookie.as_deref())
+}
+
+async fn authorization_page(State(shared): AppState, RawQuery(query): RawQuery) -> Reply {
+    let query = Params::parse(query.as_deref().unwrap_or_default());
+    match shared.lock().authorization_response(&query, true, true) {
+        Ok(location) => Reply::Redirect(location),
+        Err(failure) => failure.into_reply(),
+    }
+}
+
+async fn userinfo(State(shared): AppState, headers: HeaderMap) -> Reply {
+    let authorization = header_value(&headers, header::AUTHORIZATION);
+    shared.lock().userinfo(authorization.as_deref())
+}
+
+fn caller(shared: &Shared, headers: &HeaderMap) -> Result<Caller, Reply> {
+    let authorization = header_value(headers, header::AUTHORIZATION);
+    let cookie = header_value(headers, header::COOKIE);
+    shared
+        .lock()
+        .registration_caller(authorization.as_deref(), cookie.as_deref())
+}
+
+async fn create_client(State(shared): AppState, request: Request<Body>) -> Reply {
+    let (parts, body) = request.into_parts();
+    let caller = match caller(&shared, &parts.headers) {
+        Ok(caller) => caller,
+        Err(reply) => return reply,
+    };
+    let body = match read_body(&shared, body).await {
+        Ok(body) => body,
+        Err(reply) => return reply,
+    };
+    shared.lock().register(&caller, &body, &shared.base_url)
+}
+
+async fn read_client(
+    State(shared): AppState,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+) -> Reply {
+    match caller(&shared, &headers) {
+        Ok(caller) => shared
+            .lock()
+            .read_client(&caller, &client_id, &shared.base_url),
+        Err(reply) => reply,
+    }
+}
+
+async fn update_client(
+    State(shared): AppState,
+    Path(client_id): Path<String>,
+    request: Request<Body>,
+) -> Reply {
+    let (parts, body) = request.into_parts();
+    let caller = match caller(&shared, &parts.headers) {
+        Ok(caller) => caller,
+        Err(reply) => return reply,
+    };
+    let body = match read_body(&shared, body).await {
+        Ok(body) => body,
+        Err(reply) => return reply,
+    };
+    shared
+        .lock()
+        .update_client(&caller, &client_id, &body, &shared.base_url)
+}
+
+async fn delete_client(
+    State(shared): AppState,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+) -> Reply {
+    match caller(&shared, &headers) {
+        Ok(caller) => shared.lock().delete_client(&caller, &client_id),
+        Err(reply) => reply,
+    }
+}
+
+/// Polar's `get_server_metadata` (OpenID Connect Discovery 1.0 §3, RFC 8414 §2) with this
+/// server's URLs; the `issuer` stays Polar's, as in the ID tokens.
+pub(super) fn openid_configuration_json(base_url: &str) -> Value {
+    let scopes: Vec<&str> = Scope::KNOWN
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !super::params::is_reserved(s))
+        .collect();
+    json!({
+        "issuer": ISSUER,
+        "authorization_endpoint": format!("{base_url}{AUTHORIZATION_PAGE_PATH}"),
+        "token_endpoint": format!("{base_url}{TOKEN_PATH}"),
+        "jwks_uri": format!("{base_url}{JWKS_PATH}"),
+        "registration_endpoint": format!("{base_url}{REGISTER_PATH}"),
+        "scopes_supported": scopes,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "web"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "service_documentation": "https://polar.sh/docs",
+        "revocation_endpoint": format!("{base_url}{REVOKE_PATH}"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint": format!("{base_url}{INTROSPECT_PATH}"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "userinfo_endpoint": format!("{base_url}{USERINFO_PATH}"),
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["sub", "name", "email", "email_verified"],
+    })
+}
+
+async fn openid_configuration(State(shared): AppState) -> Reply {
+    Reply::json(StatusCode::OK, openid_configuration_json(&shared.base_url))
+}
+
+async fn jwks(State(shared): AppState) -> Reply {
+    let jwks = shared.lock().signing_key.jwks();
+    Reply::json(StatusCode::OK, jwks)
+}
