@@ -416,7 +416,7 @@ fn round_trips(c: &mut Criterion) {
         );
         client.userinfo(&access_token).await.expect("userinfo");
         client
-            .register_client(&access_token, &registration)
+            .register_client(None, &registration)
             .await
             .expect("register");
         client
@@ -527,7 +527,7 @@ fn round_trips(c: &mut Criterion) {
         "crate",
         || rt.block_on(baseline.create_client()).expect("baseline"),
         || {
-            rt.block_on(client.register_client(&access_token, &registration))
+            rt.block_on(client.register_client(None, &registration))
                 .expect("crate")
         },
     );

@@ -382,7 +382,8 @@ impl HandWritten {
             redirect_uris: [REDIRECT_URI],
             client_id: None,
         };
-        let request = self.http.post(url).bearer_auth(ACCESS_TOKEN).json(&body);
+        // Polar registers clients anonymously (see `Client::register_client`).
+        let request = self.http.post(url).json(&body);
         request.send().await?.error_for_status()?.json().await
     }
 
