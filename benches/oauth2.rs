@@ -387,6 +387,27 @@ fn round_trips(c: &mut Criterion) {
     let scope_wire = SCOPES.join(" ");
     let mut hyper = rt.block_on(RawHyper::connect(server.addr, &scope_wire));
 
+    // What a caller's task holds (and `block_on`/`spawn` copy) per call.
+    eprintln!(
+        "future sizes: refresh {} B (baseline {} B), authorize {} B (baseline {} B)",
+        std::mem::size_of_val(&client.refresh(&credentials, &refresh_token)),
+        std::mem::size_of_val(&baseline.refresh()),
+        std::mem::size_of_val(&client.authorize(&access_token, &params)),
+        std::mem::size_of_val(&baseline.authorize(&scope_wire)),
+    );
+    {
+        use progenitor_client::ClientHooks;
+        let request: TokenRequest =
+            RefreshTokenGrant::new(credentials.clone(), refresh_token.clone()).into();
+        let http = reqwest::Request::new(reqwest::Method::GET, base.parse().expect("url"));
+        let info = progenitor_client::OperationInfo { operation_id: "x" };
+        eprintln!(
+            "  generated request_token {} B, request_token {} B, exec {} B",
+            std::mem::size_of_val(&client.generated().oauth2_request_token(&request)),
+            std::mem::size_of_val(&client.request_token(&request)),
+            std::mem::size_of_val(&client.generated().exec(http, &info)),
+        );
+    }
     // Every client answers correctly before anything is timed.
     rt.block_on(async {
         let token = client

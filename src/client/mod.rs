@@ -164,13 +164,21 @@ impl Client {
 
     /// Await a generated call and convert its failure into [`Error`], scrubbing `sent` (the
     /// secrets the request carried) from whatever the server sent back.
-    async fn call<T: DeserializeOwned>(
+    ///
+    /// `request` makes the generated call's future: passed as a closure, that future lives only
+    /// in this future's await slot. A future passed by value would be held twice (rustc keeps an
+    /// `async fn`'s arguments beside its locals), which doubled every call's future (8 KiB for a
+    /// token request) and what spawning or `block_on` copies (see `BENCHMARKS.md`).
+    async fn call<T: DeserializeOwned, F>(
         &self,
         operation: &'static str,
         sent: impl FnOnce() -> Echoes,
-        request: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
-    ) -> Result<T, Error> {
-        match request.await {
+        request: impl FnOnce() -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
+    {
+        match request().await {
             Ok(response) => Ok(response.into_inner()),
             Err(e) => response::settle::<T>(&self.api.inner, e, operation, &sent()).await,
         }
@@ -190,19 +198,21 @@ impl Client {
         params: &AuthorizeParams,
     ) -> Result<AuthorizeResponse, Error> {
         let bearer = Bearer::from(access_token).header();
-        let request = self.api.oauth2_authorize(
-            params.client_id.as_deref(),
-            params.code_challenge.as_deref(),
-            params.code_challenge_method.map(|m| m.as_str()),
-            params.nonce.as_deref(),
-            params.prompt.as_deref(),
-            params.redirect_uri.as_deref(),
-            params.client_id.as_ref().map(|_| "code"),
-            params.scope.as_deref(),
-            params.state.as_deref(),
-            params.sub_type.map(|s| s.as_str()),
-            Some(&bearer),
-        );
+        let request = || {
+            self.api.oauth2_authorize(
+                params.client_id.as_deref(),
+                params.code_challenge.as_deref(),
+                params.code_challenge_method.map(|m| m.as_str()),
+                params.nonce.as_deref(),
+                params.prompt.as_deref(),
+                params.redirect_uri.as_deref(),
+                params.client_id.as_ref().map(|_| "code"),
+                params.scope.as_deref(),
+                params.state.as_deref(),
+                params.sub_type.map(|s| s.as_str()),
+                Some(&bearer),
+            )
+        };
         let sent = || {
             Echoes::new(
                 [
@@ -225,8 +235,10 @@ impl Client {
     /// that reached the server may have consumed it.
     pub async fn request_token(&self, request: &TokenRequest) -> Result<Token, Error> {
         let sent = || Echoes::of_token_request(request);
-        self.call(REQUEST_TOKEN, sent, self.api.oauth2_request_token(request))
-            .await
+        self.call(REQUEST_TOKEN, sent, || {
+            self.api.oauth2_request_token(request)
+        })
+        .await
     }
 
     /// Exchange an authorization code (RFC 6749 §4.1.3), with the PKCE verifier if the
@@ -282,7 +294,7 @@ impl Client {
         };
         let sent = || client_echoes(credentials, token.secret());
         success(
-            self.call(REVOKE, sent, self.api.oauth2_revoke_token(&body))
+            self.call(REVOKE, sent, || self.api.oauth2_revoke_token(&body))
                 .await,
         )
     }
@@ -313,7 +325,7 @@ impl Client {
             token_type_hint: Some(hint(&token)),
         };
         let sent = || client_echoes(credentials, token.secret());
-        self.call(INTROSPECT, sent, self.api.oauth2_introspect_token(&body))
+        self.call(INTROSPECT, sent, || self.api.oauth2_introspect_token(&body))
             .await
     }
 
@@ -331,7 +343,7 @@ impl Client {
         let bearer = Bearer::from(access_token);
         let header = bearer.header();
         let sent = || Echoes::new([bearer.secret()]);
-        self.call(USERINFO, sent, self.api.oauth2_userinfo(Some(&header)))
+        self.call(USERINFO, sent, || self.api.oauth2_userinfo(Some(&header)))
             .await
     }
 
@@ -359,9 +371,10 @@ impl Client {
     ) -> Result<RegisteredClient, Error> {
         let header = bearer.as_ref().map(Bearer::header);
         let sent = || Echoes::new(bearer.iter().map(Bearer::secret));
-        let request = self
-            .api
-            .oauth2_clients_oauth2_create_client(header.as_deref(), registration);
+        let request = || {
+            self.api
+                .oauth2_clients_oauth2_create_client(header.as_deref(), registration)
+        };
         self.call(CREATE_CLIENT, sent, request).await
     }
 
@@ -376,9 +389,10 @@ impl Client {
         let bearer = bearer.into();
         let header = bearer.header();
         let sent = || Echoes::new([bearer.secret()]);
-        let request = self
-            .api
-            .oauth2_clients_oauth2_get_client(client_id, Some(&header));
+        let request = || {
+            self.api
+                .oauth2_clients_oauth2_get_client(client_id, Some(&header))
+        };
         self.call(GET_CLIENT, sent, request).await
     }
 
@@ -392,9 +406,10 @@ impl Client {
         let bearer = bearer.into();
         let header = bearer.header();
         let sent = || Echoes::new([bearer.secret()]);
-        let request =
+        let request = || {
             self.api
-                .oauth2_clients_oauth2_update_client(update.client_id(), Some(&header), update);
+                .oauth2_clients_oauth2_update_client(update.client_id(), Some(&header), update)
+        };
         self.call(UPDATE_CLIENT, sent, request).await
     }
 
@@ -408,9 +423,10 @@ impl Client {
         let bearer = bearer.into();
         let header = bearer.header();
         let sent = || Echoes::new([bearer.secret()]);
-        let request = self
-            .api
-            .oauth2_clients_oauth2_delete_client(client_id, Some(&header));
+        let request = || {
+            self.api
+                .oauth2_clients_oauth2_delete_client(client_id, Some(&header))
+        };
         success(self.call(DELETE_CLIENT, sent, request).await)
     }
 }
