@@ -219,7 +219,10 @@ struct Inner {
 
 impl Caller {
     fn new(ours: bool, base: &str, limit: Option<usize>, token: bool) -> Self {
-        let scope: ScopeSet = SCOPES.iter().map(|s| Scope::from_wire(s)).collect();
+        let scope: ScopeSet = SCOPES
+            .iter()
+            .filter_map(|s| Scope::from_wire(s).ok())
+            .collect();
         let (client, baseline, permits) = if ours {
             let client = Client::builder(Server::Custom(base.to_owned()))
                 .max_concurrent_requests(limit)

@@ -374,7 +374,10 @@ fn round_trips(c: &mut Criterion) {
     let refresh_token = RefreshToken::new(REFRESH_TOKEN);
     let access_token = AccessToken::new(ACCESS_TOKEN);
     let registration_token = RegistrationAccessToken::new(REGISTRATION_TOKEN);
-    let scope: ScopeSet = SCOPES.iter().map(|s| Scope::from_wire(s)).collect();
+    let scope: ScopeSet = SCOPES
+        .iter()
+        .filter_map(|s| Scope::from_wire(s).ok())
+        .collect();
     let params = AuthorizeParams::new(CLIENT_ID)
         .redirect_uri(REDIRECT_URI)
         .scope(&scope)
@@ -765,7 +768,10 @@ fn scaling() {
 
 fn form_encoding(c: &mut Criterion) {
     let credentials = ClientCredentials::confidential(CLIENT_ID, ClientSecret::new(CLIENT_SECRET));
-    let scope: ScopeSet = SCOPES.iter().map(|s| Scope::from_wire(s)).collect();
+    let scope: ScopeSet = SCOPES
+        .iter()
+        .filter_map(|s| Scope::from_wire(s).ok())
+        .collect();
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let code = "polar_ac_Qw8Er4Ty6Ui2Op0As3Df5Gh7Jk9Lz1Xc";
     let session = "polar_us_Mn4Bv6Cx8Zl2Kj0Hg3Fd5Sa7Qw9Er1Ty";

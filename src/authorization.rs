@@ -32,6 +32,7 @@ use url::Url;
 
 use crate::authorize::{AuthorizeParams, PkceMethod, SubType};
 use crate::client::Server;
+use crate::client::builder::{check_transport, validate_base_url};
 use crate::error::{Error, OAuthErrorCode, redact};
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::{AuthorizationCode, PkceCodeVerifier};
@@ -50,14 +51,33 @@ const RANDOM_BYTES: usize = 32;
 /// The `state` parameter: a one-time CSRF token tying the callback to the browser session that
 /// started the flow (RFC 6749 §10.12). `Debug` is redacted, and `==` is [`Self::matches`]:
 /// constant time.
+///
+/// A token is at least [`Self::MIN_LEN`] characters: an empty or short value (a lost
+/// session read back as `""`, a counter, a user id) is refused when it is made, so that a
+/// forged `?code=…&state=` can never match it.
 #[derive(Clone)]
 pub struct CsrfToken(String);
 
 impl CsrfToken {
-    /// Wrap a value, e.g. one read back from the user's session.
-    #[must_use]
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+    /// Shortest `state` accepted, in bytes. Length cannot prove randomness, but it rules out
+    /// the empty and trivially guessable values; 16 is what 64 random bits take in hex, less
+    /// than any common encoding of a random value needs (22 base64url characters for 128
+    /// bits, 32 hex, 36 for a UUID) so that app-made states keep working. Generated states
+    /// ([`Self::new_random`]) are 43 characters, 256 bits.
+    pub const MIN_LEN: usize = 16;
+
+    /// Wrap a value, e.g. one read back from the user's session. Fails when it is shorter
+    /// than [`Self::MIN_LEN`] bytes (an empty value included).
+    pub fn new(value: impl Into<String>) -> Result<Self, Error> {
+        let value = value.into();
+        if value.len() < Self::MIN_LEN {
+            return Err(Error::InvalidRequest(format!(
+                "state is {} bytes long; at least {} are required (an empty or short state could be forged)",
+                value.len(),
+                Self::MIN_LEN
+            )));
+        }
+        Ok(Self(value))
     }
 
     /// A fresh random value (256 bits, base64url) from the system's secure random generator.
@@ -100,7 +120,7 @@ impl fmt::Debug for CsrfToken {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct AuthorizationRequest {
-    endpoint: String,
+    endpoint: Endpoint,
     client_id: String,
     redirect_uri: String,
     scope: ScopeSet,
@@ -109,6 +129,14 @@ pub struct AuthorizationRequest {
     nonce: Nonce,
     prompt: Option<String>,
     sub_type: Option<SubType>,
+}
+
+/// Where the authorization page is; a [`Server::Custom`] base is checked at
+/// [`AuthorizationRequest::build`] by the same function as the client's.
+#[derive(Debug, Clone)]
+enum Endpoint {
+    Page(String),
+    Base(String),
 }
 
 #[derive(Debug, Clone)]
@@ -129,9 +157,9 @@ impl AuthorizationRequest {
         redirect_uri: impl Into<String>,
     ) -> Self {
         let endpoint = match server {
-            Server::Production => PRODUCTION_AUTHORIZE_URL.to_owned(),
-            Server::Sandbox => SANDBOX_AUTHORIZE_URL.to_owned(),
-            Server::Custom(base) => format!("{}{AUTHORIZE_PATH}", base.trim_end_matches('/')),
+            Server::Production => Endpoint::Page(PRODUCTION_AUTHORIZE_URL.to_owned()),
+            Server::Sandbox => Endpoint::Page(SANDBOX_AUTHORIZE_URL.to_owned()),
+            Server::Custom(base) => Endpoint::Base(base.clone()),
         };
         Self {
             endpoint,
@@ -149,7 +177,7 @@ impl AuthorizationRequest {
     /// Use this authorization page URL instead of the one derived from the server
     /// (`https`, or `http` on a loopback host).
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = url.into();
+        self.endpoint = Endpoint::Page(url.into());
         self
     }
 
@@ -211,7 +239,11 @@ impl AuthorizationRequest {
     /// when `redirect_uri` is not an absolute URL without fragment (RFC 6749 §3.1.2), or when
     /// the system has no secure random generator.
     pub fn build(self) -> Result<PendingAuthorization, Error> {
-        let mut url = authorization_page(&self.endpoint)?;
+        let page = match &self.endpoint {
+            Endpoint::Page(page) => page.clone(),
+            Endpoint::Base(base) => format!("{}{AUTHORIZE_PATH}", validate_base_url(base, false)?),
+        };
+        let mut url = authorization_page(&page)?;
         check_redirect_uri(&self.redirect_uri)?;
         let state = match self.state {
             Some(state) => state,
@@ -391,7 +423,12 @@ pub fn parse_callback(
 /// The query of a callback URL, in any of the forms [`parse_callback`] accepts.
 fn callback_query(redirected_to: &str) -> Result<String, CallbackError> {
     let text = redirected_to.trim();
-    if text.contains("://") {
+    // An absolute URL has `://` before any `/`, `?` or `#`; a path or a query may hold one
+    // further on (`/cb?iss=https://polar.sh`, RFC 9207).
+    let absolute = text
+        .find("://")
+        .is_some_and(|at| !text[..at].contains(['/', '?', '#', '=', '&']));
+    if absolute {
         let url = Url::parse(text).map_err(|e| {
             CallbackError::Malformed(format!("the callback is not a valid URL: {e}"))
         })?;
@@ -474,24 +511,14 @@ pub(crate) fn pkce_challenge(verifier: &PkceCodeVerifier, method: PkceMethod) ->
     }
 }
 
-/// The authorization page URL, checked: `https`, or `http` on a loopback host.
+/// The authorization page URL, checked: `https`, or `http` on a loopback host. (A page set
+/// with [`AuthorizationRequest::endpoint`] may have a query, RFC 6749 §3.1.)
 fn authorization_page(endpoint: &str) -> Result<Url, Error> {
     let url = Url::parse(endpoint).map_err(|e| {
         Error::InvalidRequest(format!("authorization page {endpoint:?} is not a URL: {e}"))
     })?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback => Ok(url),
-        other => Err(Error::InvalidRequest(format!(
-            "authorization page {endpoint:?} uses {other:?}; expected https (http only on a loopback host)"
-        ))),
-    }
+    check_transport(&url, &format!("authorization page {endpoint:?}"), false)?;
+    Ok(url)
 }
 
 /// RFC 6749 §3.1.2: an absolute URI without a fragment.
@@ -521,34 +548,17 @@ pub(crate) fn random_token() -> Result<String, Error> {
 
 /// Base64url without padding (RFC 4648 §5), as PKCE (RFC 7636 Appendix A) and JWTs use it.
 pub(crate) fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        // One output character per 6 bits actually present: 2, 3 or 4.
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Equality whose running time depends on neither the contents nor the lengths: both sides are
-/// hashed to 32 bytes, and the digests compared without early exit.
+/// hashed to 32 bytes (so the lengths are hidden), and the digests compared by `subtle`.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq as _;
     let a = digest::digest(&digest::SHA256, a);
     let b = digest::digest(&digest::SHA256, b);
-    let diff = a
-        .as_ref()
-        .iter()
-        .zip(b.as_ref())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
+    a.as_ref().ct_eq(b.as_ref()).into()
 }
 
 #[cfg(test)]
@@ -657,7 +667,7 @@ mod tests {
             "polar_ci_test",
             "http://127.0.0.1:3000/cb",
         )
-        .state(CsrfToken::new("my-state"))
+        .state(CsrfToken::new("my-state-0123456789").unwrap())
         .pkce_method(PkceMethod::Plain)
         .nonce("n-1")
         .prompt("consent")
@@ -670,7 +680,7 @@ mod tests {
                 .starts_with("http://127.0.0.1:8080/oauth2/authorize?")
         );
         let q = query(pending.url());
-        assert_eq!(param(&q, "state"), Some("my-state"));
+        assert_eq!(param(&q, "state"), Some("my-state-0123456789"));
         assert_eq!(param(&q, "code_challenge_method"), Some("plain"));
         assert_eq!(
             param(&q, "code_challenge"),
@@ -682,7 +692,7 @@ mod tests {
         assert_eq!(param(&q, "scope"), None);
         assert_eq!(pending.nonce(), Some("n-1"));
         let params = pending.authorize_params();
-        assert_eq!(params.state.as_deref(), Some("my-state"));
+        assert_eq!(params.state.as_deref(), Some("my-state-0123456789"));
         assert_eq!(params.sub_type, Some(SubType::Organization));
     }
 
@@ -703,6 +713,35 @@ mod tests {
     }
 
     #[test]
+    fn custom_base_is_checked_exactly_as_the_client_checks_it() {
+        for base in [
+            "https://polar.example/?q=1",
+            "https://polar.example/#f",
+            "http://polar.example",
+            "ftp://polar.example",
+            "not a url",
+        ] {
+            let ours = AuthorizationRequest::new(&Server::Custom(base.into()), "c", "https://a/cb")
+                .build()
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let client = validate_base_url(base, false)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            assert!(ours.is_err(), "{base}");
+            assert_eq!(ours, client, "{base}");
+        }
+        let ok = AuthorizationRequest::new(
+            &Server::Custom("http://127.0.0.1:1/".into()),
+            "c",
+            "https://a/cb",
+        )
+        .build()
+        .unwrap();
+        assert!(ok.url().starts_with("http://127.0.0.1:1/oauth2/authorize?"));
+    }
+
+    #[test]
     fn debug_hides_state_and_plain_verifier() {
         let pending = AuthorizationRequest::new(&Server::Production, "c", "https://a.example/cb")
             .pkce_method(PkceMethod::Plain)
@@ -715,7 +754,10 @@ mod tests {
             debug.contains("https://polar.sh/oauth2/authorize?[redacted]"),
             "{debug}"
         );
-        assert_eq!(pending.state(), &CsrfToken::new(pending.state().secret()));
+        assert_eq!(
+            pending.state(),
+            &CsrfToken::new(pending.state().secret()).unwrap()
+        );
     }
 
     #[test]
@@ -728,18 +770,45 @@ mod tests {
 
     #[test]
     fn callback_query_accepts_url_path_and_bare_query() {
+        let state = CsrfToken::new("s-0123456789abcdef").unwrap();
         for input in [
-            "https://app.example/cb?code=c&state=s",
-            "/cb?code=c&state=s#ignored",
-            "?code=c&state=s",
-            "code=c&state=s",
+            "https://app.example/cb?code=c&state=s-0123456789abcdef",
+            "/cb?code=c&state=s-0123456789abcdef#ignored",
+            "?code=c&state=s-0123456789abcdef",
+            "code=c&state=s-0123456789abcdef",
+            // `://` in the query of a path or bare query is not an absolute URL (RFC 9207 `iss`).
+            "/cb?iss=https://polar.sh&code=c&state=s-0123456789abcdef",
+            "?iss=https://polar.sh&code=c&state=s-0123456789abcdef",
+            "iss=https://polar.sh&code=c&state=s-0123456789abcdef",
+            "https://app.example/cb?iss=https://polar.sh&code=c&state=s-0123456789abcdef",
         ] {
-            let code = parse_callback(input, &CsrfToken::new("s")).unwrap();
+            let code = parse_callback(input, &state).unwrap_or_else(|e| panic!("{input}: {e}"));
             assert_eq!(code.secret(), "c", "{input}");
         }
         assert_eq!(
-            parse_callback("https://app.example/cb", &CsrfToken::new("s")),
+            parse_callback("https://app.example/cb", &state),
             Err(CallbackError::StateMismatch)
         );
+        assert!(matches!(
+            parse_callback("https://[bad/cb?code=c", &state),
+            Err(CallbackError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn empty_and_short_states_are_refused_when_made() {
+        for short in ["", "s", "0123456789abcde"] {
+            let e = CsrfToken::new(short).err().unwrap();
+            assert!(e.to_string().contains("at least 16"), "{e}");
+        }
+        assert!(CsrfToken::new("0123456789abcdef").is_ok());
+        // The forged callback of a lost session (`state=` against `""`) cannot be checked
+        // against an empty token, because there is none; a real one refuses it.
+        let state = CsrfToken::new_random().unwrap();
+        assert_eq!(
+            parse_callback("/cb?code=c&state=", &state),
+            Err(CallbackError::StateMismatch)
+        );
+        assert!(state.secret().len() >= CsrfToken::MIN_LEN);
     }
 }

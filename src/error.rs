@@ -43,7 +43,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout(_) => true,
-            Error::Transport(e) => !e.body_too_large,
+            Error::Transport(e) => !e.body_too_large && !e.is_runtime_gone(),
             Error::Http(e) => matches!(e.status.as_u16(), 408 | 429 | 502 | 503 | 504),
             Error::OAuth(e) => matches!(
                 e.code,
@@ -65,7 +65,7 @@ impl Error {
         }
     }
 
-    /// How long the server asked to wait before trying again (`Retry-After` in seconds, sent
+    /// How long the server asked to wait before trying again (`Retry-After` in seconds or as an HTTP-date, sent
     /// with 429 and 503), if this error came from a response that said.
     #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
@@ -214,7 +214,7 @@ pub struct OAuthError {
     pub status: StatusCode,
     /// The `WWW-Authenticate` header (sent with 401 `invalid_client`, RFC 6749 §5.2).
     pub www_authenticate: Option<String>,
-    /// `Retry-After`, when sent as a number of seconds (429, 503).
+    /// `Retry-After` (429, 503), in seconds or as an HTTP-date (then the time until it).
     pub retry_after: Option<Duration>,
 }
 
@@ -293,7 +293,7 @@ pub struct HttpError {
     pub content_type: Option<String>,
     /// The start of the body (at most [`EXCERPT_LEN`] bytes, token-like values redacted).
     pub excerpt: String,
-    /// `Retry-After`, when sent as a number of seconds (429, 503).
+    /// `Retry-After` (429, 503), in seconds or as an HTTP-date (then the time until it).
     pub retry_after: Option<Duration>,
 }
 
@@ -371,6 +371,21 @@ pub struct TransportError {
     pub(crate) source: Option<reqwest::Error>,
 }
 
+/// hyper's words for a pooled connection whose driving task (on another Tokio runtime, now
+/// shut down) is gone.
+const RUNTIME_GONE: &str = "dispatch task is gone";
+
+impl TransportError {
+    /// Whether the connection was one opened on another Tokio runtime that has shut down. The
+    /// request may have reached the server (a code spent, a refresh token rotated), so this is
+    /// not retryable. This crate's own `reqwest::Client` keeps a pool per runtime and never
+    /// meets it; a caller's `reqwest::Client` shared by several runtimes can.
+    #[must_use]
+    pub fn is_runtime_gone(&self) -> bool {
+        self.message.contains(RUNTIME_GONE)
+    }
+}
+
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -403,6 +418,11 @@ impl Error {
             message.push_str(": ");
             message.push_str(&s.to_string());
             source = s.source();
+        }
+        if message.contains(RUNTIME_GONE) {
+            message.push_str(
+                " (the pooled connection belonged to a Tokio runtime that has shut down; the request may have reached the server: use one reqwest::Client per runtime, or let this crate build it)",
+            );
         }
         Error::Transport(TransportError {
             message,
@@ -485,13 +505,14 @@ impl Error {
             }),
             Error::Http(e) => Error::Http(HttpError {
                 content_type: opt(e.content_type),
-                excerpt: scrub(&e.excerpt),
+                // A cut secret at the end may come back a little longer: cut again.
+                excerpt: shorten(scrub(&e.excerpt), EXCERPT_LEN),
                 ..e
             }),
             Error::Decode(e) => Error::Decode(DecodeError {
-                path: scrub(&e.path),
+                path: shorten(scrub(&e.path), EXCERPT_LEN),
                 message: scrub(&e.message),
-                excerpt: scrub(&e.excerpt),
+                excerpt: shorten(scrub(&e.excerpt), EXCERPT_LEN),
                 ..e
             }),
             Error::Transport(e) => Error::Transport(TransportError {
@@ -530,9 +551,10 @@ impl Error {
         Error::Decode(DecodeError {
             operation,
             status,
-            path,
+            // A path holds the body's keys, which may be huge (or secret).
+            path: shorten(redact(&shorten(path, EXCERPT_LEN * 4)), EXCERPT_LEN),
             // serde quotes the offending value ("unknown variant `…`"), which may be huge.
-            message: shorten(redact(&message), EXCERPT_LEN * 4),
+            message: shorten(redact(&shorten(message, EXCERPT_LEN * 8)), EXCERPT_LEN * 4),
             line,
             column,
             excerpt: excerpt(body),
@@ -540,18 +562,22 @@ impl Error {
     }
 }
 
-/// `Retry-After` as a number of seconds (RFC 9110 §10.2.3). The HTTP-date form is not read:
-/// Polar and its CDN send seconds.
-/// `Retry-After` in seconds (RFC 9110 §10.2.3).
+/// `Retry-After` (RFC 9110 §10.2.3): a number of seconds, or an HTTP-date, read as the time
+/// from now until then (zero for a date already past).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
+    let value = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The start of a body, safe to show: at most [`EXCERPT_LEN`] bytes (then `…`) on a character
@@ -593,72 +619,11 @@ fn shorten(mut text: String, max: usize) -> String {
     text
 }
 
-/// JSON keys whose string values are secrets.
-const SECRET_KEYS: [&str; 7] = [
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
-    "code",
-    "session_token",
-    "code_verifier",
-];
-
-/// Replace token-like values in text that came from the server: Polar's `polar_…_` tokens,
-/// and the string value after any secret JSON key.
+/// Replace token-like values in text that came from the server: Polar's `polar_…` tokens and
+/// the value of any secret field, JSON or form-encoded, escaped or not (see
+/// `client/redact.rs`, the one place that knows these forms).
 pub(crate) fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while !rest.is_empty() {
-        // A Polar token: `polar_` + word characters.
-        if let Some(tail) = rest.strip_prefix("polar_") {
-            let len = tail
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                .unwrap_or(tail.len());
-            out.push_str("polar_[redacted]");
-            rest = &tail[len..];
-            continue;
-        }
-        // `"secret_key"` `:` `"value"` -> value redacted.
-        if let Some(key) = SECRET_KEYS.iter().find(|k| {
-            rest.strip_prefix('"')
-                .and_then(|r| r.strip_prefix(**k))
-                .is_some_and(|r| r.starts_with('"'))
-        }) {
-            let after_key = &rest[key.len() + 2..];
-            let trimmed = after_key.trim_start();
-            if let Some(value) = trimmed.strip_prefix(':').map(str::trim_start)
-                && let Some(inner) = value.strip_prefix('"')
-            {
-                let end = string_end(inner);
-                out.push('"');
-                out.push_str(key);
-                out.push_str("\": \"[redacted]\"");
-                rest = inner.get(end..).unwrap_or("");
-                continue;
-            }
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        rest = chars.as_str();
-    }
-    out
-}
-
-/// Byte index just past the closing quote of a JSON string body (or its end if unterminated).
-fn string_end(s: &str) -> usize {
-    let mut escaped = false;
-    for (i, b) in s.bytes().enumerate() {
-        match b {
-            _ if escaped => escaped = false,
-            b'\\' => escaped = true,
-            b'"' => return i + 1,
-            _ => {}
-        }
-    }
-    s.len()
+    crate::client::redact::redact_unknown_secrets(text).into_owned()
 }
 
 #[cfg(test)]
@@ -682,6 +647,65 @@ mod tests {
         let e = excerpt(body.as_bytes());
         assert!(e.starts_with("<html>\\n"), "{e}");
         assert!(e.len() <= EXCERPT_LEN + 8, "{}", e.len());
+    }
+
+    #[test]
+    fn decode_error_path_and_message_are_bounded() {
+        let key = "k".repeat(900_000);
+        let body = format!(r#"{{"{key}": "not a number"}}"#);
+        let first =
+            serde_json::from_str::<std::collections::HashMap<String, u32>>(&body).unwrap_err();
+        let e = Error::decode::<std::collections::HashMap<String, u32>>(
+            "op",
+            None,
+            body.as_bytes(),
+            &first,
+        );
+        let Error::Decode(d) = &e else {
+            panic!("{e:?}")
+        };
+        assert!(d.path.len() <= EXCERPT_LEN + 4, "{}", d.path.len());
+        assert!(d.path.starts_with("kkkk"), "{}", &d.path[..10]);
+        assert!(
+            e.to_string().len() < 8 * EXCERPT_LEN,
+            "{}",
+            e.to_string().len()
+        );
+    }
+
+    #[test]
+    fn a_connection_of_a_runtime_that_is_gone_is_not_retryable() {
+        let gone = Error::Transport(TransportError {
+            message: "the request failed: client error (SendRequest): dispatch task is gone: runtime dropped the dispatch task".into(),
+            body_too_large: false,
+            source: None,
+        });
+        assert!(!gone.is_retryable());
+        let reset = Error::Transport(TransportError {
+            message: "connection reset".into(),
+            body_too_large: false,
+            source: None,
+        });
+        assert!(reset.is_retryable());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let at = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after", value.parse().unwrap());
+            retry_after(&headers)
+        };
+        assert_eq!(at("120"), Some(Duration::from_secs(120)));
+        let in_a_minute = std::time::SystemTime::now() + Duration::from_secs(60);
+        let wait = at(&httpdate::fmt_http_date(in_a_minute)).unwrap();
+        assert!(
+            wait > Duration::from_secs(55) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
+        assert_eq!(at("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(at("soon"), None);
+        assert_eq!(at("-1"), None);
     }
 
     #[test]

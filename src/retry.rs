@@ -47,7 +47,7 @@ use reqwest::header::HeaderMap;
 ///
 /// Before retry `n` (from 0) the client waits `initial_backoff × 2ⁿ`, capped at `max_backoff`,
 /// less a random fraction of up to `jitter` of it (so that many clients failing together do not
-/// retry together). A `Retry-After` in seconds is a floor: the wait is never shorter. When the
+/// retry together). A `Retry-After` (seconds or an HTTP-date) is a floor: the wait is never shorter. When the
 /// server asks for longer than `max_retry_after`, the error is returned at once for the caller to
 /// schedule. Errors that retrying cannot fix (4xx other than 429, decode errors, a body over
 /// the size cap) are returned at once.
@@ -138,15 +138,22 @@ impl RetryPolicy {
             .min(self.max_backoff)
     }
 
+    /// `backoff` less `jitter × random` of it, for `random` in `[0, 1)`. Saturating, for any
+    /// policy: `Duration::mul_f64` panics when the product overflows, which `Duration::MAX`
+    /// with no jitter did (the f64 nearest to it is larger).
+    fn jittered(&self, backoff: Duration, random: f64) -> Duration {
+        let cut = Duration::try_from_secs_f64(backoff.as_secs_f64() * self.jitter * random)
+            .unwrap_or(backoff);
+        backoff.saturating_sub(cut)
+    }
+
     /// How long to wait before retry `retry` (from 0) after `outcome` of a `call`, or `None`
     /// when the outcome must be returned.
     pub(crate) fn delay(&self, retry: u32, outcome: &Outcome<'_>, call: Call) -> Option<Duration> {
         if retry >= self.max_retries || !outcome.may_retry(call) {
             return None;
         }
-        let backoff = self
-            .backoff(retry)
-            .mul_f64(1.0 - self.jitter * unit_random());
+        let backoff = self.jittered(self.backoff(retry), unit_random());
         match outcome.retry_after() {
             Some(asked) if asked > self.max_retry_after => None,
             Some(asked) => Some(backoff.max(asked)),
@@ -310,6 +317,38 @@ mod tests {
         assert!(
             p.delay(0, &Outcome::NotConnected, Call::NonIdempotent)
                 .is_some()
+        );
+    }
+
+    #[test]
+    fn extreme_policies_never_panic_and_stay_within_their_bounds() {
+        let h = headers(None);
+        let unavailable = Outcome::Response(status(503), &h);
+        for backoff in [Duration::ZERO, Duration::from_nanos(1), Duration::MAX] {
+            for jitter in [0.0, 1e-300, 0.5, 1.0, f64::NAN, f64::INFINITY, -1.0] {
+                for cap in [Duration::ZERO, Duration::from_secs(1), Duration::MAX] {
+                    let p = RetryPolicy::new(u32::MAX)
+                        .initial_backoff(backoff)
+                        .max_backoff(cap)
+                        .jitter(jitter)
+                        .max_retry_after(Duration::MAX);
+                    for retry in [0, 1, 63, 64, u32::MAX - 1] {
+                        let wait = p.delay(retry, &unavailable, Call::Idempotent).unwrap();
+                        assert!(wait <= p.backoff(retry), "{p:?} {retry}");
+                    }
+                    for random in [0.0, 0.5, 1.0 - f64::EPSILON] {
+                        assert!(p.jittered(Duration::MAX, random) <= Duration::MAX);
+                    }
+                }
+            }
+        }
+        let exact = RetryPolicy::new(1)
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX)
+            .jitter(0.0);
+        assert_eq!(
+            exact.delay(0, &unavailable, Call::Idempotent),
+            Some(Duration::MAX)
         );
     }
 

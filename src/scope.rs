@@ -6,6 +6,7 @@
 //! the whole response (RFC 6749 §3.3 scope tokens are open-ended).
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -86,10 +87,23 @@ macro_rules! define_scopes {
 include!(concat!(env!("OUT_DIR"), "/scopes.rs"));
 
 impl Scope {
-    /// Build a scope from any wire value (unknown values are kept, never rejected).
-    #[must_use]
-    pub fn from_wire(value: &str) -> Scope {
-        Scope::known(value).unwrap_or_else(|| Scope::Unknown(value.to_owned()))
+    /// Build a scope from one wire value; unknown values are kept as [`Scope::Unknown`].
+    ///
+    /// Lenient like the responses it reads (any character but the separators is kept), with
+    /// one exception: a value that is empty or holds ASCII whitespace is not *one* scope, since
+    /// whitespace separates scopes on the wire (RFC 6749 §3.3). `"openid web:write"` would
+    /// otherwise be a single `Scope` that is two scopes once sent; it is an error instead. Use
+    /// [`ScopeSet::from_wire`] to split such a list.
+    pub fn from_wire(value: &str) -> Result<Scope, InvalidScope> {
+        if let Some(known) = Scope::known(value) {
+            return Ok(known);
+        }
+        if value.is_empty() || value.bytes().any(|b| b.is_ascii_whitespace()) {
+            return Err(InvalidScope {
+                value: value.to_owned(),
+            });
+        }
+        Ok(Scope::Unknown(value.to_owned()))
     }
 
     /// `true` for every variant but [`Scope::Unknown`].
@@ -146,7 +160,7 @@ impl FromStr for Scope {
     /// Parse one scope token; unknown but well-formed values become [`Scope::Unknown`].
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         if is_scope_token(value) {
-            Ok(Scope::from_wire(value))
+            Scope::from_wire(value)
         } else {
             Err(InvalidScope {
                 value: value.to_owned(),
@@ -170,8 +184,8 @@ impl<'de> Deserialize<'de> for Scope {
                 f.write_str("a scope string")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Scope, E> {
-                // Lenient on purpose: a response is never rejected for its scope values.
-                Ok(Scope::from_wire(v))
+                // Lenient on purpose: any value that is one scope is kept.
+                Scope::from_wire(v).map_err(E::custom)
             }
         }
         deserializer.deserialize_str(ScopeVisitor)
@@ -245,6 +259,8 @@ impl ScopeSet {
         let mut set = WireScopes {
             scopes: Vec::with_capacity(value.len() / 12 + 1),
             seen: [0; WORDS],
+            unknown: Vec::new(),
+            unknown_set: None,
         };
         // Split on spaces, the separator Polar writes; a token that is not a known scope is
         // split again on the other ASCII whitespace before it is kept.
@@ -305,15 +321,25 @@ fn space_mask(word: u64) -> u64 {
     !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
+/// Unknown values compared one by one up to this many; past it, a hash set. A response of
+/// many distinct unknown scopes then costs time linear in its size, not quadratic (issue 11,
+/// item 1), while the usual handful of unknown values is still only compared.
+const SCAN_LIMIT: usize = 16;
+
 /// A scope set being read from the wire: known scopes are deduplicated by their position (one
-/// bit each), only unknown ones by comparing with what is already there.
-struct WireScopes {
+/// bit each), unknown ones by comparing with the few already there, or by a hash set (keyed
+/// randomly, so a server cannot choose colliding values) once there are more.
+struct WireScopes<'a> {
     scopes: Vec<Scope>,
     seen: [u64; WORDS],
+    /// The unknown values kept so far (as they appear in the input), until there are more
+    /// than [`SCAN_LIMIT`]; then they move to `unknown_set`.
+    unknown: Vec<&'a str>,
+    unknown_set: Option<HashSet<&'a str>>,
 }
 
-impl WireScopes {
-    fn push(&mut self, token: &str) {
+impl<'a> WireScopes<'a> {
+    fn push(&mut self, token: &'a str) {
         match known_index(token) {
             Some(i) => self.push_known(i),
             None => self.push_unknown(token),
@@ -329,9 +355,21 @@ impl WireScopes {
         }
     }
 
-    fn push_unknown(&mut self, token: &str) {
-        let known = self.scopes.iter().any(|s| s.as_str() == token);
-        if !known {
+    fn push_unknown(&mut self, token: &'a str) {
+        let seen = match &mut self.unknown_set {
+            Some(set) => !set.insert(token),
+            None => {
+                let seen = self.unknown.contains(&token);
+                if !seen {
+                    self.unknown.push(token);
+                    if self.unknown.len() > SCAN_LIMIT {
+                        self.unknown_set = Some(self.unknown.drain(..).collect());
+                    }
+                }
+                seen
+            }
+        };
+        if !seen {
             self.scopes.push(Scope::Unknown(token.to_owned()));
         }
     }
@@ -485,11 +523,7 @@ impl ScopeDisplayNames {
 
     /// Set one entry (a known scope with its spec label costs no allocation).
     pub fn insert(&mut self, scope: &str, display_name: &str) {
-        self.insert_at(known_index(scope), scope, display_name);
-    }
-
-    /// [`Self::insert`] with the scope's [`Scope::KNOWN`] position already looked up.
-    fn insert_at(&mut self, index: Option<usize>, scope: &str, display_name: &str) {
+        let index = known_index(scope);
         if !self.other.is_empty() {
             self.other.retain(|(k, _)| &**k != scope);
         }
@@ -558,7 +592,7 @@ impl<'de> Deserialize<'de> for ScopeDisplayNames {
                 f.write_str("a map of scope to display name")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut names = ScopeDisplayNames::new();
+                let mut names = NamesDecoder::default();
                 // Polar writes the entries in the spec's order: the scope after the previous
                 // entry's (or the one after that, past a scope without a display name) is
                 // compared first, before the full lookup. Borrowed strings: a known entry
@@ -573,12 +607,82 @@ impl<'de> Deserialize<'de> for ScopeDisplayNames {
                     if let Some(i) = index {
                         next = i + 1;
                     }
-                    names.insert_at(index, &k, &v);
+                    names.insert(index, &k, &v);
                 }
-                Ok(names)
+                Ok(names.finish())
             }
         }
         deserializer.deserialize_map(NamesVisitor)
+    }
+}
+
+/// [`ScopeDisplayNames`] being decoded: [`ScopeDisplayNames::insert`]'s meaning (a repeated
+/// scope: the last entry wins, placed where it was received) in time linear in the number of
+/// entries, whatever a server sends (issue 11, item 1: `retain` per entry was quadratic).
+#[derive(Default)]
+struct NamesDecoder {
+    known: [u64; WORDS],
+    /// Known scopes that have an entry in `other` (a label that differs from the spec's).
+    known_in_other: [u64; WORDS],
+    /// Entries that differ from the spec, in the order received; `None` where a later entry
+    /// for the same scope replaced it.
+    other: Vec<Option<(Box<str>, Box<str>)>>,
+    /// Position in `other` by scope, once `other` is longer than [`SCAN_LIMIT`]
+    /// (SipHash with a random key: a server cannot choose colliding keys).
+    positions: Option<HashMap<Box<str>, usize>>,
+}
+
+impl NamesDecoder {
+    fn insert(&mut self, index: Option<usize>, scope: &str, display_name: &str) {
+        // A known scope can have an earlier differing entry only if its bit says so.
+        let earlier = match index {
+            Some(i) => self.known_in_other[i / 64] & (1 << (i % 64)) != 0,
+            None => !self.other.is_empty(),
+        };
+        if earlier {
+            self.remove(scope);
+        }
+        if let Some(i) = index {
+            let (word, bit) = (i / 64, 1u64 << (i % 64));
+            self.known_in_other[word] &= !bit;
+            if KNOWN_DISPLAY_NAMES[i] == Some(display_name) {
+                self.known[word] |= bit;
+                return;
+            }
+            self.known[word] &= !bit;
+            self.known_in_other[word] |= bit;
+        }
+        if self.positions.is_none() && self.other.len() >= SCAN_LIMIT {
+            let live = self.other.iter().enumerate();
+            self.positions = Some(
+                live.filter_map(|(p, e)| Some((e.as_ref()?.0.clone(), p)))
+                    .collect(),
+            );
+        }
+        if let Some(positions) = &mut self.positions {
+            positions.insert(scope.into(), self.other.len());
+        }
+        self.other.push(Some((scope.into(), display_name.into())));
+    }
+
+    fn remove(&mut self, scope: &str) {
+        let position = match &mut self.positions {
+            Some(positions) => positions.remove(scope),
+            None => self
+                .other
+                .iter()
+                .position(|e| e.as_ref().is_some_and(|(k, _)| &**k == scope)),
+        };
+        if let Some(slot) = position.and_then(|p| self.other.get_mut(p)) {
+            *slot = None;
+        }
+    }
+
+    fn finish(self) -> ScopeDisplayNames {
+        ScopeDisplayNames {
+            known: self.known,
+            other: self.other.into_iter().flatten().collect(),
+        }
     }
 }
 
@@ -589,7 +693,7 @@ mod tests {
 
     #[test]
     fn known_and_unknown_scopes_round_trip() {
-        assert_eq!(Scope::from_wire("user:read"), Scope::UserRead);
+        assert_eq!(Scope::from_wire("user:read"), Ok(Scope::UserRead));
         assert_eq!(Scope::UserRead.to_string(), "user:read");
         assert_eq!(Scope::Openid.display_name(), Some("OpenID"));
         let future: Scope = "teleport:write".parse().unwrap();
@@ -597,6 +701,28 @@ mod tests {
         let json = serde_json::to_string(&future).unwrap();
         assert_eq!(json, "\"teleport:write\"");
         assert_eq!(serde_json::from_str::<Scope>(&json).unwrap(), future);
+    }
+
+    #[test]
+    fn a_wire_value_with_whitespace_is_not_one_scope() {
+        for value in ["openid web:write", "a\tb", "x\n", ""] {
+            let e = Scope::from_wire(value).unwrap_err();
+            assert!(e.to_string().contains("not a scope token"), "{e}");
+            assert!(
+                serde_json::from_value::<Scope>(value.into()).is_err(),
+                "{value:?}"
+            );
+        }
+        // Lenient otherwise, as responses are: non-ASCII and quotes are kept.
+        assert_eq!(
+            Scope::from_wire("caf\u{e9}:\"x"),
+            Ok(Scope::Unknown("caf\u{e9}:\"x".into()))
+        );
+        assert_eq!(
+            ScopeSet::from_wire("openid web:write").len(),
+            2,
+            "a set splits the list"
+        );
     }
 
     #[test]
@@ -674,6 +800,50 @@ mod tests {
             back,
             serde_json::from_str::<serde_json::Value>(json).unwrap()
         );
+    }
+
+    #[test]
+    fn decoded_display_names_equal_the_same_inserts_one_by_one() {
+        // Known scopes with their own and a changed label, unknown scopes, repeats: the
+        // linear decoder must give exactly what `insert` gives, entry by entry.
+        let known: Vec<&str> = KNOWN_VALUES.iter().take(6).copied().collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..300 {
+            let mut entries = Vec::new();
+            for _ in 0..(round % 60) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let key = match seed % 3 {
+                    0 => known[(seed >> 8) as usize % known.len()].to_owned(),
+                    _ => format!("u{}", (seed >> 8) % 25),
+                };
+                let label = match (seed >> 16) % 2 {
+                    0 => Scope::known(&key)
+                        .and_then(|s| s.display_name())
+                        .unwrap_or("spec")
+                        .to_owned(),
+                    _ => format!("L{}", (seed >> 20) % 3),
+                };
+                entries.push((key, label));
+            }
+            let mut expected = ScopeDisplayNames::new();
+            let mut text = String::from("{");
+            for (i, (k, v)) in entries.iter().enumerate() {
+                expected.insert(k, v);
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&format!(
+                    "{}:{}",
+                    serde_json::json!(k),
+                    serde_json::json!(v)
+                ));
+            }
+            text.push('}');
+            let decoded: ScopeDisplayNames = serde_json::from_str(&text).unwrap();
+            assert_eq!(decoded, expected, "{text}");
+        }
     }
 
     #[test]

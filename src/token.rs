@@ -345,6 +345,16 @@ impl Token {
         "id_token",
     ];
 
+    /// The fields a token response must have (the spec's `TokenResponse.required`; checked
+    /// against the spec the build reads by `tests/spec_coverage.rs`). A response without one of
+    /// them is a decode error naming it, as in every official Polar SDK.
+    pub const REQUIRED_FIELDS: &'static [&'static str] =
+        &["access_token", "token_type", "expires_in", "scope"];
+
+    /// Longest lifetime kept, in seconds (`i64::MAX`, about 292 billion years): a larger
+    /// `expires_in` is clamped to it, so the value stays representable wherever it is stored.
+    pub const MAX_EXPIRES_IN: u64 = i64::MAX as u64;
+
     /// The access token, for the `Authorization: Bearer` header.
     #[must_use]
     pub fn access_token(&self) -> &AccessToken {
@@ -432,38 +442,78 @@ impl fmt::Debug for Token {
 
 impl<'de> Deserialize<'de> for Token {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Field names and presence follow the spec's `TokenResponse`; `refresh_token` and
-        // `id_token` may be absent or null, unknown fields are ignored.
+        // Field names and presence follow the spec's `TokenResponse` (`Token::REQUIRED_FIELDS`
+        // are required); `refresh_token` and `id_token` may be absent or null, unknown fields
+        // are ignored.
         #[derive(Deserialize)]
         struct Wire<'a> {
             access_token: String,
             #[serde(borrow)]
             token_type: std::borrow::Cow<'a, str>,
-            #[serde(default)]
-            expires_in: Option<i64>,
+            expires_in: ExpiresIn,
             #[serde(default)]
             refresh_token: Option<String>,
             #[serde(default)]
             id_token: Option<String>,
-            #[serde(default, borrow)]
-            scope: Option<WireStr<'a>>,
+            #[serde(borrow)]
+            scope: WireStr<'a>,
         }
         let wire = Wire::deserialize(deserializer)?;
         Ok(Token {
             access_token: AccessToken::new(wire.access_token),
             token_type: TokenType::from_wire(&wire.token_type),
-            // A negative lifetime means "already expired".
-            expires_in: wire
-                .expires_in
-                .map(|s| Duration::from_secs(u64::try_from(s).unwrap_or(0))),
+            expires_in: Some(Duration::from_secs(wire.expires_in.0)),
             received_at: Instant::now(),
             refresh_token: wire.refresh_token.map(RefreshToken::new),
             id_token: wire.id_token.map(IdToken::new),
-            scope: wire
-                .scope
-                .map(|WireStr(s)| ScopeSet::from_wire(&s))
-                .unwrap_or_default(),
+            scope: ScopeSet::from_wire(&wire.scope.0),
         })
+    }
+}
+
+/// `expires_in` in seconds (RFC 6749 §5.1: a number of seconds). Every JSON number that
+/// denotes a non-negative integer is accepted, however it is written (`3600`, `3600.0`,
+/// `-0`, `1e10`), clamped to [`Token::MAX_EXPIRES_IN`]; a fraction, a negative number or a
+/// non-number is an error saying so. Rejecting `3600.0` would throw away valid tokens whose
+/// code (or rotated refresh token) is already spent.
+struct ExpiresIn(u64);
+
+impl<'de> Deserialize<'de> for ExpiresIn {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SecondsVisitor;
+        impl serde::de::Visitor<'_> for SecondsVisitor {
+            type Value = ExpiresIn;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a non-negative whole number of seconds")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ExpiresIn, E> {
+                Ok(ExpiresIn(v.min(Token::MAX_EXPIRES_IN)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ExpiresIn, E> {
+                u64::try_from(v)
+                    .map(|v| self.visit_u64(v))
+                    .unwrap_or_else(|_| {
+                        Err(E::custom(format!(
+                            "expires_in is {v}: a lifetime cannot be negative"
+                        )))
+                    })
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ExpiresIn, E> {
+                if !v.is_finite() || v.fract() != 0.0 {
+                    return Err(E::custom(format!(
+                        "expires_in is {v}: not a whole number of seconds"
+                    )));
+                }
+                if v < 0.0 {
+                    return Err(E::custom(format!(
+                        "expires_in is {v}: a lifetime cannot be negative"
+                    )));
+                }
+                // Whole and non-negative (`-0.0` included); `as` saturates at `u64::MAX`.
+                Ok(ExpiresIn((v as u64).min(Token::MAX_EXPIRES_IN)))
+            }
+        }
+        deserializer.deserialize_any(SecondsVisitor)
     }
 }
 
@@ -520,11 +570,80 @@ mod tests {
         assert!(at <= after + Duration::from_secs(3600) + slack, "{at:?}");
         assert_eq!(t.scope().len(), 2);
 
-        let expired: Token =
-            serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#)
-                .unwrap();
+        let expired: Token = serde_json::from_str(
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":0,"scope":""}"#,
+        )
+        .unwrap();
         assert!(expired.is_expired());
         assert!(expired.expires_at_system().unwrap() <= SystemTime::now() + slack);
         assert!(expired.scope().is_empty());
+    }
+
+    fn with_expires_in(expires_in: &str) -> Result<Token, serde_json::Error> {
+        serde_json::from_str(&format!(
+            r#"{{"access_token":"a","token_type":"Bearer","expires_in":{expires_in},"scope":"openid"}}"#
+        ))
+    }
+
+    #[test]
+    fn expires_in_is_accepted_in_every_form_of_a_non_negative_integer() {
+        let max = Duration::from_secs(Token::MAX_EXPIRES_IN);
+        for (wire, secs) in [
+            ("3600", Duration::from_secs(3600)),
+            ("3600.0", Duration::from_secs(3600)),
+            ("3.6e3", Duration::from_secs(3600)),
+            ("0", Duration::ZERO),
+            ("-0", Duration::ZERO),
+            ("-0.0", Duration::ZERO),
+            ("1e10", Duration::from_secs(10_000_000_000)),
+            ("9223372036854775807", max),
+            ("9223372036854775808", max),
+            ("18446744073709551615", max),
+            ("18446744073709551616", max),
+            ("1e300", max),
+        ] {
+            let token = with_expires_in(wire).unwrap_or_else(|e| panic!("{wire}: {e}"));
+            assert_eq!(token.expires_in(), Some(secs), "{wire}");
+            // Never a panic on the clock arithmetic either.
+            let _ = (
+                token.expires_at(),
+                token.expires_at_system(),
+                token.is_expired(),
+            );
+        }
+    }
+
+    #[test]
+    fn fractional_negative_and_non_numeric_expires_in_are_rejected_with_a_reason() {
+        for (wire, reason) in [
+            ("3600.5", "not a whole number"),
+            ("1e-3", "not a whole number"),
+            ("-5", "cannot be negative"),
+            ("-1e10", "cannot be negative"),
+            ("\"3600\"", "non-negative whole number of seconds"),
+            ("null", "non-negative whole number of seconds"),
+        ] {
+            let e = with_expires_in(wire).unwrap_err().to_string();
+            assert!(e.contains(reason), "{wire}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_response_without_a_required_field_is_an_error_naming_it() {
+        let full = serde_json::json!({
+            "access_token": "a", "token_type": "Bearer", "expires_in": 3600, "scope": "openid",
+        });
+        for field in Token::REQUIRED_FIELDS {
+            let mut body = full.clone();
+            body.as_object_mut().unwrap().remove(*field);
+            let e = serde_json::from_value::<Token>(body)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("missing field `{field}`")),
+                "{field}: {e}"
+            );
+        }
+        assert!(serde_json::from_value::<Token>(full).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use polar_oauth2_codegen::surface::{surface, surface_dir};
-use polar_oauth2_codegen::{downgrade, load, snapshot};
+use polar_oauth2_codegen::{downgrade, snapshot};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -30,7 +30,7 @@ fn api_surface_matches_the_committed_snapshot() {
 /// `UPDATE_SNAPSHOTS=1` rewriting it.
 #[test]
 fn an_added_scope_fails_with_a_diff_naming_it_until_the_snapshot_is_rewritten() {
-    let doc = load::load_dir(&root().join("spec")).unwrap();
+    let doc = polar_oauth2_codegen::load_spec(&root().join("spec")).unwrap();
     let mut value = doc.value.clone();
     downgrade::downgrade(&mut value).unwrap();
     let scopes = value

@@ -602,11 +602,15 @@ async fn public_client_without_verifier_is_invalid_request() {
             ("response_type", "code"),
             ("client_id", PUBLIC_CLIENT_ID),
             ("redirect_uri", REDIRECT_URI),
-            ("state", "s-1"),
+            ("state", "state-1-0123456789"),
         ],
     );
     let redirected_to = server.approve(&url).unwrap();
-    let code = parse_callback(&redirected_to, &CsrfToken::new("s-1")).unwrap();
+    let code = parse_callback(
+        &redirected_to,
+        &CsrfToken::new("state-1-0123456789").unwrap(),
+    )
+    .unwrap();
     let e = assert_oauth(
         client
             .exchange_code(&server.public_client(), code, REDIRECT_URI, None)
@@ -626,10 +630,14 @@ async fn confidential_client_may_skip_pkce() {
             ("response_type", "code"),
             ("client_id", CONFIDENTIAL_CLIENT_ID),
             ("redirect_uri", REDIRECT_URI),
-            ("state", "s-2"),
+            ("state", "state-2-0123456789"),
         ],
     );
-    let code = parse_callback(&server.approve(&url).unwrap(), &CsrfToken::new("s-2")).unwrap();
+    let code = parse_callback(
+        &server.approve(&url).unwrap(),
+        &CsrfToken::new("state-2-0123456789").unwrap(),
+    )
+    .unwrap();
     client
         .exchange_code(&server.confidential_client(), code, REDIRECT_URI, None)
         .await
@@ -812,7 +820,7 @@ async fn client_without_refresh_grant_gets_no_refresh_token() {
 /// Reserved for Polar's own clients; Polar removed it from the spec in 2026-06, its server
 /// still knows it.
 fn web_write() -> Scope {
-    Scope::from_wire("web:write")
+    Scope::from_wire("web:write").unwrap()
 }
 
 #[tokio::test]
@@ -1214,7 +1222,7 @@ async fn callback_with_another_state_is_rejected() {
 
 #[test]
 fn callback_without_state_is_rejected() {
-    let expected = CsrfToken::new("s");
+    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
     assert_eq!(
         parse_callback(
             "https://app.example.com/callback?code=polar_ac_x",
@@ -1226,27 +1234,34 @@ fn callback_without_state_is_rejected() {
 
 #[test]
 fn callback_without_code_is_rejected() {
-    let expected = CsrfToken::new("s");
+    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
     assert_eq!(
-        parse_callback("https://app.example.com/callback?state=s", &expected),
+        parse_callback(
+            "https://app.example.com/callback?state=s-0123456789abcdef",
+            &expected
+        ),
         Err(CallbackError::MissingCode)
     );
     assert_eq!(
-        parse_callback("/callback?state=s&code=", &expected),
+        parse_callback("/callback?state=s-0123456789abcdef&code=", &expected),
         Err(CallbackError::MissingCode)
     );
 }
 
 #[test]
 fn callback_with_a_repeated_parameter_is_malformed() {
-    let expected = CsrfToken::new("s");
-    let e = parse_callback("/callback?state=s&code=a&code=b", &expected).unwrap_err();
+    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
+    let e = parse_callback(
+        "/callback?state=s-0123456789abcdef&code=a&code=b",
+        &expected,
+    )
+    .unwrap_err();
     assert!(matches!(e, CallbackError::Malformed(_)), "{e:?}");
 }
 
 #[test]
 fn error_redirect_with_a_wrong_state_is_a_state_mismatch() {
-    let expected = CsrfToken::new("s");
+    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
     assert_eq!(
         parse_callback("/callback?error=access_denied&state=forged", &expected),
         Err(CallbackError::StateMismatch)
@@ -1255,9 +1270,9 @@ fn error_redirect_with_a_wrong_state_is_a_state_mismatch() {
 
 #[test]
 fn error_redirect_keeps_description_and_unknown_codes() {
-    let expected = CsrfToken::new("s");
+    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
     let e = parse_callback(
-        "/callback?error=invalid_sub&error_description=No+such+org&state=s",
+        "/callback?error=invalid_sub&error_description=No+such+org&state=s-0123456789abcdef",
         &expected,
     )
     .unwrap_err();
@@ -1273,8 +1288,8 @@ fn error_redirect_keeps_description_and_unknown_codes() {
 
 #[test]
 fn csrf_token_debug_is_redacted() {
-    let state = CsrfToken::new("secret-state");
+    let state = CsrfToken::new("secret-state-0123").unwrap();
     assert_eq!(format!("{state:?}"), "CsrfToken([redacted])");
-    assert!(state.matches("secret-state"));
-    assert!(!state.matches("secret-stat"));
+    assert!(state.matches("secret-state-0123"));
+    assert!(!state.matches("secret-state-012"));
 }

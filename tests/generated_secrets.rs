@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use polar_oauth2::generated::types;
-use polar_oauth2_codegen::{load, prepare, secrets};
+use polar_oauth2_codegen::{prepare, secrets};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
@@ -43,7 +43,7 @@ const TYPES: &[(&str, Render)] = &[
 
 fn shaped() -> Value {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let doc = load::load_dir(&root.join("spec")).unwrap();
+    let doc = polar_oauth2_codegen::load_spec(&root.join("spec")).unwrap();
     prepare(&doc).unwrap().0
 }
 

@@ -16,8 +16,8 @@ use polar_oauth2::{
     ClientUpdate, Error, IntrospectedTokenType, RefreshToken, RegistrationAccessToken, Scope,
     Server as PolarServer, SubType,
 };
+use polar_oauth2_codegen::downgrade;
 use polar_oauth2_codegen::shape::{Bearer, bearer, operations};
-use polar_oauth2_codegen::{downgrade, load};
 use serde_json::{Value, json};
 use support::{Recorded, Reply, Server, TOKEN_BODY, USER_SUB, authorize_body};
 
@@ -40,7 +40,9 @@ struct Operation {
 /// The operations of the vendored spec, read the way the build reads it.
 fn spec_operations() -> Vec<Operation> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut doc = load::load_dir(&root.join("spec")).unwrap().value;
+    let mut doc = polar_oauth2_codegen::load_spec(&root.join("spec"))
+        .unwrap()
+        .value;
     downgrade::downgrade(&mut doc).unwrap();
     operations(&doc)
         .into_iter()

@@ -353,7 +353,7 @@ fn secret_types_and_the_types_holding_them_are_redacted() {
     assert_renders_clean("PkceCodeVerifier", &PkceCodeVerifier::new(VERIFIER), None);
     assert_renders_clean("SessionToken", &SessionToken::new(SESSION_TOKEN), None);
     assert_renders_clean("IdToken", &IdToken::new(ID_TOKEN), None);
-    assert_renders_clean("CsrfToken", &CsrfToken::new(STATE), None);
+    assert_renders_clean("CsrfToken", &CsrfToken::new(STATE).unwrap(), None);
     assert_renders_clean("ClientCredentials", &credentials(), None);
     for request in token_requests() {
         assert_renders_clean(request.grant_type(), &request, None);
@@ -377,7 +377,7 @@ fn secret_types_and_the_types_holding_them_are_redacted() {
         "polar_ci_test_client",
         "https://app.example/callback",
     )
-    .state(CsrfToken::new(STATE))
+    .state(CsrfToken::new(STATE).unwrap())
     .scope(Scope::Openid);
     assert_renders_clean("AuthorizationRequest", &request, None);
     report("types");
@@ -390,7 +390,7 @@ fn pending_authorization_is_redacted_even_with_a_plain_challenge() {
         "polar_ci_test_client",
         "https://app.example/callback",
     )
-    .state(CsrfToken::new(STATE))
+    .state(CsrfToken::new(STATE).unwrap())
     .pkce_method(PkceMethod::Plain)
     .build()
     .unwrap();
@@ -425,7 +425,7 @@ fn authorize_params_are_redacted() {
 
 #[test]
 fn callback_errors_hold_no_code_or_state() {
-    let state = CsrfToken::new(STATE);
+    let state = CsrfToken::new(STATE).unwrap();
     let wrong_state = format!("https://app.example/callback?code={CODE}&state=other");
     let repeated = format!("https://app.example/callback?code={CODE}&state={STATE}&state={STATE}");
     let error_redirect = format!(

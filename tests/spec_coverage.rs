@@ -55,7 +55,9 @@ fn check(doc: &Value) -> Vec<String> {
 }
 
 fn spec_in(dir: &Path) -> Value {
-    let mut doc = load::load_dir(dir).unwrap_or_else(|e| panic!("{e}")).value;
+    let mut doc = polar_oauth2_codegen::load_spec(dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .value;
     downgrade::downgrade(&mut doc).unwrap_or_else(|e| panic!("{e}"));
     doc
 }
@@ -165,6 +167,35 @@ fn a_new_scope_is_not_a_coverage_failure_and_still_decodes() {
         "teleport:write".parse::<Scope>().unwrap(),
         Scope::Unknown("teleport:write".into())
     );
+}
+
+/// `Token` requires exactly what the spec's `TokenResponse` requires (issue 11, item 4): a
+/// spec that makes a field optional or required fails here, naming the difference.
+#[test]
+fn token_requires_exactly_the_fields_the_spec_requires() {
+    let doc = vendored();
+    let required: std::collections::BTreeSet<&str> = doc
+        .pointer("/components/schemas/TokenResponse/required")
+        .and_then(Value::as_array)
+        .expect("TokenResponse has a required list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let ours: std::collections::BTreeSet<&str> = Token::REQUIRED_FIELDS.iter().copied().collect();
+    assert_eq!(
+        ours, required,
+        "Token::REQUIRED_FIELDS vs the spec's TokenResponse.required"
+    );
+    // And the decoder enforces it: each required field, removed, is named in the error.
+    let full = json!({"access_token": "a", "token_type": "Bearer", "expires_in": 1, "scope": ""});
+    for field in &required {
+        let mut body = full.clone();
+        body.as_object_mut().unwrap().remove(*field);
+        let e = serde_json::from_value::<Token>(body)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("`{field}`")), "{field}: {e}");
+    }
 }
 
 #[test]

@@ -75,6 +75,12 @@ pub fn generate_into(
     for file in load::spec_files(&spec).map_err(relative)? {
         emit(format!("cargo:rerun-if-changed={}", file.display()));
     }
+    // The selection file when there is one (adding it changes the directory, watched above; a
+    // watched file that does not exist would rerun every build).
+    let selection = spec.join(crate::select::SELECTION_FILE);
+    if selection.is_file() {
+        emit(format!("cargo:rerun-if-changed={}", selection.display()));
+    }
     emit(format!("cargo:rerun-if-env-changed={TIMINGS_VAR}"));
 
     let output = generate_dir(&spec).map_err(relative)?;

@@ -93,6 +93,27 @@ pub fn downgrade(doc: &mut Value) -> Result<Vec<String>, Error> {
     Ok(warnings)
 }
 
+/// typify turns a `pattern` into a newtype checked by the `regress` crate on every decode: the
+/// library would need `regress`, and a response would fail to decode on a regex the server
+/// did not mean as a promise (Polar's server validates what it receives). The generator drops
+/// every `pattern`, with ONE warning naming how many and the first pointer. Run by the
+/// generator only ([`crate::prepare`]), after [`downgrade`]: the API surface and spec drift
+/// still see the patterns (drift reports a changed one as cosmetic).
+pub fn drop_patterns(doc: &mut Value) -> Option<String> {
+    let mut dropped = Vec::new();
+    for_each_schema_mut(doc, &mut |schema, ptr| {
+        if schema.get("pattern").is_some_and(Value::is_string) {
+            schema.remove("pattern");
+            dropped.push(format!("#{ptr}/pattern"));
+        }
+    });
+    let first = dropped.first()?;
+    Some(format!(
+        "{} `pattern` constraint(s) dropped, first at {first}: the client does not check strings against regular expressions (the server validates)",
+        dropped.len()
+    ))
+}
+
 /// progenitor accepts only `openapi: 3.0.*`. Everything 3.1-specific the documents use is
 /// rewritten below, so the version can say 3.0.3; any other version is refused.
 pub fn openapi_version(doc: &mut Value) -> Result<(), Error> {
@@ -491,6 +512,33 @@ mod tests {
             "properties": {"p": {"anyOf": [{"$ref": "#/components/schemas/Nope"}, {"type": "null"}]}}}}}});
         let e = downgrade(&mut d).unwrap_err();
         assert_eq!(e.pointer, "/components/schemas/S/properties/p/anyOf/0/$ref");
+    }
+
+    #[test]
+    fn patterns_are_dropped_with_one_warning_naming_the_count_and_the_first() {
+        let mut d = json!({"openapi": "3.1.0", "paths": {"/a": {"get": {"parameters": [
+            {"name": "q", "in": "query", "schema": {"type": "string", "pattern": "^q$"}}]}}},
+            "components": {"schemas": {
+                "S": {"properties": {"locale": {"anyOf": [{"type": "string", "pattern": "^[a-z]{2}$",
+                                                           "maxLength": 5}]}}},
+                "T": {"properties": {"pattern": {"type": "string"}}}}}});
+        let warning = drop_patterns(&mut d).unwrap();
+        assert_eq!(
+            warning,
+            "2 `pattern` constraint(s) dropped, first at #/components/schemas/S/properties/locale/anyOf/0/pattern: the client does not check strings against regular expressions (the server validates)"
+        );
+        assert!(!d.to_string().contains("\"^"), "{d}");
+        // Other constraints and a property that is named `pattern` stay.
+        assert_eq!(
+            d["components"]["schemas"]["S"]["properties"]["locale"]["anyOf"][0]["maxLength"],
+            5
+        );
+        assert!(
+            d["components"]["schemas"]["T"]["properties"]
+                .get("pattern")
+                .is_some()
+        );
+        assert_eq!(drop_patterns(&mut d), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Build-time generator for [`polar-oauth2`](https://docs.rs/polar-oauth2).
 //!
-//! Data flows one way: `spec/` -> [`load`] (merge the documents) -> [`downgrade`] (OpenAPI
-//! 3.1 -> 3.0) -> [`shape`] (hoist the unions the facade replaces) -> [`generate`] (progenitor,
+//! Data flows one way: `spec/` -> [`load`] (merge the documents) -> [`select`] (the operations
+//! that become the client, and what they reach) -> [`downgrade`] (OpenAPI 3.1 -> 3.0) -> [`shape`] (hoist the unions the facade replaces) -> [`generate`] (progenitor,
 //! syn, prettyplease) -> `OUT_DIR`. Nothing here knows about HTTP; nothing in the library parses
 //! YAML. [`build_script::run`] is what the library's `build.rs` calls.
 #![forbid(unsafe_code)]
@@ -13,8 +13,10 @@ pub mod drift;
 pub mod error;
 pub mod generate;
 pub mod load;
+pub mod rust_names;
 pub mod scopes;
 pub mod secrets;
+pub mod select;
 pub mod shape;
 pub mod snapshot;
 pub mod surface;
@@ -45,11 +47,19 @@ pub struct Output {
 /// The document after load + downgrade + shape: what progenitor sees.
 pub fn prepare(doc: &load::Document) -> Result<(serde_json::Value, Vec<String>), Error> {
     let mut value = doc.value.clone();
-    let warnings = downgrade::downgrade(&mut value).map_err(|e| doc.locate(e))?;
+    let mut warnings = downgrade::downgrade(&mut value).map_err(|e| doc.locate(e))?;
+    warnings.extend(downgrade::drop_patterns(&mut value));
     // Shaping finds operations by `operationId`: a missing or repeated one is named first.
     generate::check_operation_ids(&value).map_err(|e| doc.locate(e))?;
     shape::shape(&mut value).map_err(|e| doc.locate(e))?;
     Ok((value, warnings))
+}
+
+/// Load every document in `spec_dir` and keep its selection (see [`select`]): what every reader
+/// of `spec/` (the generator, the API surface, spec drift) starts from.
+pub fn load_spec(spec_dir: &Path) -> Result<load::Document, Error> {
+    let doc = load::load_dir(spec_dir)?;
+    select::apply(doc, &select::read(spec_dir)?)
 }
 
 /// Run the whole pipeline on a spec directory.
@@ -62,6 +72,8 @@ pub fn generate_dir(spec_dir: &Path) -> Result<Output, Error> {
     };
     let doc = load::load_dir(spec_dir)?;
     lap("load", &mut timings);
+    let doc = select::apply(doc, &select::read(spec_dir)?)?;
+    lap("select", &mut timings);
     let (value, warnings) = prepare(&doc)?;
     lap("downgrade+shape", &mut timings);
     let scopes = scopes::render(&scopes::known_scopes(&value).map_err(|e| doc.locate(e))?);

@@ -6,7 +6,10 @@
 //! under a name first. The facade's internally tagged enums consume the tag property, so it is
 //! removed from the arms. Each step is one named function with its reason.
 
+use std::collections::BTreeMap;
+
 use crate::walk::METHODS;
+use heck::ToUpperCamelCase;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, pointer};
@@ -65,51 +68,151 @@ pub const AUTHORIZE_QUERY_PARAMETERS: [&str; 10] = [
     "sub_type",
 ];
 
-/// Apply every facade step, in order.
-pub fn shape(doc: &mut Value) -> Result<(), Error> {
-    authorize_and_token(doc)?;
+/// Root extension in which [`shape`] records the [`Names`] it chose, for [`crate::generate`].
+pub const NAMES_EXTENSION: &str = "x-polar-oauth2-names";
+
+/// Prefix of the fallback names (and of the secret components): kept apart from Polar's names.
+pub const NAME_PREFIX: &str = "PolarOauth2";
+
+/// The component names the shaping step gave the schemas it adds, by the name it wanted
+/// ([`AUTHORIZE_RESPONSE`], a secret's [`secrets::component_name`], …).
+///
+/// A document may already have a *different* schema whose Rust name is the wanted one (Polar's
+/// whole API has its own `AuthorizeResponse`): the hoisted schema then gets the first free name
+/// of `PolarOauth2<Wanted>`, `PolarOauth2<Wanted>2`, `PolarOauth2<Wanted>3`, … (deterministic:
+/// it depends only on the document). An identical schema under the wanted name is reused.
+/// [`crate::generate::replacements`] reads these names back from the document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names(BTreeMap<String, String>);
+
+impl Names {
+    /// The name chosen for `wanted` (`wanted` itself when nothing was chosen).
+    #[must_use]
+    pub fn get(&self, wanted: &str) -> String {
+        self.0
+            .get(wanted)
+            .cloned()
+            .unwrap_or_else(|| wanted.to_owned())
+    }
+
+    /// Every `(wanted, chosen)` pair, by wanted name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(w, c)| (w.as_str(), c.as_str()))
+    }
+
+    /// The names recorded in a shaped document ([`NAMES_EXTENSION`]).
+    #[must_use]
+    pub fn from_doc(doc: &Value) -> Self {
+        let names = doc.get(NAMES_EXTENSION).and_then(Value::as_object);
+        Self(
+            names
+                .into_iter()
+                .flatten()
+                .filter_map(|(w, c)| Some((w.clone(), c.as_str()?.to_owned())))
+                .collect(),
+        )
+    }
+
+    /// The name for `wanted`, claiming one for `schema` on first use (see the type's docs).
+    pub fn claim(&mut self, doc: &Value, wanted: &str, schema: &Value) -> String {
+        if let Some(chosen) = self.0.get(wanted) {
+            return chosen.clone();
+        }
+        let schemas = doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object);
+        let chosen = (0..)
+            .map(|n| match n {
+                0 => wanted.to_owned(),
+                1 => format!("{NAME_PREFIX}{}", wanted.trim_start_matches(NAME_PREFIX)),
+                n => format!("{NAME_PREFIX}{}{n}", wanted.trim_start_matches(NAME_PREFIX)),
+            })
+            .find(|candidate| {
+                let rust_name = candidate.to_upper_camel_case();
+                let ours = self.0.values().any(|c| c == candidate);
+                !ours
+                    && schemas.into_iter().flatten().all(|(key, existing)| {
+                        key.to_upper_camel_case() != rust_name
+                            || (key == candidate && existing == schema)
+                    })
+            })
+            .unwrap_or_else(|| wanted.to_owned());
+        self.0.insert(wanted.to_owned(), chosen.clone());
+        chosen
+    }
+
+    fn record(&self, doc: &mut Value) {
+        if let Some(root) = doc.as_object_mut() {
+            let names = self
+                .0
+                .iter()
+                .map(|(w, c)| (w.clone(), Value::String(c.clone())))
+                .collect();
+            root.insert(NAMES_EXTENSION.to_owned(), Value::Object(names));
+        }
+    }
+}
+
+/// Apply every facade step, in order; the names chosen are returned and recorded in `doc`.
+pub fn shape(doc: &mut Value) -> Result<Names, Error> {
+    let mut names = Names::default();
+    authorize_and_token(doc, &mut names)?;
     let json = "responses/200/content/application~1json/schema";
     let userinfo = find_operation(doc, USERINFO_OPERATION)?;
-    hoist(doc, &format!("{userinfo}/{json}"), USER_INFO)?;
+    hoist(doc, &format!("{userinfo}/{json}"), USER_INFO, &mut names)?;
     let introspect = find_operation(doc, INTROSPECT_OPERATION)?;
-    hoist(doc, &format!("{introspect}/{json}"), INTROSPECTION)?;
+    hoist(
+        doc,
+        &format!("{introspect}/{json}"),
+        INTROSPECTION,
+        &mut names,
+    )?;
     for operation in [
         CREATE_CLIENT_OPERATION,
         GET_CLIENT_OPERATION,
         UPDATE_CLIENT_OPERATION,
     ] {
         let op = find_operation(doc, operation)?;
-        hoist(doc, &format!("{op}/{json}"), REGISTERED_CLIENT)?;
+        hoist(doc, &format!("{op}/{json}"), REGISTERED_CLIENT, &mut names)?;
     }
     let body = "requestBody/content/application~1json/schema";
     let create = find_operation(doc, CREATE_CLIENT_OPERATION)?;
-    hoist(doc, &format!("{create}/{body}"), CLIENT_REGISTRATION)?;
+    hoist(
+        doc,
+        &format!("{create}/{body}"),
+        CLIENT_REGISTRATION,
+        &mut names,
+    )?;
     let update = find_operation(doc, UPDATE_CLIENT_OPERATION)?;
-    hoist(doc, &format!("{update}/{body}"), CLIENT_UPDATE)?;
+    hoist(doc, &format!("{update}/{body}"), CLIENT_UPDATE, &mut names)?;
     for op in operations(doc) {
         facade_decodes_errors(doc, &op);
+        one_success_body(doc, &op)?;
     }
     bearer_parameters(doc)?;
-    secret_fields(doc)?;
-    Ok(())
+    secret_fields(doc, &mut names)?;
+    deep_object_parameters(doc, &mut names)?;
+    names.record(doc);
+    Ok(names)
 }
 
 /// The consent-data union, the token-request union and the authorize query parameters.
-fn authorize_and_token(doc: &mut Value) -> Result<(), Error> {
+fn authorize_and_token(doc: &mut Value, names: &mut Names) -> Result<(), Error> {
     let authorize = find_operation(doc, AUTHORIZE_OPERATION)?;
     let token = find_operation(doc, TOKEN_OPERATION)?;
     let union_ptr = format!("{authorize}/responses/200/content/application~1json/schema");
     let arms = union_arms(doc, &union_ptr)?;
     let tag = discriminator_property(doc, &union_ptr)?;
-    hoist(doc, &union_ptr, AUTHORIZE_RESPONSE)?;
+    hoist(doc, &union_ptr, AUTHORIZE_RESPONSE, names)?;
     for arm in &arms {
         strip_tag_property(doc, arm, &tag)?;
-        hoist_property(doc, arm, "scope_display_names", SCOPE_DISPLAY_NAMES)?;
+        hoist_property(doc, arm, "scope_display_names", SCOPE_DISPLAY_NAMES, names)?;
     }
     hoist(
         doc,
         &format!("{token}/requestBody/content/application~1x-www-form-urlencoded/schema"),
         TOKEN_REQUEST,
+        names,
     )?;
     authorize_query_parameters(doc, &authorize)?;
     Ok(())
@@ -233,7 +336,16 @@ pub fn bearer_parameters(doc: &mut Value) -> Result<(), Error> {
 /// so no generated struct can print it. The components are added whether used or not (a
 /// replacement needs its schema to exist). A property of another type with a secret's name
 /// (an object called `token`) is refused: the generator would print it.
-pub fn secret_fields(doc: &mut Value) -> Result<(), Error> {
+pub fn secret_fields(doc: &mut Value, names: &mut Names) -> Result<(), Error> {
+    let string = json!({"type": "string"});
+    let chosen: BTreeMap<&str, String> = secrets::SECRET_FIELDS
+        .iter()
+        .map(|(_, rust_type)| {
+            let name = names.claim(doc, &secrets::component_name(rust_type), &string);
+            (*rust_type, name)
+        })
+        .collect();
+    let component = |rust_type: &str| chosen.get(rust_type).cloned().unwrap_or_default();
     let mut refused = None;
     walk::for_each_schema_mut(doc, &mut |schema, ptr| {
         let Some(Value::Object(props)) = schema.get_mut("properties") else {
@@ -250,7 +362,7 @@ pub fn secret_fields(doc: &mut Value) -> Result<(), Error> {
             if prop
                 .get("$ref")
                 .and_then(Value::as_str)
-                .is_some_and(|r| r.ends_with(&format!("/{}", secrets::component_name(rust_type))))
+                .is_some_and(|r| r.ends_with(&format!("/{}", component(rust_type))))
             {
                 continue;
             }
@@ -266,7 +378,7 @@ pub fn secret_fields(doc: &mut Value) -> Result<(), Error> {
                 continue;
             }
             let reference = json!({
-                "$ref": format!("#/components/schemas/{}", secrets::component_name(rust_type))
+                "$ref": format!("#/components/schemas/{}", component(rust_type))
             });
             let nullable = prop.get("nullable").and_then(Value::as_bool) == Some(true);
             // A `$ref` takes no siblings in OpenAPI 3.0; the nullable wrapper keeps the docs.
@@ -291,10 +403,8 @@ pub fn secret_fields(doc: &mut Value) -> Result<(), Error> {
         return Err(error);
     }
     let schemas = components_schemas(doc)?;
-    for (_, rust_type) in secrets::SECRET_FIELDS {
-        schemas
-            .entry(secrets::component_name(rust_type))
-            .or_insert_with(|| json!({"type": "string"}));
+    for name in chosen.into_values() {
+        schemas.entry(name).or_insert_with(|| string.clone());
     }
     Ok(())
 }
@@ -363,8 +473,9 @@ fn resolve<'a>(doc: &'a Value, ptr: &str) -> Result<&'a Value, Error> {
 
 /// Move the inline schema at `ptr` to `components/schemas/<name>` and refer to it. A schema that
 /// is already a `$ref` is copied under `name` instead, so the replacement still finds it.
-pub fn hoist(doc: &mut Value, ptr: &str, name: &str) -> Result<(), Error> {
+pub fn hoist(doc: &mut Value, ptr: &str, wanted: &str, names: &mut Names) -> Result<(), Error> {
     let schema = resolve(doc, ptr)?.clone();
+    let name = &names.claim(doc, wanted, &schema);
     let target = pointer(["components", "schemas", name]);
     if doc
         .pointer(&target)
@@ -422,12 +533,15 @@ pub fn strip_tag_property(doc: &mut Value, arm: &str, tag: &str) -> Result<(), E
 /// Give an inline property schema a component name (so it can be replaced) and drop its
 /// `default`: the 62-entry display-name map would otherwise become a ~150-line default function
 /// in every struct that has it. The facade knows those names from the `Scope` schema.
-pub fn hoist_property(doc: &mut Value, arm: &str, property: &str, name: &str) -> Result<(), Error> {
+pub fn hoist_property(
+    doc: &mut Value,
+    arm: &str,
+    property: &str,
+    wanted: &str,
+    names: &mut Names,
+) -> Result<(), Error> {
     let schema = arm_mut(doc, arm)?;
-    let Some(prop) = schema
-        .get_mut("properties")
-        .and_then(|p| p.get_mut(property))
-    else {
+    let Some(prop) = schema.get_mut("properties").and_then(|p| p.get(property)) else {
         return Ok(());
     };
     let mut hoisted = prop.clone();
@@ -436,7 +550,13 @@ pub fn hoist_property(doc: &mut Value, arm: &str, property: &str, name: &str) ->
             obj.remove(key);
         }
     }
-    *prop = json!({ "$ref": format!("#/components/schemas/{name}") });
+    let name = &names.claim(doc, wanted, &hoisted);
+    if let Some(prop) = arm_mut(doc, arm)?
+        .get_mut("properties")
+        .and_then(|p| p.get_mut(property))
+    {
+        *prop = json!({ "$ref": format!("#/components/schemas/{name}") });
+    }
     let target = pointer(["components", "schemas", name]);
     match doc.pointer(&target) {
         Some(existing) if *existing != hoisted => Err(Error::at(
@@ -487,6 +607,131 @@ pub fn facade_decodes_errors(doc: &mut Value, op_ptr: &str) {
     if let Some(responses) = responses {
         responses.retain(|status, _| status.starts_with('2'));
     }
+}
+
+/// progenitor asserts that an operation's successful responses have one type. When several
+/// 2xx responses of one operation carry different bodies (a JSON 200 and an empty 202), they
+/// all become raw bytes (`application/octet-stream`): the generated method then returns the
+/// byte stream with its status, and the caller decodes by status. One body type (or the same
+/// schema under several statuses) is left as it is.
+pub fn one_success_body(doc: &mut Value, op_ptr: &str) -> Result<(), Error> {
+    let Some(responses) = doc
+        .pointer_mut(&format!("{op_ptr}/responses"))
+        .and_then(Value::as_object_mut)
+    else {
+        return Ok(());
+    };
+    let kind = |response: &Value| {
+        let content = response.get("content").and_then(Value::as_object);
+        match content.filter(|c| !c.is_empty()) {
+            None => json!("none"),
+            Some(content) => content
+                .iter()
+                .find(|(media, _)| {
+                    *media == "application/json" || media.starts_with("application/json;")
+                })
+                .map_or_else(
+                    || json!("raw"),
+                    |(_, mt)| mt.get("schema").cloned().unwrap_or(json!({})),
+                ),
+        }
+    };
+    let mut kinds: Vec<Value> = Vec::new();
+    for response in responses.values() {
+        let k = kind(response);
+        if !kinds.contains(&k) {
+            kinds.push(k);
+        }
+    }
+    if kinds.len() <= 1 {
+        return Ok(());
+    }
+    for response in responses.values_mut() {
+        if let Some(response) = response.as_object_mut() {
+            response.insert(
+                "content".into(),
+                json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Extension marking the component that stands for a deepObject query parameter: its value is
+/// the parameter's name; [`crate::generate`] writes the type that encodes it.
+pub const DEEP_OBJECT_EXTENSION: &str = "x-polar-oauth2-deep-object";
+
+/// progenitor panics on `style: deepObject` query parameters. Polar's server reads them as
+/// `?metadata[key]=value`, a key given several times matching any of its values
+/// (`server/polar/kit/metadata.py`, `_get_metadata_query`: the regex `metadata\[([^\]]+)\]`
+/// over the query's items; values compared as strings). Each such parameter becomes a `form`
+/// parameter whose schema is a component marked with [`DEEP_OBJECT_EXTENSION`], which the
+/// generator replaces by a type that serializes to exactly those pairs. Parameters in
+/// `components/parameters` are rewritten where they are defined.
+pub fn deep_object_parameters(doc: &mut Value, names: &mut Names) -> Result<(), Error> {
+    let mut lists: Vec<String> = Vec::new();
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let path_ptr = pointer(["paths", path.as_str()]);
+        lists.push(format!("{path_ptr}/parameters"));
+        for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+            lists.push(format!("{path_ptr}/{method}/parameters"));
+        }
+    }
+    let mut params: Vec<String> = Vec::new();
+    for list in lists {
+        let count = doc
+            .pointer(&list)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        params.extend((0..count).map(|i| format!("{list}/{i}")));
+    }
+    for name in doc
+        .pointer("/components/parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(Map::keys)
+    {
+        params.push(pointer(["components", "parameters", name.as_str()]));
+    }
+    for ptr in params {
+        let Some(param) = doc.pointer(&ptr) else {
+            continue;
+        };
+        if param.get("style").and_then(Value::as_str) != Some("deepObject") {
+            continue;
+        }
+        if param.get("in").and_then(Value::as_str) != Some("query") {
+            return Err(Error::at(
+                format!("{ptr}/style"),
+                "`style: deepObject` is defined for query parameters only",
+            ));
+        }
+        let Some(api_name) = param.get("name").and_then(Value::as_str).map(str::to_owned) else {
+            return Err(Error::at(ptr, "the parameter has no `name`"));
+        };
+        let marker = json!({
+            "type": "object",
+            "description": format!("`?{api_name}[key]=value` pairs (OpenAPI `style: deepObject`)."),
+            DEEP_OBJECT_EXTENSION: api_name,
+        });
+        let wanted = format!("{NAME_PREFIX}DeepObject{}", api_name.to_upper_camel_case());
+        let name = names.claim(doc, &wanted, &marker);
+        components_schemas(doc)?.insert(name.clone(), marker);
+        if let Some(param) = doc.pointer_mut(&ptr).and_then(Value::as_object_mut) {
+            param.remove("style");
+            param.remove("explode");
+            param.insert(
+                "schema".into(),
+                json!({"$ref": format!("#/components/schemas/{name}")}),
+            );
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

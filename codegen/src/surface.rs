@@ -41,9 +41,9 @@ use std::path::Path;
 use crate::walk::METHODS;
 use serde_json::{Map, Value};
 
+use crate::downgrade;
 use crate::downgrade::CONSTRAINT_KEYWORDS;
 use crate::error::Error;
-use crate::{downgrade, load};
 
 /// Schema keywords that only document: they never change what a client sends or accepts.
 const COSMETIC: &[&str] = &[
@@ -257,9 +257,10 @@ pub fn surface(doc: &Value) -> String {
     Surface::from_doc(doc).render()
 }
 
-/// Load every document in `spec_dir`, merge, downgrade, and list the surface.
+/// Load every document in `spec_dir`, merge, keep the selection ([`crate::select`]),
+/// downgrade, and list the surface.
 pub fn surface_dir(spec_dir: &Path) -> Result<String, Error> {
-    let doc = load::load_dir(spec_dir)?;
+    let doc = crate::load_spec(spec_dir)?;
     let mut value = doc.value.clone();
     downgrade::downgrade(&mut value).map_err(|e| doc.locate(e))?;
     Ok(surface(&value))

@@ -8,7 +8,7 @@ use reqwest::Url;
 use reqwest::header::HeaderValue;
 use tokio::sync::Semaphore;
 
-use super::hooks::Hooks;
+use super::hooks::{Hooks, RuntimePools};
 use super::{
     Client, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT, Server,
     USER_AGENT_VALUE,
@@ -17,8 +17,8 @@ use crate::error::Error;
 use crate::generated;
 use crate::retry::RetryPolicy;
 
-/// Settings for a [`Client`].
-#[derive(Debug, Clone)]
+/// Settings for a [`Client`]. `Debug` hides a password in the base URL.
+#[derive(Clone)]
 #[must_use]
 pub struct ClientBuilder {
     server: Server,
@@ -29,6 +29,37 @@ pub struct ClientBuilder {
     max_response_body: u64,
     max_concurrent_requests: Option<usize>,
     retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &without_password(self.server.base_url()))
+            .field("timeout", &self.timeout)
+            .field("polar_version", &self.polar_version)
+            .field(
+                "http",
+                &self.http.as_ref().map(|_| "caller's reqwest::Client"),
+            )
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("max_response_body", &self.max_response_body)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// `url` with its password (userinfo) replaced by `[redacted]`, for `Debug`.
+pub(crate) fn without_password(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("[redacted]"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        // Not a URL: show nothing that may be a credential.
+        Err(_) => url.split('@').next_back().unwrap_or_default().to_owned(),
+    }
 }
 
 impl ClientBuilder {
@@ -64,17 +95,21 @@ impl ClientBuilder {
     }
 
     /// At most `limit` requests in flight at once through this client and its clones (default
-    /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`]); the others wait their turn. This also bounds the
-    /// connections the client opens to about `limit` over HTTP/1.1 (a few more when requests
-    /// start just as finished ones' connections go back to the pool); without it, a burst of
-    /// `n` requests opens up to `n` connections. The timeout of a waiting request starts when
-    /// it leaves the queue. `None`: no limit.
+    /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`]); the others wait their turn. A request holds its
+    /// place until its response body is done, so this also bounds the connections the client
+    /// opens over HTTP/1.1 to `limit` (rarely one more per place, when a request starts in the
+    /// moment between a body's end and its connection's return to the pool; never more than
+    /// twice `limit`); without it, a burst of `n` requests opens up to `n` connections. The
+    /// wait for a place counts inside the request's timeout: a request whose timeout passes
+    /// while it waits fails with [`Error::Timeout`] without being sent. `None`: no limit.
     pub fn max_concurrent_requests(mut self, limit: Option<usize>) -> Self {
         self.max_concurrent_requests = limit;
         self
     }
 
-    /// Limit for each whole request; `None` for no limit (not recommended).
+    /// Limit for each whole request, the wait for an in-flight place included; `None` for no
+    /// limit (not recommended). A limit needs a Tokio runtime with timers (`enable_time`);
+    /// without one, use `None` (retry waits need no timer).
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
@@ -89,6 +124,14 @@ impl ClientBuilder {
 
     /// Use this `reqwest::Client` (its proxy, TLS and pool settings) instead of building one.
     /// The timeout set here still applies to each request.
+    ///
+    /// The client this crate builds has a connection pool per Tokio runtime and uses no proxy
+    /// for a plain-`http` base URL (credentials would reach the proxy in clear text; an `https`
+    /// base keeps the environment's `HTTPS_PROXY`/`ALL_PROXY`, as a tunnel sees only the host).
+    /// A client given here is used as it is: give each Tokio runtime its own (a pooled
+    /// connection belongs to the runtime that opened it, and a response is lost when that
+    /// runtime shuts down; [`TransportError::is_runtime_gone`](crate::error::TransportError::is_runtime_gone)),
+    /// and build it with `.no_proxy()` for plain http.
     ///
     /// It must not carry a default `Authorization` header: reqwest adds default headers after
     /// every hook of this crate has run, so nothing could keep that credential off the token,
@@ -118,9 +161,13 @@ impl ClientBuilder {
         if let Some(http) = &self.http {
             refuse_default_authorization(http)?;
         }
+        // Plain http (loopback, or allowed) never goes through a proxy: credentials would
+        // reach it in clear text. An https base keeps the environment's proxies (a CONNECT
+        // tunnel sees only the host name).
+        let direct = base.starts_with("http:");
         let http = match self.http {
             Some(http) => http,
-            None => default_http_client()?,
+            None => default_http_client(direct)?,
         };
         let polar_version = self
             .polar_version
@@ -140,6 +187,7 @@ impl ClientBuilder {
                 .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
             retry: self.retry,
             own_http,
+            runtimes: own_http.then(|| Arc::new(RuntimePools::new(direct))),
         };
         Ok(Client {
             api: Arc::new(generated::Client::new_with_client(&base, http, hooks)),
@@ -147,30 +195,13 @@ impl ClientBuilder {
     }
 }
 
-/// `https`, or `http` on a loopback host, or anything when the caller opted in.
+/// `https`, or `http` on a loopback host, or anything when the caller opted in; no query or
+/// fragment. The one check of a base URL: the [`Client`](crate::Client) and
+/// [`AuthorizationRequest`](crate::AuthorizationRequest) both use it.
 pub(crate) fn validate_base_url(base: &str, allow_insecure_http: bool) -> Result<String, Error> {
     let url = Url::parse(base)
         .map_err(|e| Error::InvalidRequest(format!("base URL {base:?} is not a URL: {e}")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback || allow_insecure_http => {}
-        "http" => {
-            return Err(Error::InvalidRequest(format!(
-                "base URL {base:?} uses plain http on a non-loopback host: tokens and secrets would cross the network unencrypted; use https, or ClientBuilder::allow_insecure_http(true) on a trusted network"
-            )));
-        }
-        other => {
-            return Err(Error::InvalidRequest(format!(
-                "base URL {base:?} has scheme {other:?}; expected https"
-            )));
-        }
-    }
+    check_transport(&url, &format!("base URL {base:?}"), allow_insecure_http)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::InvalidRequest(format!(
             "base URL {base:?} must not have a query or fragment"
@@ -184,9 +215,38 @@ pub(crate) fn validate_base_url(base: &str, allow_insecure_http: bool) -> Result
 /// would let a server pick a protocol this client cannot speak.
 pub(crate) const ALPN: &[&[u8]] = &[b"http/1.1"];
 
+/// `https`, or `http` on a loopback host (or anywhere when the caller opted in); `what`
+/// names the URL in the message.
+pub(crate) fn check_transport(
+    url: &Url,
+    what: &str,
+    allow_insecure_http: bool,
+) -> Result<(), Error> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) || allow_insecure_http => Ok(()),
+        "http" => Err(Error::InvalidRequest(format!(
+            "{what} uses plain http on a non-loopback host: tokens and secrets would cross the network unencrypted; use https, or ClientBuilder::allow_insecure_http(true) on a trusted network"
+        ))),
+        other => Err(Error::InvalidRequest(format!(
+            "{what} has scheme {other:?}; expected https"
+        ))),
+    }
+}
+
+/// Whether `url`'s host is this machine (`localhost`, `127.0.0.0/8`, `::1`).
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
 /// rustls with *ring* and the platform's certificate verifier: no system OpenSSL, and no
 /// aws-lc-sys build.
-fn default_http_client() -> Result<reqwest::Client, Error> {
+pub(crate) fn default_http_client(direct: bool) -> Result<reqwest::Client, Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let tls_error = |e: rustls::Error| Error::InvalidRequest(format!("cannot set up TLS: {e}"));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -197,13 +257,18 @@ fn default_http_client() -> Result<reqwest::Client, Error> {
         .map_err(tls_error)?
         .with_no_client_auth();
     tls.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         // Redirects are never followed: a token request must not be re-sent elsewhere.
         .redirect(reqwest::redirect::Policy::none())
         // reqwest never re-sends a request by itself: a token request may carry a single-use
         // code. Retries are this crate's decision (`RetryPolicy`), per operation.
         .retry(reqwest::retry::never())
+        // No idle reaper: its timer panics (in a background task) on a runtime built without
+        // `enable_time`. A connection the server closes leaves the pool by itself.
+        .pool_idle_timeout(None);
+    let builder = if direct { builder.no_proxy() } else { builder };
+    builder
         .build()
         .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))
 }

@@ -7,8 +7,9 @@
 //! 429/502/503/504; a `POST` (token, revoke, introspect, register) only when the connection was
 //! never established, since it may have consumed a single-use code or rotated a token.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -16,7 +17,8 @@ use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderName, HeaderValue, USER_AGENT};
 use tokio::sync::Semaphore;
 
-use super::response::{OneShotBody, buffered, guard, is_guard_failure};
+use super::builder::default_http_client;
+use super::response::{OneShotBody, buffered, guard, is_guard_failure, queue_timeout};
 use crate::generated;
 use crate::retry::{Call, Outcome, RetryPolicy};
 
@@ -36,6 +38,92 @@ pub struct Hooks {
     /// `true` when this crate built the `reqwest::Client`: it follows no redirects and never
     /// re-sends a request, so the per-request guards against both can be skipped.
     pub(crate) own_http: bool,
+    /// One connection pool per Tokio runtime, for a `reqwest::Client` this crate built (a
+    /// caller's client is used as given).
+    pub(crate) runtimes: Option<Arc<RuntimePools>>,
+}
+
+/// A `reqwest::Client` per Tokio runtime. A pooled hyper connection is driven by a task of the
+/// runtime that opened it: a request from another runtime that picks it up loses its response
+/// ("dispatch task is gone") once that runtime shuts down, after the server read the request
+/// (a spent code, lost tokens). So each runtime gets its own pool: the first runtime seen uses
+/// the client's own `reqwest::Client`, each other one a new one with the same settings, made
+/// on first use. At most [`RuntimePools::MAX`] are kept (a program that makes a runtime per
+/// task drops the oldest; a request in flight keeps its own handle).
+pub(crate) struct RuntimePools {
+    direct: bool,
+    first: std::sync::OnceLock<tokio::runtime::Id>,
+    others: Mutex<VecDeque<(tokio::runtime::Id, reqwest::Client)>>,
+}
+
+impl std::fmt::Debug for RuntimePools {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let others = self.others.lock().map_or(0, |o| o.len());
+        f.debug_struct("RuntimePools")
+            .field(
+                "runtimes",
+                &(usize::from(self.first.get().is_some()) + others),
+            )
+            .finish()
+    }
+}
+
+impl RuntimePools {
+    /// Runtimes besides the first whose pools are kept.
+    const MAX: usize = 32;
+
+    pub(crate) fn new(direct: bool) -> Self {
+        Self {
+            direct,
+            first: std::sync::OnceLock::new(),
+            others: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The client for the current runtime; `None`: use the client's own.
+    fn for_current(&self) -> Option<reqwest::Client> {
+        let id = tokio::runtime::Handle::try_current().ok()?.id();
+        if *self.first.get_or_init(|| id) == id {
+            return None;
+        }
+        let mut others = self.others.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, http)) = others.iter().find(|(other, _)| *other == id) {
+            return Some(http.clone());
+        }
+        let http = default_http_client(self.direct).ok()?;
+        if others.len() >= Self::MAX {
+            others.pop_front();
+        }
+        others.push_back((id, http.clone()));
+        Some(http)
+    }
+}
+
+/// Wait `wait` without Tokio's timer, so that retries work in a runtime built without
+/// `enable_time` (where `tokio::time::sleep` panics): a thread sleeps and wakes the task. Retry
+/// waits are rare and long next to a thread's start; the thread ends early when the waiting
+/// request is dropped.
+async fn retry_wait(wait: Duration) {
+    let (done, waited) = tokio::sync::oneshot::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name("polar-oauth2-retry-wait".into())
+        .spawn(move || {
+            let until = std::time::Instant::now().checked_add(wait);
+            loop {
+                let left = match until {
+                    Some(until) => until.saturating_duration_since(std::time::Instant::now()),
+                    None => Duration::MAX,
+                };
+                if left.is_zero() || done.is_closed() {
+                    break;
+                }
+                std::thread::sleep(left.min(Duration::from_millis(50)));
+            }
+            let _ = done.send(());
+        });
+    if spawned.is_ok() {
+        let _ = waited.await;
+    }
 }
 
 impl Hooks {
@@ -107,14 +195,39 @@ impl ClientHooks<Hooks> for generated::Client {
             let next = (retries < hooks.retry.max_retries())
                 .then(|| request.try_clone())
                 .flatten();
-            let permit = match &hooks.in_flight {
+            // The wait for a place counts inside the request's timeout: what is left of it
+            // after the wait is the request's own.
+            let queued = Instant::now();
+            let permit = match (&hooks.in_flight, request.timeout().copied()) {
+                (None, _) => None,
                 // `acquire_owned` fails only on a closed semaphore; this one is never closed.
-                Some(in_flight) => Arc::clone(in_flight).acquire_owned().await.ok(),
-                None => None,
+                (Some(in_flight), None) => Arc::clone(in_flight).acquire_owned().await.ok(),
+                (Some(in_flight), Some(limit)) => match Arc::clone(in_flight).try_acquire_owned() {
+                    // A free place: no timer needed.
+                    Ok(permit) => Some(permit),
+                    Err(_) => {
+                        match tokio::time::timeout(limit, Arc::clone(in_flight).acquire_owned())
+                            .await
+                        {
+                            Ok(permit) => {
+                                let left = limit.saturating_sub(queued.elapsed());
+                                *request.timeout_mut() = Some(left.max(Duration::from_millis(1)));
+                                permit.ok()
+                            }
+                            // Nothing was sent: a timeout, as the request's own would be.
+                            Err(_) => return Ok(queue_timeout(limit)),
+                        }
+                    }
+                },
             };
             // Our own client follows no redirects, so only a caller's client needs the check.
             let sent_to = (!hooks.own_http).then(|| request.url().clone());
-            let result = self.client().execute(request).await;
+            let http = hooks.runtimes.as_ref().and_then(|r| r.for_current());
+            let result = http
+                .as_ref()
+                .unwrap_or(self.client())
+                .execute(request)
+                .await;
             let wait = next.as_ref().and_then(|_| {
                 let outcome = match &result {
                     Ok(response) => Outcome::Response(response.status(), response.headers()),
@@ -127,7 +240,7 @@ impl ClientHooks<Hooks> for generated::Client {
                 (Some(wait), Some(next)) => {
                     drop(result);
                     drop(permit);
-                    tokio::time::sleep(wait).await;
+                    retry_wait(wait).await;
                     request = next;
                     retries += 1;
                     continue;
@@ -160,7 +273,7 @@ impl ClientHooks<Hooks> for generated::Client {
                 Err(e) => match hooks.retry.delay(retries, &Outcome::Failed, call) {
                     Some(wait) => {
                         drop(e);
-                        tokio::time::sleep(wait).await;
+                        retry_wait(wait).await;
                         request = next;
                         retries += 1;
                     }

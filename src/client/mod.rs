@@ -21,9 +21,9 @@
 //! Which operations take a bearer is decided by the spec's `security`, in the generator: an
 //! operation without one has no `Authorization` parameter at all.
 
-mod builder;
+pub(crate) mod builder;
 mod hooks;
-mod redact;
+pub(crate) mod redact;
 mod response;
 
 use std::future::Future;
@@ -131,10 +131,21 @@ impl<'a> From<&'a RegistrationAccessToken> for Bearer<'a> {
     }
 }
 
-/// A Polar OAuth2 client. Cheap to clone; clones share one connection pool.
-#[derive(Debug, Clone)]
+/// A Polar OAuth2 client. Cheap to clone; clones share one connection pool per Tokio runtime
+/// (a pooled connection belongs to the runtime that opened it), so a client may be used from
+/// any number of runtimes. `Debug` hides a password in the base URL.
+#[derive(Clone)]
 pub struct Client {
     pub(crate) api: Arc<generated::Client>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &builder::without_password(self.api.baseurl()))
+            .field("hooks", &self.api.inner)
+            .finish()
+    }
 }
 
 impl Client {
@@ -214,7 +225,7 @@ impl Client {
             )
         };
         let sent = || {
-            Echoes::new(
+            Echoes::of(
                 [
                     Some(access_token.secret()),
                     params.state.as_deref(),
@@ -342,7 +353,7 @@ impl Client {
     pub async fn userinfo(&self, access_token: &AccessToken) -> Result<UserInfo, Error> {
         let bearer = Bearer::from(access_token);
         let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let sent = || Echoes::of([bearer.secret()]);
         self.call(USERINFO, sent, || self.api.oauth2_userinfo(Some(&header)))
             .await
     }
@@ -370,7 +381,7 @@ impl Client {
         registration: &ClientRegistration,
     ) -> Result<RegisteredClient, Error> {
         let header = bearer.as_ref().map(Bearer::header);
-        let sent = || Echoes::new(bearer.iter().map(Bearer::secret));
+        let sent = || Echoes::of(bearer.iter().map(Bearer::secret));
         let request = || {
             self.api
                 .oauth2_clients_oauth2_create_client(header.as_deref(), registration)
@@ -388,7 +399,7 @@ impl Client {
     ) -> Result<RegisteredClient, Error> {
         let bearer = bearer.into();
         let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let sent = || Echoes::of([bearer.secret()]);
         let request = || {
             self.api
                 .oauth2_clients_oauth2_get_client(client_id, Some(&header))
@@ -405,7 +416,7 @@ impl Client {
     ) -> Result<RegisteredClient, Error> {
         let bearer = bearer.into();
         let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let sent = || Echoes::of([bearer.secret()]);
         let request = || {
             self.api
                 .oauth2_clients_oauth2_update_client(update.client_id(), Some(&header), update)
@@ -422,7 +433,7 @@ impl Client {
     ) -> Result<(), Error> {
         let bearer = bearer.into();
         let header = bearer.header();
-        let sent = || Echoes::new([bearer.secret()]);
+        let sent = || Echoes::of([bearer.secret()]);
         let request = || {
             self.api
                 .oauth2_clients_oauth2_delete_client(client_id, Some(&header))
@@ -474,14 +485,7 @@ fn hint(token: &IssuedToken<'_>) -> TokenTypeHint {
 
 /// The secrets of a revoke or introspect request.
 fn client_echoes(credentials: &ClientCredentials, token: &str) -> Echoes {
-    Echoes::new(
-        [
-            credentials.client_secret().map(ClientSecret::secret),
-            Some(token),
-        ]
-        .into_iter()
-        .flatten(),
-    )
+    Echoes::of_client(credentials, [token])
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::hooks::Hooks;
 use super::redact::Echoes;
-use crate::error::{Error, TransportError};
+use crate::error::{Error, TimeoutError, TransportError};
 
 /// Settle what the generated client could not: turn its error into this crate's, reading the
 /// body of an unexpected response, which may still be a success the spec did not list (Polar
@@ -108,6 +108,12 @@ fn transport_error(e: reqwest::Error, timeout: Option<Duration>) -> Error {
             Some(failure @ BodyFailure::Redirected) => {
                 return Error::InvalidRequest(failure.to_string());
             }
+            Some(BodyFailure::QueueTimeout(after)) => {
+                return Error::Timeout(TimeoutError {
+                    after: Some(*after),
+                    source: None,
+                });
+            }
             None => source = s.source(),
         }
     }
@@ -137,6 +143,9 @@ enum BodyFailure {
     TooLarge { cap: u64, declared: Option<u64> },
     /// The `reqwest::Client` followed a redirect.
     Redirected,
+    /// The timeout passed while the request waited for a place in the in-flight limit; it
+    /// was never sent.
+    QueueTimeout(Duration),
 }
 
 impl std::fmt::Display for BodyFailure {
@@ -151,6 +160,11 @@ impl std::fmt::Display for BodyFailure {
             }
             BodyFailure::Redirected => f.write_str(
                 "the reqwest::Client followed a redirect, and redirects are never followed: build it with redirect(reqwest::redirect::Policy::none())",
+            ),
+            BodyFailure::QueueTimeout(after) => write!(
+                f,
+                "timed out after {:.3} s waiting for a place among the client's in-flight requests (nothing was sent)",
+                after.as_secs_f64()
             ),
         }
     }
@@ -172,10 +186,10 @@ pub(crate) fn guard(
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let redirected = sent_to.is_some_and(|sent_to| response.url() != sent_to);
     // The common case: a body whose declared length is within the cap needs no byte counting
-    // (hyper stops at Content-Length). Its in-flight slot is released now, as its body is read
-    // right away; the connection count stays bounded by the slots plus bodies being read.
-    if !redirected && declared.is_some_and(|n| n <= cap) {
-        drop(permit);
+    // (hyper stops at Content-Length), nor a wrapper unless an in-flight place must be held
+    // until the body is done: a slow body keeps its connection busy, and releasing the place
+    // earlier let 64 slow bodies open 64 connections under a limit of 4.
+    if !redirected && permit.is_none() && declared.is_some_and(|n| n <= cap) {
         return response;
     }
     let failure = if redirected {
@@ -204,6 +218,20 @@ pub(crate) fn guard(
         permit,
     };
     reqwest::Response::from(http::Response::from_parts(parts, reqwest::Body::wrap(body)))
+}
+
+/// A stand-in response for a request that was never sent because the timeout passed while it
+/// waited for an in-flight place: its body fails with [`BodyFailure::QueueTimeout`], which
+/// the conversion turns into [`Error::Timeout`].
+pub(crate) fn queue_timeout(after: Duration) -> reqwest::Response {
+    let body = GuardedBody {
+        inner: None,
+        failure: Some(BodyFailure::QueueTimeout(after)),
+        cap: 0,
+        seen: 0,
+        permit: None,
+    };
+    reqwest::Response::from(http::Response::new(reqwest::Body::wrap(body)))
 }
 
 /// A response body that fails once it passes `cap` bytes (yielding the bytes up to the cap
@@ -394,7 +422,7 @@ pub mod fuzzing {
             ERROR_BODY_CAP
         };
         let body = &body[..body.len().min(usize::try_from(limit).unwrap_or(usize::MAX))];
-        let sent = Echoes::new(sent.iter().copied());
+        let sent = Echoes::of(sent.iter().copied());
         classify::<T>(
             operation,
             status,

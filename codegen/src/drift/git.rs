@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::{Change, Kind, load_spec, prepare};
 use crate::error::Error;
-use crate::load;
+use crate::{load, select};
 
 /// The API-surface snapshot a breaking change must update, relative to the repository root.
 pub const SNAPSHOT: &str = "tests/snapshots/api-surface.txt";
@@ -216,5 +216,16 @@ fn spec_at(root: &Path, rev: &str, commit: &str) -> Result<Value, Error> {
             .map_err(|_| Error::in_file(&shown, "", "the file is not UTF-8 text"))?;
         docs.push((shown.clone(), load::parse(&shown, &text)?));
     }
-    prepare(&load::merge(docs)?)
+    // The operations the client has at that revision (its `select.toml`, or the default).
+    let selection_path = format!("{SPEC_DIR}/{}", select::SELECTION_FILE);
+    let selection = match file_at(root, commit, &selection_path)? {
+        Some(bytes) => {
+            let shown = PathBuf::from(format!("{rev}:{selection_path}"));
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::in_file(&shown, "", "the file is not UTF-8 text"))?;
+            select::parse(&shown, &text)?
+        }
+        None => select::Selection::default(),
+    };
+    prepare(&select::apply(load::merge(docs)?, &selection)?)
 }

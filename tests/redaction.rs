@@ -1,0 +1,173 @@
+//! Secrets a server sends back, in the forms issue 11 (item 6) found leaking, over real HTTP on
+//! 127.0.0.1: the new tokens of a 200 token body that does not decode (form-encoded,
+//! `\u`-escaped), and the request's own secrets echoed short, base64, lowercase-percent or
+//! RFC 3986 encoded. Each error is checked in `Display` and `Debug`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use polar_oauth2::{
+    AccessToken, AuthorizationCode, AuthorizeParams, ClientCredentials, ClientSecret, Error,
+    PkceCodeVerifier,
+};
+use support::{Reply, Server};
+
+const CLIENT_ID: &str = "polar_ci_redaction";
+const SECRET: &str = "cs~Sec ret/42";
+const CODE: &str = "c0de"; // under 8 bytes: the old scrubber never looked for it
+const VERIFIER: &str = "verifier-with.some~chars_0123456789abcdefghijklmnop";
+const NEW_ACCESS: &str = "NEWACCESS0123456789";
+const NEW_REFRESH: &str = "NEWREFRESH0123456789";
+
+fn assert_clean(label: &str, error: &Error, secrets: &[&str]) {
+    let shown = format!("{error} {error:?}");
+    for secret in secrets {
+        assert!(!shown.contains(secret), "{label}: {secret:?} in {shown}");
+    }
+}
+
+async fn exchange(server: &Server) -> Error {
+    let credentials = ClientCredentials::confidential(CLIENT_ID, ClientSecret::new(SECRET));
+    server
+        .client()
+        .exchange_code(
+            &credentials,
+            AuthorizationCode::new(CODE),
+            "https://app.example/cb",
+            Some(PkceCodeVerifier::new(VERIFIER)),
+        )
+        .await
+        .unwrap_err()
+}
+
+/// A Polar token written as `\uXXXX` escapes, character by character.
+fn escaped_token() -> String {
+    format!("polar_at_u_{NEW_ACCESS}")
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect()
+}
+
+#[tokio::test]
+async fn new_tokens_in_a_200_body_that_does_not_decode_stay_out_of_the_error() {
+    let bodies = [
+        (
+            "form-encoded",
+            "application/x-www-form-urlencoded",
+            format!(
+                "access_token={NEW_ACCESS}&token_type=Bearer&expires_in=3600&refresh_token={NEW_REFRESH}&scope=openid"
+            ),
+        ),
+        (
+            "\\u-escaped keys, a field missing",
+            "application/json",
+            format!(
+                r#"{{"\u0061ccess_token": "{NEW_ACCESS}", "refresh\u005ftoken": "{NEW_REFRESH}", "token_type": "Bearer", "scope": ""}}"#
+            ),
+        ),
+        (
+            "\\u-escaped values under an unknown key",
+            "application/json",
+            format!(r#"{{"access": "{}", "token_type": 1}}"#, escaped_token()),
+        ),
+    ];
+    for (label, content_type, body) in bodies {
+        let server = Server::reply(Reply::with_content_type(200, content_type, body)).await;
+        let error = exchange(&server).await;
+        assert!(matches!(error, Error::Decode(_)), "{label}: {error:?}");
+        let Error::Decode(decode) = &error else {
+            unreachable!()
+        };
+        assert!(!decode.excerpt.is_empty(), "{label}");
+        let escaped = escaped_token();
+        let escaped_tail = &escaped[escaped.len() - 12..];
+        assert_clean(label, &error, &[NEW_ACCESS, NEW_REFRESH, escaped_tail]);
+    }
+}
+
+#[tokio::test]
+async fn echoed_request_secrets_in_every_encoding_stay_out_of_the_error() {
+    let lower_percent = |s: &str| -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02x}")
+                }
+            })
+            .collect()
+    };
+    let rfc3986 = |s: &str| -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let echoes = [
+        ("short code", format!("invalid code {CODE}")),
+        (
+            "lowercase percent",
+            format!("bad secret {}", lower_percent(SECRET)),
+        ),
+        ("RFC 3986", format!("bad verifier {}", rfc3986(VERIFIER))),
+        ("base64 secret", format!("got {}", STANDARD.encode(SECRET))),
+        (
+            "Basic id:secret",
+            format!(
+                "got Basic {}",
+                STANDARD.encode(format!("{CLIENT_ID}:{SECRET}"))
+            ),
+        ),
+    ];
+    for (label, description) in echoes {
+        let body = serde_json::json!({"error": "invalid_grant", "error_description": description});
+        let server = Server::reply(Reply::json(400, body.to_string())).await;
+        let error = exchange(&server).await;
+        assert!(matches!(error, Error::OAuth(_)), "{label}: {error:?}");
+        let base64_secret = STANDARD.encode(SECRET);
+        let basic = STANDARD.encode(format!("{CLIENT_ID}:{SECRET}"));
+        assert_clean(
+            label,
+            &error,
+            &[
+                CODE,
+                SECRET,
+                &lower_percent(SECRET),
+                &rfc3986(VERIFIER),
+                &base64_secret,
+                &basic,
+            ],
+        );
+    }
+}
+
+#[tokio::test]
+async fn authorize_scrubs_state_nonce_and_a_plain_challenge_echoed_back() {
+    let (state, nonce, challenge) = ("st8", "n0nce-value", "plain-challenge-is-the-verifier");
+    let body = format!(
+        "<html>state={} nonce={} challenge={}</html>",
+        state,
+        nonce.replace('-', "%2d"),
+        challenge
+    );
+    let server = Server::reply(Reply::with_content_type(403, "text/html", body)).await;
+    let params = AuthorizeParams::new(CLIENT_ID)
+        .state(state)
+        .nonce(nonce)
+        .code_challenge(challenge, polar_oauth2::PkceMethod::Plain);
+    let error = server
+        .client()
+        .authorize(&AccessToken::new("polar_at_u_bearer_x"), &params)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Http(_)), "{error:?}");
+    assert_clean("authorize", &error, &[state, "n0nce", challenge]);
+}
