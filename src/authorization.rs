@@ -370,6 +370,129 @@ impl PendingAuthorization {
     }
 }
 
+/// The stored form of a [`PendingAuthorization`], for the user's session between the redirect
+/// and the callback: every field as a plain value, secrets included (`state`, the PKCE verifier,
+/// the nonce).
+///
+/// **Where it goes:** a server-side session, or a cookie that is encrypted (or at least signed,
+/// and `HttpOnly`, `Secure`, `SameSite=Lax`); never a log, a URL or anything the user's browser
+/// can read or change unnoticed.
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, PendingAuthorization, Server};
+///
+/// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test_example", "https://your.app/callback")
+///     .random_nonce()
+///     .build()?;
+/// let stored = serde_json::to_string(&pending)?; // into the encrypted session cookie
+/// let restored: PendingAuthorization = serde_json::from_str(&stored)?;
+/// assert_eq!(restored.url(), pending.url());
+/// assert_eq!(restored.nonce(), pending.nonce());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl serde::Serialize for PendingAuthorization {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let p = &self.params;
+        StoredPending::<&str> {
+            url: &self.url,
+            state: self.state.secret(),
+            pkce_verifier: self.pkce_verifier.secret(),
+            nonce: self.nonce.as_deref(),
+            redirect_uri: &self.redirect_uri,
+            params: StoredParams {
+                client_id: p.client_id.as_deref(),
+                redirect_uri: p.redirect_uri.as_deref(),
+                scope: p.scope.as_deref(),
+                state: p.state.as_deref(),
+                nonce: p.nonce.as_deref(),
+                prompt: p.prompt.as_deref(),
+                code_challenge: p.code_challenge.as_deref(),
+                code_challenge_method: p.code_challenge_method.map(PkceMethod::as_str),
+                sub_type: p.sub_type,
+            },
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PendingAuthorization {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = StoredPending::<String>::deserialize(deserializer)?;
+        let p = s.params;
+        let code_challenge_method = match p.code_challenge_method.as_deref() {
+            None => None,
+            Some("S256") => Some(PkceMethod::S256),
+            Some("plain") => Some(PkceMethod::Plain),
+            Some(other) => {
+                return Err(serde::de::Error::custom(format!(
+                    "unknown code_challenge_method {other:?}"
+                )));
+            }
+        };
+        Ok(PendingAuthorization {
+            url: s.url,
+            // A stored state is held to the same minimum as a fresh one.
+            state: CsrfToken::new(s.state).map_err(serde::de::Error::custom)?,
+            pkce_verifier: PkceCodeVerifier::new(s.pkce_verifier),
+            nonce: s.nonce,
+            redirect_uri: s.redirect_uri,
+            params: AuthorizeParams {
+                client_id: p.client_id,
+                redirect_uri: p.redirect_uri,
+                scope: p.scope,
+                state: p.state,
+                nonce: p.nonce,
+                prompt: p.prompt,
+                code_challenge: p.code_challenge,
+                code_challenge_method,
+                sub_type: p.sub_type,
+            },
+        })
+    }
+}
+
+/// Field names of the stored form (strings borrowed when writing, owned when reading).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "T: serde::Serialize",
+    deserialize = "T: serde::Deserialize<'de>"
+))]
+struct StoredPending<T> {
+    url: T,
+    state: T,
+    pkce_verifier: T,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<T>,
+    redirect_uri: T,
+    params: StoredParams<T>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "T: serde::Serialize",
+    deserialize = "T: serde::Deserialize<'de>"
+))]
+struct StoredParams<T> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_id: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    redirect_uri: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prompt: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code_challenge: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code_challenge_method: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sub_type: Option<SubType>,
+}
+
 /// Read the URL Polar redirected the browser to (RFC 6749 §4.1.2): check `state` in constant
 /// time, then return the `code`, or the error Polar sent instead (§4.1.2.1).
 ///

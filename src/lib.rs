@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod authorization;
@@ -7,13 +8,17 @@ pub mod authorize;
 pub mod client;
 pub mod error;
 pub mod generated;
+pub mod id_token;
 pub mod oauth2;
 pub mod retry;
 pub mod scope;
 pub mod secret;
 #[cfg(feature = "test-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-server")))]
 pub mod test_server;
+pub mod tls;
 pub mod token;
+pub mod token_source;
 
 pub use authorization::{
     AuthorizationError, AuthorizationRequest, CallbackError, CsrfToken, PendingAuthorization,
@@ -22,6 +27,7 @@ pub use authorization::{
 pub use authorize::{AuthorizeParams, AuthorizeResponse, PkceMethod, SubType};
 pub use client::{Client, ClientBuilder, Server};
 pub use error::{Error, OAuthError, OAuthErrorCode};
+pub use id_token::{IdTokenClaims, IdTokenError, IdTokenVerifier};
 pub use oauth2::clients::{
     ClientRegistration, ClientUpdate, RegisteredClient, TokenEndpointAuthMethod,
 };
@@ -34,7 +40,9 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, OpaqueToken, PkceCodeVerifier,
     RefreshToken, RegistrationAccessToken, SessionToken,
 };
+pub use tls::install_crypto_provider;
 pub use token::{
     AuthorizationCodeGrant, ClientCredentials, RefreshTokenGrant, Token, TokenRequest, TokenType,
     WebGrant,
 };
+pub use token_source::{TokenSource, TokenSourceBuilder, TokenSourceError};

@@ -156,6 +156,7 @@ impl ClientBuilder {
 
     /// Build the client.
     pub fn build(self) -> Result<Client, Error> {
+        crate::tls::install_crypto_provider();
         let base = validate_base_url(self.server.base_url(), self.allow_insecure_http)?;
         let own_http = self.http.is_none();
         if let Some(http) = &self.http {
@@ -210,11 +211,6 @@ pub(crate) fn validate_base_url(base: &str, allow_insecure_http: bool) -> Result
     Ok(base.trim_end_matches('/').to_owned())
 }
 
-/// What the TLS handshake offers: HTTP/1.1 only. reqwest is built without `http2` (Polar's API
-/// answers over HTTP/1.1, and h2 was the largest crate nothing needed); offering `h2` here
-/// would let a server pick a protocol this client cannot speak.
-pub(crate) const ALPN: &[&[u8]] = &[b"http/1.1"];
-
 /// `https`, or `http` on a loopback host (or anywhere when the caller opted in); `what`
 /// names the URL in the message.
 pub(crate) fn check_transport(
@@ -244,19 +240,10 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// rustls with *ring* and the platform's certificate verifier: no system OpenSSL, and no
-/// aws-lc-sys build.
+/// rustls with the crate's provider and the platform's certificate verifier (see
+/// [`crate::tls`]).
 pub(crate) fn default_http_client(direct: bool) -> Result<reqwest::Client, Error> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-    let tls_error = |e: rustls::Error| Error::InvalidRequest(format!("cannot set up TLS: {e}"));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(tls_error)?
-        .with_platform_verifier()
-        .map_err(tls_error)?
-        .with_no_client_auth();
-    tls.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
+    let tls = crate::tls::client_config()?;
     let builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         // Redirects are never followed: a token request must not be re-sent elsewhere.

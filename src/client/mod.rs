@@ -491,7 +491,8 @@ fn client_echoes(credentials: &ClientCredentials, token: &str) -> Echoes {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::builder::{ALPN, validate_base_url};
+    use super::builder::validate_base_url;
+    use crate::tls::ALPN;
 
     #[test]
     fn tls_offers_only_http_1_1_since_reqwest_has_no_http2() {

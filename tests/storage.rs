@@ -1,0 +1,177 @@
+//! Tokens and pending authorizations survive storage: serde round trips keep every secret, the
+//! scopes and the absolute expiry, while a token response still decodes as it always has.
+// Tests state their expectations with unwrap/expect/panic: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, SystemTime};
+
+use polar_oauth2::{
+    AuthorizationRequest, PendingAuthorization, PkceMethod, Scope, Server, SubType, Token,
+};
+use serde_json::Value;
+
+const RESPONSE: &str = r#"{"access_token":"polar_at_u_test_a","token_type":"Bearer","expires_in":3600,"refresh_token":"polar_rt_u_test_r","id_token":"eyJ.test.id","scope":"openid email"}"#;
+
+fn close(a: SystemTime, b: SystemTime) -> bool {
+    a.max(b).duration_since(a.min(b)).unwrap() < Duration::from_millis(50)
+}
+
+#[test]
+fn a_token_round_trips_with_its_secrets_scopes_and_absolute_expiry() {
+    let token: Token = serde_json::from_str(RESPONSE).unwrap();
+    let stored = serde_json::to_value(&token).unwrap();
+    assert_eq!(stored["access_token"], "polar_at_u_test_a");
+    assert_eq!(stored["refresh_token"], "polar_rt_u_test_r");
+    assert_eq!(stored["id_token"], "eyJ.test.id");
+    assert_eq!(stored["scope"], "openid email");
+    assert_eq!(stored["lifetime"], 3600);
+    assert!(stored.get("expires_in").is_none(), "{stored}");
+
+    let restored: Token = serde_json::from_value(stored.clone()).unwrap();
+    assert_eq!(restored.access_token(), token.access_token());
+    assert_eq!(restored.refresh_token(), token.refresh_token());
+    assert_eq!(restored.id_token(), token.id_token());
+    assert_eq!(restored.scope(), token.scope());
+    assert_eq!(restored.token_type(), token.token_type());
+    assert_eq!(restored.expires_in(), Some(Duration::from_secs(3600)));
+    assert!(close(
+        restored.expires_at_system().unwrap(),
+        token.expires_at_system().unwrap()
+    ));
+    // Stored again, it is the same document.
+    assert_eq!(
+        serde_json::to_value(&restored).unwrap()["expires_at"],
+        stored["expires_at"]
+    );
+}
+
+#[test]
+fn a_restored_token_keeps_the_expiry_it_was_stored_with_not_a_new_one() {
+    // Stored 50 minutes into a one-hour lifetime: ten minutes left, not a fresh hour.
+    let expires_at = SystemTime::now() + Duration::from_secs(600);
+    let at = chrono::DateTime::<chrono::Utc>::from(expires_at).to_rfc3339();
+    let row = format!(
+        r#"{{"access_token":"polar_at_u_test_a","token_type":"Bearer","expires_at":"{at}","lifetime":3600,"refresh_token":"polar_rt_u_test_r","scope":"openid"}}"#
+    );
+    let token: Token = serde_json::from_str(&row).unwrap();
+    assert!(close(token.expires_at_system().unwrap(), expires_at));
+    assert!(!token.is_expired());
+    assert!(token.expires_within(Duration::from_secs(601)));
+    assert!(!token.expires_within(Duration::from_secs(590)));
+}
+
+#[test]
+fn a_token_stored_after_expiry_is_restored_expired() {
+    let expired: Token = serde_json::from_str(
+        r#"{"access_token":"polar_at_u_test_a","token_type":"Bearer","expires_in":0}"#,
+    )
+    .unwrap();
+    let restored: Token = serde_json::from_value(serde_json::to_value(&expired).unwrap()).unwrap();
+    assert!(restored.is_expired());
+    assert!(restored.refresh_token().is_none());
+
+    let past =
+        chrono::DateTime::<chrono::Utc>::from(SystemTime::now() - Duration::from_secs(86_400));
+    let row = format!(
+        r#"{{"access_token":"a","token_type":"Bearer","expires_at":"{}","lifetime":3600}}"#,
+        past.to_rfc3339()
+    );
+    let token: Token = serde_json::from_str(&row).unwrap();
+    assert!(token.is_expired());
+}
+
+#[test]
+fn a_token_without_lifetime_round_trips_without_expiry() {
+    let token: Token =
+        serde_json::from_str(r#"{"access_token":"polar_at_u_test_a","token_type":"Bearer"}"#)
+            .unwrap();
+    let stored = serde_json::to_value(&token).unwrap();
+    assert!(stored.get("expires_at").is_none(), "{stored}");
+    let restored: Token = serde_json::from_value(stored).unwrap();
+    assert_eq!(restored.expires_in(), None);
+    assert!(!restored.is_expired());
+}
+
+#[test]
+fn a_token_response_still_counts_its_expiry_from_arrival() {
+    // A response that also carries a provider's own `expires_at` number: `expires_in` wins.
+    let before = SystemTime::now();
+    let token: Token = serde_json::from_str(
+        r#"{"access_token":"a","token_type":"bearer","expires_in":120,"expires_at":1,"lifetime":"x"}"#,
+    )
+    .unwrap();
+    let at = token.expires_at_system().unwrap();
+    assert!(at >= before + Duration::from_secs(119), "{at:?}");
+    assert!(at <= SystemTime::now() + Duration::from_secs(121), "{at:?}");
+}
+
+#[test]
+fn a_stored_token_with_a_bad_expiry_is_an_error_not_a_fresh_token() {
+    let error = serde_json::from_str::<Token>(
+        r#"{"access_token":"a","token_type":"Bearer","expires_at":"next tuesday","lifetime":60}"#,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("RFC 3339"), "{error}");
+}
+
+#[test]
+fn a_pending_authorization_round_trips_with_its_secrets() {
+    let pending = AuthorizationRequest::new(
+        &Server::Sandbox,
+        "polar_ci_test_store",
+        "https://app.example/callback",
+    )
+    .scope(Scope::Openid)
+    .scope(Scope::Email)
+    .random_nonce()
+    .prompt("consent")
+    .sub_type(SubType::User)
+    .build()
+    .unwrap();
+    let stored = serde_json::to_value(&pending).unwrap();
+    assert_eq!(stored["state"], Value::from(pending.state().secret()));
+    assert_eq!(
+        stored["pkce_verifier"],
+        Value::from(pending.pkce_verifier().secret())
+    );
+    let restored: PendingAuthorization = serde_json::from_value(stored.clone()).unwrap();
+    assert_eq!(restored.url(), pending.url());
+    assert_eq!(restored.state(), pending.state());
+    assert_eq!(restored.pkce_verifier(), pending.pkce_verifier());
+    assert_eq!(restored.nonce(), pending.nonce());
+    assert!(restored.nonce().is_some());
+    assert_eq!(restored.redirect_uri(), pending.redirect_uri());
+    assert!(restored.authorize_params() == pending.authorize_params());
+    assert_eq!(serde_json::to_value(&restored).unwrap(), stored);
+
+    // The restored request checks the callback as the original would.
+    let callback = format!(
+        "/callback?code=polar_ac_test&state={}",
+        pending.state().secret()
+    );
+    assert_eq!(
+        restored.callback(&callback).unwrap().secret(),
+        "polar_ac_test"
+    );
+    assert!(
+        restored
+            .callback("/callback?code=polar_ac_test&state=forged")
+            .is_err()
+    );
+}
+
+#[test]
+fn a_plain_pkce_pending_authorization_round_trips() {
+    let pending = AuthorizationRequest::new(
+        &Server::Sandbox,
+        "polar_ci_test_store",
+        "https://app.example/callback",
+    )
+    .pkce_method(PkceMethod::Plain)
+    .build()
+    .unwrap();
+    let restored: PendingAuthorization =
+        serde_json::from_str(&serde_json::to_string(&pending).unwrap()).unwrap();
+    assert!(restored.authorize_params() == pending.authorize_params());
+    assert_eq!(restored.nonce(), None);
+}
