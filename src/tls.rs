@@ -79,9 +79,14 @@ pub fn install_crypto_provider() {
     }
 }
 
+/// What the TLS handshake offers: HTTP/1.1 only. reqwest is built without `http2` (Polar's API
+/// answers over HTTP/1.1, and h2 was the largest crate nothing needed); offering `h2` here
+/// would let a server pick a protocol this client cannot speak.
+pub(crate) const ALPN: &[&[u8]] = &[b"http/1.1"];
+
 /// The TLS configuration of the crate's own `reqwest::Client`: the process default provider
 /// (installed by [`install_crypto_provider`] if need be), safe default protocol versions, the
-/// platform's certificate verifier, ALPN for HTTP/2 and HTTP/1.1.
+/// platform's certificate verifier, ALPN for HTTP/1.1 only ([`ALPN`]).
 pub(crate) fn client_config() -> Result<rustls::ClientConfig, Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
     install_crypto_provider();
@@ -95,7 +100,7 @@ pub(crate) fn client_config() -> Result<rustls::ClientConfig, Error> {
         .with_platform_verifier()
         .map_err(tls_error)?
         .with_no_client_auth();
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    tls.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
     Ok(tls)
 }
 
@@ -110,6 +115,6 @@ mod tests {
         assert!(CryptoProvider::get_default().is_some());
         install_crypto_provider(); // idempotent: no panic, no error
         let config = client_config().unwrap();
-        assert_eq!(config.alpn_protocols[0], b"h2");
+        assert_eq!(config.alpn_protocols, [b"http/1.1".to_vec()]);
     }
 }

@@ -175,13 +175,21 @@ impl Client {
 
     /// Await a generated call and convert its failure into [`Error`], scrubbing `sent` (the
     /// secrets the request carried) from whatever the server sent back.
-    async fn call<T: DeserializeOwned>(
+    ///
+    /// `request` makes the generated call's future: passed as a closure, that future lives only
+    /// in this future's await slot. A future passed by value would be held twice (rustc keeps an
+    /// `async fn`'s arguments beside its locals), which doubled every call's future (8 KiB for a
+    /// token request) and what spawning or `block_on` copies (see `BENCHMARKS.md`).
+    async fn call<T: DeserializeOwned, F>(
         &self,
         operation: &'static str,
         sent: impl FnOnce() -> Echoes,
-        request: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
-    ) -> Result<T, Error> {
-        match request.await {
+        request: impl FnOnce() -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
+    {
+        match request().await {
             Ok(response) => Ok(response.into_inner()),
             Err(e) => response::settle::<T>(&self.api.inner, e, operation, &sent()).await,
         }
@@ -201,19 +209,21 @@ impl Client {
         params: &AuthorizeParams,
     ) -> Result<AuthorizeResponse, Error> {
         let bearer = Bearer::from(access_token).header();
-        let request = self.api.oauth2_authorize(
-            params.client_id.as_deref(),
-            params.code_challenge.as_deref(),
-            params.code_challenge_method.map(|m| m.as_str()),
-            params.nonce.as_deref(),
-            params.prompt.as_deref(),
-            params.redirect_uri.as_deref(),
-            params.client_id.as_ref().map(|_| "code"),
-            params.scope.as_deref(),
-            params.state.as_deref(),
-            params.sub_type.map(|s| s.as_str()),
-            Some(&bearer),
-        );
+        let request = || {
+            self.api.oauth2_authorize(
+                params.client_id.as_deref(),
+                params.code_challenge.as_deref(),
+                params.code_challenge_method.map(|m| m.as_str()),
+                params.nonce.as_deref(),
+                params.prompt.as_deref(),
+                params.redirect_uri.as_deref(),
+                params.client_id.as_ref().map(|_| "code"),
+                params.scope.as_deref(),
+                params.state.as_deref(),
+                params.sub_type.map(|s| s.as_str()),
+                Some(&bearer),
+            )
+        };
         let sent = || {
             Echoes::of(
                 [
@@ -236,8 +246,10 @@ impl Client {
     /// that reached the server may have consumed it.
     pub async fn request_token(&self, request: &TokenRequest) -> Result<Token, Error> {
         let sent = || Echoes::of_token_request(request);
-        self.call(REQUEST_TOKEN, sent, self.api.oauth2_request_token(request))
-            .await
+        self.call(REQUEST_TOKEN, sent, || {
+            self.api.oauth2_request_token(request)
+        })
+        .await
     }
 
     /// Exchange an authorization code (RFC 6749 §4.1.3), with the PKCE verifier if the
@@ -293,7 +305,7 @@ impl Client {
         };
         let sent = || client_echoes(credentials, token.secret());
         success(
-            self.call(REVOKE, sent, self.api.oauth2_revoke_token(&body))
+            self.call(REVOKE, sent, || self.api.oauth2_revoke_token(&body))
                 .await,
         )
     }
@@ -324,7 +336,7 @@ impl Client {
             token_type_hint: Some(hint(&token)),
         };
         let sent = || client_echoes(credentials, token.secret());
-        self.call(INTROSPECT, sent, self.api.oauth2_introspect_token(&body))
+        self.call(INTROSPECT, sent, || self.api.oauth2_introspect_token(&body))
             .await
     }
 
@@ -342,7 +354,7 @@ impl Client {
         let bearer = Bearer::from(access_token);
         let header = bearer.header();
         let sent = || Echoes::of([bearer.secret()]);
-        self.call(USERINFO, sent, self.api.oauth2_userinfo(Some(&header)))
+        self.call(USERINFO, sent, || self.api.oauth2_userinfo(Some(&header)))
             .await
     }
 
@@ -370,9 +382,10 @@ impl Client {
     ) -> Result<RegisteredClient, Error> {
         let header = bearer.as_ref().map(Bearer::header);
         let sent = || Echoes::of(bearer.iter().map(Bearer::secret));
-        let request = self
-            .api
-            .oauth2_clients_oauth2_create_client(header.as_deref(), registration);
+        let request = || {
+            self.api
+                .oauth2_clients_oauth2_create_client(header.as_deref(), registration)
+        };
         self.call(CREATE_CLIENT, sent, request).await
     }
 
@@ -387,9 +400,10 @@ impl Client {
         let bearer = bearer.into();
         let header = bearer.header();
         let sent = || Echoes::of([bearer.secret()]);
-        let request = self
-            .api
-            .oauth2_clients_oauth2_get_client(client_id, Some(&header));
+        let request = || {
+            self.api
+                .oauth2_clients_oauth2_get_client(client_id, Some(&header))
+        };
         self.call(GET_CLIENT, sent, request).await
     }
 
@@ -403,9 +417,10 @@ impl Client {
         let bearer = bearer.into();
         let header = bearer.header();
         let sent = || Echoes::of([bearer.secret()]);
-        let request =
+        let request = || {
             self.api
-                .oauth2_clients_oauth2_update_client(update.client_id(), Some(&header), update);
+                .oauth2_clients_oauth2_update_client(update.client_id(), Some(&header), update)
+        };
         self.call(UPDATE_CLIENT, sent, request).await
     }
 
@@ -419,9 +434,10 @@ impl Client {
         let bearer = bearer.into();
         let header = bearer.header();
         let sent = || Echoes::of([bearer.secret()]);
-        let request = self
-            .api
-            .oauth2_clients_oauth2_delete_client(client_id, Some(&header));
+        let request = || {
+            self.api
+                .oauth2_clients_oauth2_delete_client(client_id, Some(&header))
+        };
         success(self.call(DELETE_CLIENT, sent, request).await)
     }
 }
@@ -476,6 +492,12 @@ fn client_echoes(credentials: &ClientCredentials, token: &str) -> Echoes {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::builder::validate_base_url;
+    use crate::tls::ALPN;
+
+    #[test]
+    fn tls_offers_only_http_1_1_since_reqwest_has_no_http2() {
+        assert_eq!(ALPN, [b"http/1.1".as_slice()]);
+    }
 
     #[test]
     fn base_url_must_be_https_unless_loopback() {
