@@ -608,15 +608,11 @@ impl<'de> Deserialize<'de> for ExpiresIn {
 
 /// A field that is absent (the default) or present; unlike `Option`, a `null` is handed to `T`,
 /// which may refuse it with its own message.
+#[derive(Default)]
 enum Field<T> {
+    #[default]
     Absent,
     Present(T),
-}
-
-impl<T> Default for Field<T> {
-    fn default() -> Self {
-        Field::Absent
-    }
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
