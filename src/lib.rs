@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("crate-docs.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
@@ -25,7 +25,7 @@ pub use authorization::{
     parse_callback,
 };
 pub use authorize::{AuthorizeParams, AuthorizeResponse, PkceMethod, SubType};
-pub use client::{Client, ClientBuilder, Server};
+pub use client::{Bearer, Client, ClientBuilder, Server};
 pub use error::{Error, OAuthError, OAuthErrorCode};
 pub use id_token::{IdTokenClaims, IdTokenError, IdTokenVerifier};
 pub use oauth2::clients::{
