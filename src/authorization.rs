@@ -117,6 +117,19 @@ impl fmt::Debug for CsrfToken {
 
 /// Settings for one authorization request (RFC 6749 §4.1.1). [`Self::build`] draws the
 /// random values and returns the URL with what to keep for the callback.
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, Scope, Server};
+///
+/// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", "https://app.example/cb")
+///     .scope(Scope::Openid)
+///     .scope(Scope::Email)
+///     .random_nonce()
+///     .build()?;
+/// assert!(pending.url().starts_with("https://sandbox.polar.sh/oauth2/authorize?"));
+/// assert!(pending.url().contains("code_challenge_method=S256"));
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct AuthorizationRequest {
@@ -498,6 +511,16 @@ struct StoredParams<T> {
 ///
 /// `redirected_to` may be the absolute URL, the path with its query (`/callback?code=…`), or
 /// the query alone (`code=…&state=…`, with or without the leading `?`).
+///
+/// ```
+/// use polar_oauth2::{CsrfToken, parse_callback};
+///
+/// let state = CsrfToken::new("state-kept-in-the-session-0001")?;
+/// let code = parse_callback("/callback?code=polar_ac_test&state=state-kept-in-the-session-0001", &state)?;
+/// assert_eq!(code.secret(), "polar_ac_test");
+/// assert!(parse_callback("/callback?code=polar_ac_test&state=forged-state-0000000", &state).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn parse_callback(
     redirected_to: &str,
     expected_state: &CsrfToken,

@@ -16,6 +16,21 @@ use serde::Deserialize;
 pub const EXCERPT_LEN: usize = 256;
 
 /// Anything that can go wrong calling Polar.
+///
+/// ```no_run
+/// # async fn refresh(client: &polar_oauth2::Client, credentials: &polar_oauth2::ClientCredentials,
+/// #     refresh_token: &polar_oauth2::RefreshToken) {
+/// use polar_oauth2::{Error, OAuthErrorCode};
+/// match client.refresh(credentials, refresh_token).await {
+///     Ok(token) => drop(token), // store it
+///     Err(Error::OAuth(e)) if e.code == OAuthErrorCode::InvalidGrant => {
+///         // Revoked or expired: the user must connect again.
+///     }
+///     Err(e) if e.is_retryable() => { /* try later */ }
+///     Err(e) => eprintln!("{e}"), // never holds a secret
+/// }
+/// # }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -195,6 +195,15 @@ impl<'de> Deserialize<'de> for Scope {
 /// A set of scopes, written on the wire space-separated (RFC 6749 §3.3): `"openid email"`.
 ///
 /// Keeps the order values were added in and ignores duplicates.
+///
+/// ```
+/// use polar_oauth2::{Scope, ScopeSet};
+///
+/// let granted = ScopeSet::from_wire("openid email teleport:write");
+/// assert!(granted.contains(&Scope::Email));
+/// assert!(!granted.contains(&Scope::Profile));
+/// assert_eq!(granted.to_string(), "openid email teleport:write"); // unknown scopes kept
+/// ```
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct ScopeSet {
     scopes: Vec<Scope>,

@@ -18,6 +18,19 @@ use crate::generated;
 use crate::retry::RetryPolicy;
 
 /// Settings for a [`Client`]. `Debug` hides a password in the base URL.
+///
+/// ```
+/// use std::time::Duration;
+/// use polar_oauth2::{Client, RetryPolicy, Server};
+///
+/// let client = Client::builder(Server::Sandbox)
+///     .timeout(Some(Duration::from_secs(10)))
+///     .retry(RetryPolicy::new(2))
+///     .polar_version("2026-10")
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Clone)]
 #[must_use]
 pub struct ClientBuilder {

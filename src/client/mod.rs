@@ -134,6 +134,16 @@ impl<'a> From<&'a RegistrationAccessToken> for Bearer<'a> {
 /// A Polar OAuth2 client. Cheap to clone; clones share one connection pool per Tokio runtime
 /// (a pooled connection belongs to the runtime that opened it), so a client may be used from
 /// any number of runtimes. `Debug` hides a password in the base URL.
+///
+/// ```
+/// use polar_oauth2::{Client, Server};
+///
+/// let production = Client::new(Server::Production)?;
+/// let sandbox = Client::new(Server::Sandbox)?;
+/// assert_eq!(sandbox.base_url(), "https://sandbox-api.polar.sh");
+/// # let _ = production;
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Client {
     pub(crate) api: Arc<generated::Client>,
@@ -254,6 +264,20 @@ impl Client {
 
     /// Exchange an authorization code (RFC 6749 §4.1.3), with the PKCE verifier if the
     /// authorization request had a challenge (always, for public clients).
+    ///
+    /// ```no_run
+    /// # async fn callback(client: &polar_oauth2::Client, pending: &polar_oauth2::PendingAuthorization,
+    /// #     redirected_to: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// use polar_oauth2::{ClientCredentials, ClientSecret};
+    /// let credentials = ClientCredentials::confidential("polar_ci_…", ClientSecret::new("polar_cs_…"));
+    /// let code = pending.callback(redirected_to)?; // checks `state`
+    /// let token = client
+    ///     .exchange_code(&credentials, code, pending.redirect_uri(),
+    ///         Some(pending.pkce_verifier().clone()))
+    ///     .await?;
+    /// println!("granted {} until {:?}", token.scope(), token.expires_at_system());
+    /// # Ok(()) }
+    /// ```
     pub async fn exchange_code(
         &self,
         credentials: &ClientCredentials,
@@ -269,6 +293,19 @@ impl Client {
     }
 
     /// Refresh (RFC 6749 §6). Polar revokes `refresh_token` and returns a new one: store it.
+    /// [`TokenSource`](crate::TokenSource) does this when needed, once for all callers.
+    ///
+    /// ```no_run
+    /// # async fn renew(client: &polar_oauth2::Client, credentials: &polar_oauth2::ClientCredentials,
+    /// #     token: polar_oauth2::Token) -> Result<polar_oauth2::Token, polar_oauth2::Error> {
+    /// let token = match token.refresh_token() {
+    ///     Some(refresh_token) if token.expires_within(std::time::Duration::from_secs(60)) => {
+    ///         client.refresh(credentials, refresh_token).await? // the old one is now revoked
+    ///     }
+    ///     _ => token,
+    /// };
+    /// # Ok(token) }
+    /// ```
     pub async fn refresh(
         &self,
         credentials: &ClientCredentials,
