@@ -175,40 +175,35 @@ async fn read_form(shared: &Shared, request: Request<Body>) -> Result<(HeaderMap
     Ok((parts.headers, form))
 }
 
-async fn token(State(shared): AppState, request: Request<Body>) -> Reply {
-    let (headers, form) = match read_form(&shared, request).await {
+/// A form-encoded client endpoint (token, revoke, introspect): the form and any client
+/// `Authorization` header, handed to `endpoint` with the server state.
+async fn form_endpoint(
+    shared: &Shared,
+    request: Request<Body>,
+    endpoint: fn(&mut Inner, &Params, Option<&str>) -> Result<Reply, super::failure::Failure>,
+) -> Reply {
+    let (headers, form) = match read_form(shared, request).await {
         Ok(read) => read,
         Err(reply) => return reply,
     };
     let authorization = header_value(&headers, header::AUTHORIZATION);
-    shared
-        .lock()
-        .token_endpoint(&form, authorization.as_deref())
+    endpoint(&mut shared.lock(), &form, authorization.as_deref())
         .unwrap_or_else(|failure| failure.into_reply())
+}
+
+async fn token(State(shared): AppState, request: Request<Body>) -> Reply {
+    form_endpoint(&shared, request, Inner::token_endpoint).await
 }
 
 async fn revoke(State(shared): AppState, request: Request<Body>) -> Reply {
-    let (headers, form) = match read_form(&shared, request).await {
-        Ok(read) => read,
-        Err(reply) => return reply,
-    };
-    let authorization = header_value(&headers, header::AUTHORIZATION);
-    shared
-        .lock()
-        .revoke(&form, authorization.as_deref())
-        .unwrap_or_else(|failure| failure.into_reply())
+    form_endpoint(&shared, request, Inner::revoke).await
 }
 
 async fn introspect(State(shared): AppState, request: Request<Body>) -> Reply {
-    let (headers, form) = match read_form(&shared, request).await {
-        Ok(read) => read,
-        Err(reply) => return reply,
-    };
-    let authorization = header_value(&headers, header::AUTHORIZATION);
-    shared
-        .lock()
-        .introspect(&form, authorization.as_deref())
-        .unwrap_or_else(|failure| failure.into_reply())
+    form_endpoint(&shared, request, |state, form, authorization| {
+        state.introspect(form, authorization)
+    })
+    .await
 }
 
 async fn consent_data(
