@@ -592,36 +592,88 @@ impl Serialize for ScopeDisplayNames {
     }
 }
 
+/// The name under which serde_json's deserializers hand out a value's JSON text unparsed (the
+/// protocol of `serde_json::value::RawValue`, stable since serde_json 1.0.29). Any other
+/// deserializer sees an ordinary newtype struct and the map is decoded entry by entry.
+const RAW_JSON: &str = "$serde_json::private::RawValue";
+
+/// Decoding: Polar sends every scope's label in every authorize response, in the spec's order
+/// and, nearly always, exactly the spec's labels. From serde_json, the map's text is first
+/// compared with the spec's map as serde_json writes it (compact, spec order), which is what
+/// Polar's server writes: equal, it is [`ScopeDisplayNames::spec_default`] without decoding a
+/// string (skipping the text costs a third of decoding it). Any other text, and any other
+/// deserializer, is decoded entry by entry, with the same result as if the shortcut did not
+/// exist.
 impl<'de> Deserialize<'de> for ScopeDisplayNames {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NamesVisitor;
-        impl<'de> Visitor<'de> for NamesVisitor {
-            type Value = ScopeDisplayNames;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a map of scope to display name")
+        deserializer.deserialize_newtype_struct(RAW_JSON, NamesVisitor)
+    }
+}
+
+/// The spec's map as serde_json writes it, made on first use.
+fn spec_default_json() -> &'static str {
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    JSON.get_or_init(|| {
+        serde_json::to_string(&ScopeDisplayNames::spec_default()).unwrap_or_default()
+    })
+}
+
+/// The map decoded entry by entry (never through [`RAW_JSON`]).
+struct Entries(ScopeDisplayNames);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(NamesVisitor).map(Entries)
+    }
+}
+
+struct NamesVisitor;
+
+impl<'de> Visitor<'de> for NamesVisitor {
+    type Value = ScopeDisplayNames;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of scope to display name")
+    }
+
+    /// A deserializer without serde_json's raw values: the map itself.
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(NamesVisitor)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Some(WireStr(first)) = map.next_key::<WireStr<'de>>()? else {
+            return Ok(ScopeDisplayNames::new());
+        };
+        if first == RAW_JSON {
+            let WireStr(text) = map.next_value::<WireStr<'de>>()?;
+            if text == spec_default_json() {
+                return Ok(ScopeDisplayNames::spec_default());
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut names = NamesDecoder::default();
-                // Polar writes the entries in the spec's order: the scope after the previous
-                // entry's (or the one after that, past a scope without a display name) is
-                // compared first, before the full lookup. Borrowed strings: a known entry
-                // costs no allocation.
-                let mut next = 0;
-                while let Some((WireStr(k), WireStr(v))) = map.next_entry()? {
-                    let index = KNOWN_VALUES
-                        .get(next..)
-                        .and_then(|ahead| ahead.iter().take(3).position(|known| *known == k))
-                        .map(|ahead| next + ahead)
-                        .or_else(|| known_index(&k));
-                    if let Some(i) = index {
-                        next = i + 1;
-                    }
-                    names.insert(index, &k, &v);
-                }
-                Ok(names.finish())
-            }
+            return serde_json::from_str::<Entries>(&text)
+                .map(|Entries(names)| names)
+                .map_err(de::Error::custom);
         }
-        deserializer.deserialize_map(NamesVisitor)
+        let mut names = NamesDecoder::default();
+        // Polar writes the entries in the spec's order: the scope after the previous entry's
+        // (or the one after that, past a scope without a display name) is compared first,
+        // before the full lookup. Borrowed strings: a known entry costs no allocation.
+        let mut next = 0;
+        let mut entry = Some(first);
+        while let Some(k) = entry {
+            let WireStr(v) = map.next_value::<WireStr<'de>>()?;
+            let index = KNOWN_VALUES
+                .get(next..)
+                .and_then(|ahead| ahead.iter().take(3).position(|known| *known == k))
+                .map(|ahead| next + ahead)
+                .or_else(|| known_index(&k));
+            if let Some(i) = index {
+                next = i + 1;
+            }
+            names.insert(index, &k, &v);
+            entry = map.next_key::<WireStr<'de>>()?.map(|WireStr(k)| k);
+        }
+        Ok(names.finish())
     }
 }
 

@@ -5,6 +5,7 @@
 //! (RFC 6749 §2.3.1). Public clients send no secret and must use PKCE (RFC 7636 §4.5).
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::ser::{SerializeStruct, Serializer};
@@ -18,41 +19,56 @@ use crate::secret::{
 };
 
 /// A registered OAuth2 client: its id, and its secret unless it is a public client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientCredentials {
+///
+/// Cheap to clone (shared, not copied): every grant holds the credentials it was made with,
+/// and [`Client::refresh`](crate::Client::refresh) makes one per call.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientCredentials(Arc<Credentials>);
+
+#[derive(Debug, PartialEq, Eq)]
+struct Credentials {
     client_id: String,
     client_secret: Option<ClientSecret>,
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.0.client_id)
+            .field("client_secret", &self.0.client_secret)
+            .finish()
+    }
 }
 
 impl ClientCredentials {
     /// A confidential client (server-side application with a `polar_cs_…` secret).
     #[must_use]
     pub fn confidential(client_id: impl Into<String>, client_secret: ClientSecret) -> Self {
-        Self {
+        Self(Arc::new(Credentials {
             client_id: client_id.into(),
             client_secret: Some(client_secret),
-        }
+        }))
     }
 
     /// A public client (native or browser app): no secret; PKCE is then required.
     #[must_use]
     pub fn public(client_id: impl Into<String>) -> Self {
-        Self {
+        Self(Arc::new(Credentials {
             client_id: client_id.into(),
             client_secret: None,
-        }
+        }))
     }
 
     /// The client id (`polar_ci_…`); not a secret.
     #[must_use]
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        &self.0.client_id
     }
 
     /// The client secret, if any.
     #[must_use]
     pub fn client_secret(&self) -> Option<&ClientSecret> {
-        self.client_secret.as_ref()
+        self.0.client_secret.as_ref()
     }
 }
 
@@ -251,8 +267,8 @@ impl Serialize for TokenRequest {
         let creds = self.credentials();
         let mut form = serializer.serialize_struct("TokenRequest", 8)?;
         form.serialize_field("grant_type", self.grant_type())?;
-        form.serialize_field("client_id", &creds.client_id)?;
-        if let Some(secret) = &creds.client_secret {
+        form.serialize_field("client_id", creds.client_id())?;
+        if let Some(secret) = creds.client_secret() {
             form.serialize_field("client_secret", secret.secret())?;
         }
         match self {
@@ -334,7 +350,29 @@ pub struct Token {
     stored_expiry: Option<SystemTime>,
     refresh_token: Option<RefreshToken>,
     id_token: Option<IdToken>,
-    scope: ScopeSet,
+    scope: GrantedScope,
+}
+
+/// The granted `scope` as received, parsed into a [`ScopeSet`] on first use: most token
+/// responses are stored or used without their scopes being read, and the parse was the
+/// largest part of decoding one (1,470 of 8,600 instructions, see `BENCHMARKS.md`).
+#[derive(Clone)]
+struct GrantedScope {
+    wire: String,
+    parsed: OnceLock<ScopeSet>,
+}
+
+impl GrantedScope {
+    fn new(wire: String) -> Self {
+        Self {
+            wire,
+            parsed: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &ScopeSet {
+        self.parsed.get_or_init(|| ScopeSet::from_wire(&self.wire))
+    }
 }
 
 impl Token {
@@ -385,7 +423,7 @@ impl Token {
     /// The granted scopes.
     #[must_use]
     pub fn scope(&self) -> &ScopeSet {
-        &self.scope
+        self.scope.get()
     }
 
     /// The lifetime the server gave (`expires_in`), if any.
@@ -442,7 +480,7 @@ impl fmt::Debug for Token {
             .field("expires_in", &self.expires_in)
             .field("refresh_token", &self.refresh_token)
             .field("id_token", &self.id_token)
-            .field("scope", &self.scope)
+            .field("scope", self.scope())
             .finish()
     }
 }
@@ -497,7 +535,7 @@ impl Serialize for Token {
         if let Some(id_token) = &self.id_token {
             out.serialize_field("id_token", id_token.secret())?;
         }
-        out.serialize_field("scope", &self.scope.to_string())?;
+        out.serialize_field("scope", &self.scope().to_string())?;
         out.end()
     }
 }
@@ -555,7 +593,7 @@ impl<'de> Deserialize<'de> for Token {
             stored_expiry,
             refresh_token: wire.refresh_token.map(RefreshToken::new),
             id_token: wire.id_token.map(IdToken::new),
-            scope: ScopeSet::from_wire(&scope),
+            scope: GrantedScope::new(scope.into_owned()),
         })
     }
 }

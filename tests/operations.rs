@@ -230,6 +230,27 @@ async fn authorization_is_sent_exactly_where_the_spec_asks_for_a_bearer() {
     }
 }
 
+/// Header hygiene on every operation: this crate's user agent once, and no `api-version` (the
+/// spec's `info.version`, which progenitor would add and Polar ignores; the generator no longer
+/// builds it, see `codegen/src/requests.rs`).
+#[tokio::test]
+async fn every_operation_carries_our_user_agent_and_no_api_version() {
+    let server = polar_like().await;
+    call_every_operation(&server.client()).await;
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for request in requests {
+        let target = &request.target;
+        assert_eq!(request.header_count("api-version"), 0, "{target}");
+        assert_eq!(request.header_count("user-agent"), 1, "{target}");
+        assert_eq!(
+            request.header("user-agent"),
+            Some(polar_oauth2::client::USER_AGENT_VALUE),
+            "{target}"
+        );
+    }
+}
+
 fn by_path(requests: &[Recorded], method: &str, path: &str) -> Recorded {
     requests
         .iter()

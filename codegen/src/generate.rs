@@ -242,6 +242,12 @@ pub fn generate(doc: &Value) -> Result<String, Error> {
         )
     })?;
     file.items.extend(deep_object_types(&doc)?);
+    crate::requests::rewrite(&mut file).map_err(|message| {
+        Error::at(
+            "",
+            format!("cannot rewrite progenitor's request building: {message}"),
+        )
+    })?;
     Ok(prettyplease::unparse(&file))
 }
 

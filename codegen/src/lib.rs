@@ -2,7 +2,7 @@
 //!
 //! Data flows one way: `spec/` -> [`load`] (merge the documents) -> [`select`] (the operations
 //! that become the client, and what they reach) -> [`downgrade`] (OpenAPI 3.1 -> 3.0) -> [`shape`] (hoist the unions the facade replaces) -> [`generate`] (progenitor,
-//! syn, prettyplease) -> `OUT_DIR`. Nothing here knows about HTTP; nothing in the library parses
+//! syn, [`requests`], prettyplease) -> `OUT_DIR`. Nothing here sends a request; nothing in the library parses
 //! YAML. [`build_script::run`] is what the library's `build.rs` calls.
 #![forbid(unsafe_code)]
 
@@ -13,6 +13,7 @@ pub mod drift;
 pub mod error;
 pub mod generate;
 pub mod load;
+pub mod requests;
 pub mod rust_names;
 pub mod scopes;
 pub mod secrets;

@@ -314,7 +314,17 @@ fn stand_ins(replacements: &[(String, String)]) -> String {
          pub mod client {\n\
              #[derive(Debug, Clone, Default)]\n\
              pub struct Hooks;\n\
+             impl Hooks {\n\
+                 pub(crate) fn url(&self, _index: usize, path: &str) -> reqwest::Url {\n\
+                     reqwest::Url::parse(\"http://127.0.0.1\").unwrap().join(path).unwrap()\n\
+                 }\n\
+             }\n\
              impl progenitor_client::ClientHooks<Hooks> for crate::generated::Client {}\n\
+             pub async fn decode<T: serde::de::DeserializeOwned, E>(\n\
+                 response: reqwest::Response,\n\
+             ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {\n\
+                 progenitor_client::ResponseValue::from_response(response).await\n\
+             }\n\
          }\n",
     );
     render(&root, &mut out);

@@ -8,7 +8,7 @@ use reqwest::Url;
 use reqwest::header::HeaderValue;
 use tokio::sync::Semaphore;
 
-use super::hooks::{Hooks, RuntimePools};
+use super::hooks::{Hooks, RuntimePools, StaticUrls};
 use super::{
     Client, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT, Server,
     USER_AGENT_VALUE,
@@ -181,7 +181,7 @@ impl ClientBuilder {
         let direct = base.starts_with("http:");
         let http = match self.http {
             Some(http) => http,
-            None => default_http_client(direct)?,
+            None => default_http_client(direct, self.timeout)?,
         };
         let polar_version = self
             .polar_version
@@ -201,7 +201,8 @@ impl ClientBuilder {
                 .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
             retry: self.retry,
             own_http,
-            runtimes: own_http.then(|| Arc::new(RuntimePools::new(direct))),
+            runtimes: own_http.then(|| Arc::new(RuntimePools::new(direct, self.timeout))),
+            urls: StaticUrls::parse(&base)?,
         };
         Ok(Client {
             api: Arc::new(generated::Client::new_with_client(&base, http, hooks)),
@@ -255,7 +256,16 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 
 /// rustls with the crate's provider and the platform's certificate verifier (see
 /// [`crate::tls`]).
-pub(crate) fn default_http_client(direct: bool) -> Result<reqwest::Client, Error> {
+///
+/// `timeout` bounds each request whole (connect, send, response headers and body), as
+/// [`ClientBuilder::timeout`] says. Set here, on the client, reqwest keeps it in the client
+/// rather than in each request's extensions (a map allocated per request when set per
+/// request); the hooks still set it per request on a caller's `reqwest::Client`, and when a
+/// wait for a place in the in-flight limit has used part of it.
+pub(crate) fn default_http_client(
+    direct: bool,
+    timeout: Option<Duration>,
+) -> Result<reqwest::Client, Error> {
     let tls = crate::tls::client_config()?;
     let builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
@@ -268,6 +278,10 @@ pub(crate) fn default_http_client(direct: bool) -> Result<reqwest::Client, Error
         // `enable_time`. A connection the server closes leaves the pool by itself.
         .pool_idle_timeout(None);
     let builder = if direct { builder.no_proxy() } else { builder };
+    let builder = match timeout {
+        Some(timeout) => builder.timeout(timeout),
+        None => builder,
+    };
     builder
         .build()
         .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))

@@ -13,17 +13,17 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::{Method, Url};
 use tokio::sync::Semaphore;
 
 use super::builder::default_http_client;
-use super::response::{OneShotBody, buffered, guard, is_guard_failure, queue_timeout};
+use super::response::{OneShotBody, Place, buffered, guard, is_guard_failure, queue_timeout};
+use crate::error::Error;
 use crate::generated;
 use crate::retry::{Call, Outcome, RetryPolicy};
 
 const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 /// Per-client settings read by the generated client's hooks (one per [`Client`](super::Client)).
 #[derive(Debug, Clone)]
@@ -41,6 +41,63 @@ pub struct Hooks {
     /// One connection pool per Tokio runtime, for a `reqwest::Client` this crate built (a
     /// caller's client is used as given).
     pub(crate) runtimes: Option<Arc<RuntimePools>>,
+    /// The URL of each of the generated `STATIC_PATHS`, parsed once (see [`Hooks::url`]).
+    pub(crate) urls: StaticUrls,
+}
+
+/// The base URL joined with each of the generated [`STATIC_PATHS`](generated::STATIC_PATHS),
+/// parsed when the client is built. `Debug` shows how many: a base URL may hold a password.
+#[derive(Clone)]
+pub(crate) struct StaticUrls {
+    base: Url,
+    urls: Arc<[Url]>,
+}
+
+impl std::fmt::Debug for StaticUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} operation URLs", self.urls.len())
+    }
+}
+
+impl StaticUrls {
+    /// Parse `base` and `base` + each path: the strings progenitor would have formatted.
+    /// `base` has been validated (no query or fragment, no trailing `/`).
+    pub(crate) fn parse(base: &str) -> Result<Self, Error> {
+        let parse = |url: &str, what: &str| {
+            Url::parse(url).map_err(|e| Error::InvalidRequest(format!("{what} is not a URL: {e}")))
+        };
+        let urls = generated::STATIC_PATHS
+            .iter()
+            .map(|path| {
+                let what = format!("the base URL joined with {path:?}");
+                parse(&format!("{base}{path}"), &what)
+            })
+            .collect::<Result<Arc<[Url]>, Error>>()?;
+        Ok(Self {
+            base: parse(base, "the base URL")?,
+            urls,
+        })
+    }
+}
+
+impl Hooks {
+    /// The URL of the generated operation whose path is `STATIC_PATHS[index]` (`path`): a
+    /// clone of the one parsed when the client was built, so that no request formats and
+    /// parses its URL (about 7,000 instructions, the largest client-side cost of a token
+    /// request). The generated code calls this (see `polar_oauth2_codegen::requests`).
+    pub(crate) fn url(&self, index: usize, path: &str) -> Url {
+        match self.urls.urls.get(index) {
+            Some(url) => url.clone(),
+            // Not reached (`index` comes from the list the table was built from); should it
+            // ever be, `path` is appended to the base URL's own.
+            None => {
+                let mut url = self.urls.base.clone();
+                let joined = format!("{}{path}", url.path().trim_end_matches('/'));
+                url.set_path(&joined);
+                url
+            }
+        }
+    }
 }
 
 /// A `reqwest::Client` per Tokio runtime. A pooled hyper connection is driven by a task of the
@@ -52,6 +109,7 @@ pub struct Hooks {
 /// task drops the oldest; a request in flight keeps its own handle).
 pub(crate) struct RuntimePools {
     direct: bool,
+    timeout: Option<Duration>,
     first: std::sync::OnceLock<tokio::runtime::Id>,
     others: Mutex<VecDeque<(tokio::runtime::Id, reqwest::Client)>>,
 }
@@ -72,9 +130,10 @@ impl RuntimePools {
     /// Runtimes besides the first whose pools are kept.
     const MAX: usize = 32;
 
-    pub(crate) fn new(direct: bool) -> Self {
+    pub(crate) fn new(direct: bool, timeout: Option<Duration>) -> Self {
         Self {
             direct,
+            timeout,
             first: std::sync::OnceLock::new(),
             others: Mutex::new(VecDeque::new()),
         }
@@ -90,7 +149,7 @@ impl RuntimePools {
         if let Some((_, http)) = others.iter().find(|(other, _)| *other == id) {
             return Some(http.clone());
         }
-        let http = default_http_client(self.direct).ok()?;
+        let http = default_http_client(self.direct, self.timeout).ok()?;
         if others.len() >= Self::MAX {
             others.pop_front();
         }
@@ -138,11 +197,11 @@ impl Hooks {
 }
 
 impl ClientHooks<Hooks> for generated::Client {
-    /// Header hygiene for every request: our user agent; `Polar-Version` when configured;
-    /// progenitor's `api-version` (the spec's `info.version`, which Polar's server ignores)
-    /// removed; the bearer header, present only on operations whose spec asks for one (the
-    /// generator adds the parameter nowhere else), marked sensitive so that `Debug` never prints
-    /// it. A `POST` body is made one that reqwest cannot clone when a caller's
+    /// Header hygiene for every request: our user agent; `Polar-Version` when configured; the
+    /// bearer header, present only on operations whose spec asks for one (the generator adds
+    /// the parameter nowhere else), marked sensitive so that `Debug` never prints it.
+    /// progenitor's `api-version` (the spec's `info.version`, which Polar's server ignores) is
+    /// not built by the generated code at all (`polar_oauth2_codegen::requests`). A `POST` body is made one that reqwest cannot clone when a caller's
     /// `reqwest::Client` is in use: reqwest then neither follows a 307/308 with it nor retries it
     /// on its own, whatever that client's settings.
     async fn pre<E>(
@@ -152,7 +211,6 @@ impl ClientHooks<Hooks> for generated::Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let hooks = &self.inner;
         let headers = request.headers_mut();
-        headers.remove(API_VERSION);
         headers.insert(USER_AGENT, hooks.user_agent.clone());
         if let Some(version) = &hooks.polar_version {
             headers.insert(POLAR_VERSION, version.clone());
@@ -172,7 +230,10 @@ impl ClientHooks<Hooks> for generated::Client {
                 *request.body_mut() = Some(reqwest::Body::wrap(OneShotBody::new(body)));
             }
         }
-        if let Some(timeout) = hooks.timeout {
+        // Our own `reqwest::Client` carries the timeout itself (see `default_http_client`).
+        if !hooks.own_http
+            && let Some(timeout) = hooks.timeout
+        {
             *request.timeout_mut() = Some(timeout);
         }
         Ok(())
@@ -197,8 +258,8 @@ impl ClientHooks<Hooks> for generated::Client {
                 .flatten();
             // The wait for a place counts inside the request's timeout: what is left of it
             // after the wait is the request's own.
-            let queued = Instant::now();
-            let permit = match (&hooks.in_flight, request.timeout().copied()) {
+            let limit = request.timeout().copied().or(hooks.timeout);
+            let permit = match (&hooks.in_flight, limit) {
                 (None, _) => None,
                 // `acquire_owned` fails only on a closed semaphore; this one is never closed.
                 (Some(in_flight), None) => Arc::clone(in_flight).acquire_owned().await.ok(),
@@ -206,6 +267,7 @@ impl ClientHooks<Hooks> for generated::Client {
                     // A free place: no timer needed.
                     Ok(permit) => Some(permit),
                     Err(_) => {
+                        let queued = Instant::now();
                         match tokio::time::timeout(limit, Arc::clone(in_flight).acquire_owned())
                             .await
                         {
@@ -236,7 +298,7 @@ impl ClientHooks<Hooks> for generated::Client {
                 };
                 hooks.retry.delay(retries, &outcome, call)
             });
-            let response = match (wait, next) {
+            let (response, next) = match (wait, next) {
                 (Some(wait), Some(next)) => {
                     drop(result);
                     drop(permit);
@@ -245,29 +307,33 @@ impl ClientHooks<Hooks> for generated::Client {
                     retries += 1;
                     continue;
                 }
-                (None, next) => (
-                    guard(result?, sent_to.as_ref(), hooks.max_response_body, permit),
-                    next,
-                ),
-                (Some(_), None) => {
-                    let response = result?;
-                    return Ok(guard(
-                        response,
-                        sent_to.as_ref(),
-                        hooks.max_response_body,
-                        permit,
-                    ));
-                }
+                (_, next) => (result?, next),
             };
+            let success = response.status().is_success();
             // A successful idempotent response is read here while a retry may follow, so that a
             // connection lost mid-body is retried too (the body is read whole right after anyway).
-            let (response, next) = response;
-            let Some(next) =
-                next.filter(|_| call == Call::Idempotent && response.status().is_success())
-            else {
+            let next = next.filter(|_| call == Call::Idempotent && success);
+            let (response, permit) = guard(
+                response,
+                sent_to.as_ref(),
+                hooks.max_response_body,
+                permit,
+                success,
+            );
+            let Some(next) = next else {
+                // A successful body within the cap: the place goes with the response to the
+                // generated code's `decode`, which holds it while reading the body (instead of
+                // a body wrapper that would).
+                let mut response = response;
+                if let Some(permit) = permit {
+                    response.extensions_mut().insert(Place::new(permit));
+                }
                 return Ok(response);
             };
-            match buffered(response).await {
+            // A retry may follow: read the body now, holding the place.
+            let read = buffered(response).await;
+            drop(permit);
+            match read {
                 Ok(response) => return Ok(response),
                 Err(e) if is_guard_failure(&e) => return Err(e),
                 Err(e) => match hooks.retry.delay(retries, &Outcome::Failed, call) {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
+use progenitor_client::ResponseValue;
 use reqwest::header::{CONTENT_LENGTH, HeaderMap};
 use reqwest::{ResponseBuilderExt, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -172,14 +173,19 @@ impl std::fmt::Display for BodyFailure {
 
 impl std::error::Error for BodyFailure {}
 
-/// `response` as is when its declared length is within the cap; otherwise with its body wrapped
+/// `response` as is when its declared length is within the cap, otherwise with its body wrapped
 /// in a [`GuardedBody`] (unknown or excessive length, or a followed redirect).
+///
+/// The in-flight place (`permit`) must be held until the body is done. When `read_now` (the
+/// caller reads a successful body at once) and no wrapper is needed, the permit is handed back
+/// for the caller to hold while it reads; otherwise the wrapper holds it.
 pub(crate) fn guard(
     response: reqwest::Response,
     sent_to: Option<&Url>,
     cap: u64,
     permit: Option<OwnedSemaphorePermit>,
-) -> reqwest::Response {
+    read_now: bool,
+) -> (reqwest::Response, Option<OwnedSemaphorePermit>) {
     let declared = response
         .headers()
         .get(CONTENT_LENGTH)
@@ -187,10 +193,11 @@ pub(crate) fn guard(
     let redirected = sent_to.is_some_and(|sent_to| response.url() != sent_to);
     // The common case: a body whose declared length is within the cap needs no byte counting
     // (hyper stops at Content-Length), nor a wrapper unless an in-flight place must be held
-    // until the body is done: a slow body keeps its connection busy, and releasing the place
-    // earlier let 64 slow bodies open 64 connections under a limit of 4.
-    if !redirected && permit.is_none() && declared.is_some_and(|n| n <= cap) {
-        return response;
+    // until the body is done and the caller does not read it at once: a slow body keeps its
+    // connection busy, and releasing the place earlier let 64 slow bodies open 64 connections
+    // under a limit of 4.
+    if !redirected && (permit.is_none() || read_now) && declared.is_some_and(|n| n <= cap) {
+        return (response, permit);
     }
     let failure = if redirected {
         Some(BodyFailure::Redirected)
@@ -217,7 +224,52 @@ pub(crate) fn guard(
         seen: 0,
         permit,
     };
-    reqwest::Response::from(http::Response::from_parts(parts, reqwest::Body::wrap(body)))
+    let response =
+        reqwest::Response::from(http::Response::from_parts(parts, reqwest::Body::wrap(body)));
+    (response, None)
+}
+
+/// A request's place in the client's in-flight limit, carried in a successful response's
+/// extensions from the hooks to [`decode`], which holds it until the body is read. A clone of
+/// the extensions (`http::Extensions` needs `Clone`) holds no place: only one response can.
+pub(crate) struct Place {
+    /// Held, never read: the place is given back when this is dropped.
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Clone for Place {
+    fn clone(&self) -> Self {
+        Place { _permit: None }
+    }
+}
+
+impl Place {
+    pub(crate) fn new(permit: OwnedSemaphorePermit) -> Self {
+        Place {
+            _permit: Some(permit),
+        }
+    }
+}
+
+/// What every generated operation does with a successful JSON response (the generator puts it
+/// in place of progenitor's `ResponseValue::from_response`, see
+/// `polar_oauth2_codegen::requests`): read the body whole while holding the request's
+/// in-flight [`Place`], then decode it. The headers move into the `ResponseValue` (progenitor
+/// copies them).
+pub(crate) async fn decode<T: DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>> {
+    let place = response.extensions_mut().remove::<Place>();
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let full = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    drop(place);
+    let inner = serde_json::from_slice(&full)
+        .map_err(|e| progenitor_client::Error::InvalidResponsePayload(full, e))?;
+    Ok(ResponseValue::new(inner, status, headers))
 }
 
 /// A stand-in response for a request that was never sent because the timeout passed while it
@@ -324,20 +376,27 @@ impl http_body::Body for GuardedBody {
     }
 }
 
-/// `response` with its whole body read (through its guard), as one chunk.
-pub(crate) async fn buffered(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+/// `response` with its whole body read (through its guard, if it has one), as one chunk: the
+/// same status, version, headers and URL. (The transport's own extensions, such as the peer
+/// address, are not kept; nothing reads them from a response that reaches the generated code.)
+pub(crate) async fn buffered(
+    mut response: reqwest::Response,
+) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    let version = response.version();
+    let headers = std::mem::take(response.headers_mut());
     let url = response.url().clone();
-    let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-    let bytes = reqwest::Response::from(http::Response::new(body))
-        .bytes()
-        .await?;
+    let bytes = response.bytes().await?;
+    let mut whole = http::Response::new(reqwest::Body::from(bytes));
+    *whole.status_mut() = status;
+    *whole.version_mut() = version;
+    *whole.headers_mut() = headers;
+    // Keep `Response::url` (an extension only reqwest's builder can set; without it reqwest
+    // parses a placeholder URL).
     if let Ok(marker) = http::Response::builder().url(url).body(()) {
-        parts.extensions.extend(marker.into_parts().0.extensions);
+        *whole.extensions_mut() = marker.into_parts().0.extensions;
     }
-    Ok(reqwest::Response::from(http::Response::from_parts(
-        parts,
-        reqwest::Body::from(bytes),
-    )))
+    Ok(reqwest::Response::from(whole))
 }
 
 /// Whether a reqwest error is one of the guard's own (a body over the cap, a followed

@@ -1,0 +1,530 @@
+//! Rewrites of progenitor's request building in every generated operation method: the work
+//! each call repeats that has the same result every time (issue 15).
+//!
+//! - **The URL.** progenitor writes `let url = format!("{}/v1/oauth2/token", self.baseurl,);`,
+//!   which reqwest then parses (`Url::parse`, about 7,000 instructions, more than any other
+//!   client-side step of a token request). For a path without parameters the URL is the same
+//!   on every call, so it becomes `let url = self.inner.url(N, "/v1/oauth2/token");`: a clone
+//!   of the URL parsed once when the client was built, the `N`th of [`STATIC_PATHS_CONST`]. Paths with parameters keep
+//!   progenitor's `format!` and its `encode_path`.
+//! - **`api-version`.** progenitor adds the spec's `info.version` as an `api-version` header to
+//!   every request, which Polar's server ignores and the hooks then removed again; the header is
+//!   no longer built (the hooks still remove it, should a progenitor version put it back another
+//!   way).
+//! - **`Authorization`.** progenitor appends a header parameter as
+//!   `header_map.append("Authorization", value.to_string().try_into()?)`: the name parsed from a
+//!   string and the value copied twice. It becomes the `AUTHORIZATION` constant and one
+//!   `HeaderValue::try_from(value)?` (same error on a bad value).
+//!
+//! - **The response.** `ResponseValue::from_response(response).await` becomes
+//!   [`DECODE_FN`]`(response).await`: the same decode (the body read whole, then `serde_json`),
+//!   which also holds the request's in-flight place until the body is read (the hooks pass it
+//!   along in the response) and moves the headers into the `ResponseValue` rather than copying
+//!   them.
+//!
+//! Each rewrite matches the exact shape progenitor 0.15 emits and leaves anything else alone, so
+//! a different shape costs speed, never behaviour; `tests` pin that the shapes of the
+//! generator in use are found.
+
+use quote::ToTokens;
+use syn::punctuated::Punctuated;
+use syn::{Expr, ImplItem, Item, Lit, Pat, Stmt, Token};
+
+/// The name of the generated constant listing the paths whose URLs the hooks parse once.
+pub const STATIC_PATHS_CONST: &str = "STATIC_PATHS";
+
+/// The library's function that decodes a successful JSON response into a `ResponseValue`, in
+/// place of progenitor's `ResponseValue::from_response`.
+pub const DECODE_FN: &str = "crate::client::decode";
+
+/// What [`rewrite`] changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rewritten {
+    /// Paths without parameters, in index order (the generated [`STATIC_PATHS_CONST`]).
+    pub static_paths: Vec<String>,
+    /// Operation methods whose URL is now cloned rather than formatted and parsed.
+    pub cached_urls: usize,
+    /// `api-version` headers no longer built.
+    pub api_version_headers: usize,
+    /// `Authorization` header parameters appended without the copies.
+    pub authorization_headers: usize,
+    /// Responses decoded by [`DECODE_FN`].
+    pub decoded_responses: usize,
+}
+
+/// Rewrite the operation methods of the generated `impl Client` blocks and append the
+/// [`STATIC_PATHS_CONST`] constant the hooks read.
+pub fn rewrite(file: &mut syn::File) -> Result<Rewritten, String> {
+    let mut done = Rewritten::default();
+    for item in &mut file.items {
+        let Item::Impl(block) = item else { continue };
+        let is_client = block.trait_.is_none()
+            && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        if !is_client {
+            continue;
+        }
+        for item in &mut block.items {
+            if let ImplItem::Fn(method) = item
+                && method.sig.asyncness.is_some()
+            {
+                rewrite_stmts(&mut method.block.stmts, &mut done)?;
+            }
+        }
+    }
+    let paths: Vec<String> = done.static_paths.iter().map(|p| format!("{p:?}")).collect();
+    let constant = format!(
+        "/// Paths of the operations without path parameters. `crate::client::Hooks` parses each\n\
+         /// against the base URL once, when the client is built, and `url(i)` hands out a clone of\n\
+         /// the `i`th: no request formats or parses its URL.\n\
+         pub const {STATIC_PATHS_CONST}: &[&str] = &[{}];",
+        paths.join(", ")
+    );
+    let constant = syn::parse_str::<Item>(&constant).map_err(|e| e.to_string())?;
+    file.items.push(constant);
+    Ok(done)
+}
+
+fn rewrite_stmts(stmts: &mut Vec<Stmt>, done: &mut Rewritten) -> Result<(), String> {
+    let before = stmts.len();
+    stmts.retain(|stmt| !is_api_version_append(stmt));
+    let removed = before - stmts.len();
+    done.api_version_headers += removed;
+    for stmt in stmts.iter_mut() {
+        match stmt {
+            Stmt::Local(local) => {
+                let Some(init) = &mut local.init else {
+                    continue;
+                };
+                if pat_is(&local.pat, "url")
+                    && let Some(path) = static_path(&init.expr)
+                {
+                    let index = match done.static_paths.iter().position(|p| *p == path) {
+                        Some(index) => index,
+                        None => {
+                            done.static_paths.push(path.clone());
+                            done.static_paths.len() - 1
+                        }
+                    };
+                    *init.expr = parse_expr(&format!("self.inner.url({index}usize, {path:?})"))?;
+                    done.cached_urls += 1;
+                } else if removed > 0 && pat_is(&local.pat, "header_map") {
+                    shrink_capacity(&mut init.expr, removed)?;
+                }
+            }
+            Stmt::Expr(Expr::Match(choice), None) => {
+                for arm in &mut choice.arms {
+                    if rewrite_decode(&mut arm.body)? {
+                        done.decoded_responses += 1;
+                    }
+                }
+            }
+            Stmt::Expr(Expr::If(branch), _) => {
+                for inner in &mut branch.then_branch.stmts {
+                    if let Some(rewritten) = authorization_append(inner)? {
+                        *inner = rewritten;
+                        done.authorization_headers += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if removed > 0 {
+        drop_empty_header_map(stmts);
+    }
+    Ok(())
+}
+
+/// A header map left empty (`with_capacity(0usize)`, used only by `.headers(header_map)`) is
+/// not built at all.
+fn drop_empty_header_map(stmts: &mut Vec<Stmt>) {
+    let is_empty_decl = |stmt: &Stmt| {
+        matches!(stmt, Stmt::Local(local) if pat_is(&local.pat, "header_map")
+        && local.init.as_ref().is_some_and(|init| {
+            matches!(&*init.expr, Expr::Call(call) if call.args.len() == 1
+                && matches!(call.args.first(), Some(Expr::Lit(lit))
+                    if matches!(&lit.lit, Lit::Int(n) if n.base10_digits() == "0")))
+        }))
+    };
+    let Some(decl) = stmts.iter().position(is_empty_decl) else {
+        return;
+    };
+    let uses: usize = stmts
+        .iter()
+        .map(|s| mentions(&s.to_token_stream(), "header_map"))
+        .sum();
+    // The declaration and `.headers(header_map)`, nothing else.
+    if uses != 2 {
+        return;
+    }
+    let stripped = stmts.iter_mut().any(|stmt| match stmt {
+        Stmt::Local(local) => local
+            .init
+            .as_mut()
+            .is_some_and(|init| strip_headers_call(&mut init.expr)),
+        _ => false,
+    });
+    if stripped {
+        stmts.remove(decl);
+    }
+}
+
+fn mentions(tokens: &proc_macro2::TokenStream, name: &str) -> usize {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => usize::from(ident == name),
+            proc_macro2::TokenTree::Group(group) => mentions(&group.stream(), name),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// `….headers(header_map)…` in a builder chain -> the chain without that call.
+fn strip_headers_call(expr: &mut Expr) -> bool {
+    match expr {
+        Expr::MethodCall(call)
+            if call.method == "headers"
+                && call.args.len() == 1
+                && call.args.first().is_some_and(|a| is_path(a, "header_map")) =>
+        {
+            *expr = (*call.receiver).clone();
+            true
+        }
+        Expr::MethodCall(call) => strip_headers_call(&mut call.receiver),
+        Expr::Try(tried) => strip_headers_call(&mut tried.expr),
+        _ => false,
+    }
+}
+
+/// The expression inside invisible delimiters (tokens progenitor interpolated with `quote!`).
+fn ungroup(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Group(group) => ungroup(&group.expr),
+        other => other,
+    }
+}
+
+fn parse_expr(code: &str) -> Result<Expr, String> {
+    syn::parse_str::<Expr>(code).map_err(|e| format!("{code}: {e}"))
+}
+
+fn pat_is(pat: &Pat, name: &str) -> bool {
+    match pat {
+        Pat::Ident(p) => p.ident == name,
+        Pat::Type(p) => pat_is(&p.pat, name),
+        _ => false,
+    }
+}
+
+fn is_path(expr: &Expr, name: &str) -> bool {
+    matches!(expr, Expr::Path(p) if p.path.is_ident(name))
+}
+
+fn str_lit(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(s) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `format!("{}/static/path", self.baseurl,)`: the path, when it has no parameter.
+fn static_path(expr: &Expr) -> Option<String> {
+    let Expr::Macro(mac) = expr else { return None };
+    if !mac.mac.path.is_ident("format") {
+        return None;
+    }
+    let args = mac
+        .mac
+        .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+        .ok()?;
+    let mut args = args.iter();
+    let template = str_lit(args.next()?)?;
+    let base = args.next()?;
+    if args.next().is_some() {
+        return None;
+    }
+    let is_baseurl = matches!(base, Expr::Field(f) if is_path(&f.base, "self") && matches!(&f.member, syn::Member::Named(m) if m == "baseurl"));
+    let path = template.strip_prefix("{}")?;
+    (is_baseurl && path.starts_with('/') && !path.contains(['{', '}'])).then(|| path.to_owned())
+}
+
+/// An arm's `ResponseValue::from_response(response).await` (in a block or invisible group, as
+/// progenitor emits it) -> `crate::client::decode(response).await`.
+fn rewrite_decode(expr: &mut Expr) -> Result<bool, String> {
+    match expr {
+        Expr::Group(group) => rewrite_decode(&mut group.expr),
+        Expr::Block(block) if block.block.stmts.len() == 1 => match block.block.stmts.first_mut() {
+            Some(Stmt::Expr(inner, None)) => rewrite_decode(inner),
+            _ => Ok(false),
+        },
+        _ => match decode_call(expr)? {
+            Some(decode) => {
+                *expr = decode;
+                Ok(true)
+            }
+            None => Ok(false),
+        },
+    }
+}
+
+fn decode_call(expr: &Expr) -> Result<Option<Expr>, String> {
+    let Expr::Await(awaited) = ungroup(expr) else {
+        return Ok(None);
+    };
+    let Expr::Call(call) = ungroup(&awaited.base) else {
+        return Ok(None);
+    };
+    let Expr::Path(func) = &*call.func else {
+        return Ok(None);
+    };
+    let segments: Vec<String> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let is_from_response = segments.ends_with(&["ResponseValue".into(), "from_response".into()]);
+    if !is_from_response
+        || call.args.len() != 1
+        || !call.args.first().is_some_and(|a| is_path(a, "response"))
+    {
+        return Ok(None);
+    }
+    parse_expr(&format!("{DECODE_FN}(response).await")).map(Some)
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), …);`
+fn is_api_version_append(stmt: &Stmt) -> bool {
+    let Stmt::Expr(Expr::MethodCall(call), Some(_)) = stmt else {
+        return false;
+    };
+    if call.method != "append" || !is_path(&call.receiver, "header_map") {
+        return false;
+    }
+    let Some(Expr::Call(name)) = call.args.first() else {
+        return false;
+    };
+    let from_static = matches!(&*name.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "from_static"));
+    from_static
+        && name
+            .args
+            .first()
+            .and_then(str_lit)
+            .is_some_and(|n| n.eq_ignore_ascii_case("api-version"))
+}
+
+/// `HeaderMap::with_capacity(Nusize)` -> `N - removed`.
+fn shrink_capacity(expr: &mut Expr, removed: usize) -> Result<(), String> {
+    let Expr::Call(call) = expr else {
+        return Ok(());
+    };
+    let is_with_capacity = matches!(&*call.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity"));
+    if !is_with_capacity || call.args.len() != 1 {
+        return Ok(());
+    }
+    let Some(Expr::Lit(lit)) = call.args.first_mut() else {
+        return Ok(());
+    };
+    let Lit::Int(n) = &lit.lit else {
+        return Ok(());
+    };
+    let n: usize = n.base10_parse().map_err(|e| e.to_string())?;
+    let left = n.saturating_sub(removed);
+    *call
+        .args
+        .first_mut()
+        .ok_or("with_capacity without argument")? = parse_expr(&format!("{left}usize"))?;
+    Ok(())
+}
+
+/// `header_map.append("Authorization", value.to_string().try_into()?);` ->
+/// `header_map.append(::reqwest::header::AUTHORIZATION, ::reqwest::header::HeaderValue::try_from(value)?);`
+fn authorization_append(stmt: &Stmt) -> Result<Option<Stmt>, String> {
+    let Stmt::Expr(Expr::MethodCall(call), Some(_)) = stmt else {
+        return Ok(None);
+    };
+    if call.method != "append" || !is_path(&call.receiver, "header_map") || call.args.len() != 2 {
+        return Ok(None);
+    }
+    let is_authorization = call
+        .args
+        .first()
+        .and_then(str_lit)
+        .is_some_and(|n| n.eq_ignore_ascii_case("authorization"));
+    if !is_authorization {
+        return Ok(None);
+    }
+    // `value.to_string().try_into()?`
+    let Some(Expr::Try(tried)) = call.args.get(1) else {
+        return Ok(None);
+    };
+    let Expr::MethodCall(try_into) = &*tried.expr else {
+        return Ok(None);
+    };
+    let Expr::MethodCall(to_string) = &*try_into.receiver else {
+        return Ok(None);
+    };
+    let Expr::Path(value) = &*to_string.receiver else {
+        return Ok(None);
+    };
+    if try_into.method != "try_into" || to_string.method != "to_string" {
+        return Ok(None);
+    }
+    let Some(value) = value.path.get_ident() else {
+        return Ok(None);
+    };
+    let code = format!(
+        "header_map.append(::reqwest::header::AUTHORIZATION, ::reqwest::header::HeaderValue::try_from({value})?);"
+    );
+    syn::parse_str::<Stmt>(&code)
+        .map(Some)
+        .map_err(|e| format!("{code}: {e}"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn rewritten(code: &str) -> (String, Rewritten) {
+        let mut file = syn::parse_str::<syn::File>(code).unwrap();
+        let done = rewrite(&mut file).unwrap();
+        // Compared without whitespace: prettyplease's line breaks are not the point.
+        let code = prettyplease::unparse(&file);
+        (code.split_whitespace().collect(), done)
+    }
+
+    const METHOD: &str = r#"
+        impl Client {
+            pub async fn op<'a>(&'a self, authorization: Option<&'a str>) -> Result<(), Error<()>> {
+                let url = format!("{}/v1/oauth2/userinfo", self.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                header_map
+                    .append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+                    );
+                if let Some(value) = authorization {
+                    header_map.append("Authorization", value.to_string().try_into()?);
+                }
+                let request = self.client.get(url).headers(header_map).build()?;
+                match response.status().as_u16() {
+                    200u16 => { ResponseValue::from_response(response).await }
+                    201u16 => ResponseValue::from_response(response).await,
+                    204u16 => Ok(ResponseValue::empty(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+            pub async fn get<'a>(&'a self, id: &'a str) -> Result<(), Error<()>> {
+                let url = format!("{}/v1/things/{}", self.baseurl, encode_path(&id.to_string()),);
+                Ok(())
+            }
+            pub async fn again<'a>(&'a self) -> Result<(), Error<()>> {
+                let url = format!("{}/v1/oauth2/userinfo", self.baseurl,);
+                Ok(())
+            }
+        }
+    "#;
+
+    #[test]
+    fn static_urls_are_cloned_and_parameterised_ones_formatted() {
+        let (code, done) = rewritten(METHOD);
+        assert_eq!(done.static_paths, ["/v1/oauth2/userinfo"]);
+        assert_eq!(done.cached_urls, 2);
+        assert_eq!(
+            code.matches(r#"self.inner.url(0usize,"/v1/oauth2/userinfo")"#)
+                .count(),
+            2,
+            "{code}"
+        );
+        assert!(code.contains(r#"format!("{}/v1/things/{}""#), "{code}");
+        assert!(
+            code.contains(r#"pubconstSTATIC_PATHS:&[&str]=&["/v1/oauth2/userinfo"];"#),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn api_version_is_not_built_and_authorization_is_one_header_value() {
+        let (code, done) = rewritten(METHOD);
+        assert_eq!(done.api_version_headers, 1);
+        assert_eq!(done.authorization_headers, 1);
+        assert!(!code.contains("api-version"), "{code}");
+        assert!(code.contains("HeaderMap::with_capacity(1usize)"), "{code}");
+        assert!(
+            code.contains(
+                "header_map.append(::reqwest::header::AUTHORIZATION,::reqwest::header::HeaderValue::try_from(value)?,)"
+            ),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn a_json_response_is_decoded_by_the_library() {
+        let (code, done) = rewritten(METHOD);
+        assert_eq!(done.decoded_responses, 2);
+        assert_eq!(
+            code.matches("u16=>crate::client::decode(response).await,")
+                .count(),
+            2,
+            "{code}"
+        );
+        assert!(
+            code.contains("204u16=>Ok(ResponseValue::empty(response)),"),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn a_header_map_left_empty_is_not_built() {
+        let (code, done) = rewritten(
+            r#"
+            impl Client {
+                pub async fn op<'a>(&'a self, body: &'a Body) -> Result<(), Error<()>> {
+                    let url = format!("{}/v1/oauth2/token", self.baseurl,);
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                    header_map
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+                        );
+                    #[allow(unused_mut)]
+                    let mut request = self.client.post(url).form_urlencoded(&body)?.headers(header_map).build()?;
+                    Ok(())
+                }
+            }
+        "#,
+        );
+        assert_eq!(done.api_version_headers, 1);
+        assert!(!code.contains("header_map"), "{code}");
+        assert!(
+            code.contains("self.client.post(url).form_urlencoded(&body)?.build()?;"),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn other_shapes_are_left_alone() {
+        let code = r#"
+            impl Client {
+                pub async fn op(&self) -> Result<(), Error<()>> {
+                    let url = format!("{}{}", self.baseurl, "/x");
+                    header_map.append("X-Other", value.to_string().try_into()?);
+                    Ok(())
+                }
+            }
+            impl ClientInfo for Client {
+                fn f(&self) { let url = format!("{}/v1/a", self.baseurl,); }
+            }
+        "#;
+        let (out, done) = rewritten(code);
+        assert_eq!(done.cached_urls + done.authorization_headers, 0, "{out}");
+        assert!(out.contains(r#"format!("{}/v1/a""#));
+        assert!(out.contains("pubconstSTATIC_PATHS:&[&str]=&[];"), "{out}");
+    }
+}
