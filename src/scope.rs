@@ -907,6 +907,55 @@ mod tests {
         }
     }
 
+    /// The text shortcut and entry-by-entry decoding agree, from serde_json and from any other
+    /// deserializer.
+    #[test]
+    fn display_names_decode_the_same_with_and_without_the_text_shortcut() {
+        let spec = ScopeDisplayNames::spec_default();
+        let compact = spec_default_json();
+        assert!(
+            compact.starts_with('{') && !compact.contains(": "),
+            "{compact}"
+        );
+        let from_text: ScopeDisplayNames = serde_json::from_str(compact).unwrap();
+        assert_eq!(from_text, spec);
+        // The same map spaced out, or with one label changed: decoded entry by entry.
+        let spaced = serde_json::to_string_pretty(&spec).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ScopeDisplayNames>(&spaced).unwrap(),
+            spec
+        );
+        let (first, label) = spec.iter().next().unwrap();
+        let changed = compact.replacen(&serde_json::to_string(label).unwrap(), "\"Changed\"", 1);
+        let decoded: ScopeDisplayNames = serde_json::from_str(&changed).unwrap();
+        assert_eq!(decoded.get(first), Some("Changed"));
+        assert_eq!(decoded.len(), spec.len());
+        assert_eq!(decoded.differences().count(), 1);
+        // serde_json's `Value` (the authorize response's replay of early fields) and a
+        // deserializer that knows nothing of serde_json.
+        let value: serde_json::Value = serde_json::from_str(compact).unwrap();
+        assert_eq!(
+            serde_json::from_value::<ScopeDisplayNames>(value).unwrap(),
+            spec
+        );
+        let entries = spec.iter().map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let plain = de::value::MapDeserializer::<_, de::value::Error>::new(entries);
+        assert_eq!(ScopeDisplayNames::deserialize(plain).unwrap(), spec);
+    }
+
+    #[test]
+    fn display_names_that_are_not_a_map_say_so() {
+        for text in [r#""openid""#, "[1]", "3"] {
+            let e = serde_json::from_str::<ScopeDisplayNames>(text).unwrap_err();
+            assert!(
+                e.to_string().contains("a map of scope to display name"),
+                "{text}: {e}"
+            );
+        }
+        let e = serde_json::from_str::<ScopeDisplayNames>(r#"{"openid": 1}"#).unwrap_err();
+        assert!(e.to_string().contains("a string"), "{e}");
+    }
+
     #[test]
     fn spec_default_has_every_known_display_name() {
         let names = ScopeDisplayNames::spec_default();

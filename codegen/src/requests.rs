@@ -8,23 +8,25 @@
 //!   of the URL parsed once when the client was built, the `N`th of [`STATIC_PATHS_CONST`]. Paths with parameters keep
 //!   progenitor's `format!` and its `encode_path`.
 //! - **`api-version`.** progenitor adds the spec's `info.version` as an `api-version` header to
-//!   every request, which Polar's server ignores and the hooks then removed again; the header is
-//!   no longer built (the hooks still remove it, should a progenitor version put it back another
-//!   way).
+//!   every request, which Polar's server ignores (the hooks used to remove it again). It is not
+//!   built, and a header map left empty is not built either.
 //! - **`Authorization`.** progenitor appends a header parameter as
 //!   `header_map.append("Authorization", value.to_string().try_into()?)`: the name parsed from a
 //!   string and the value copied twice. It becomes the `AUTHORIZATION` constant and one
-//!   `HeaderValue::try_from(value)?` (same error on a bad value).
-//!
+//!   `HeaderValue::try_from(value)?` (same error on a bad value). When it is the map's only
+//!   header, it is appended to the built request and no map is built (reqwest's `.headers(map)`
+//!   merges entry by entry).
 //! - **The response.** `ResponseValue::from_response(response).await` becomes
 //!   [`DECODE_FN`]`(response).await`: the same decode (the body read whole, then `serde_json`),
 //!   which also holds the request's in-flight place until the body is read (the hooks pass it
 //!   along in the response) and moves the headers into the `ResponseValue` rather than copying
-//!   them.
+//!   them; `ResponseValue::empty(response)` (a `204`) becomes [`EMPTY_FN`]`(response)`, which
+//!   moves them too.
 //!
-//! Each rewrite matches the exact shape progenitor 0.15 emits and leaves anything else alone, so
-//! a different shape costs speed, never behaviour; `tests` pin that the shapes of the
-//! generator in use are found.
+//! Each rewrite matches the exact shape progenitor 0.15 emits and leaves anything else alone: a
+//! progenitor that emits another shape still generates a working client, only a slower one
+//! (and one that sends `api-version`). `codegen/tests/documents.rs` checks, on every vendored
+//! document, that no method was left unrewritten, so such a progenitor fails CI, not a build.
 
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
@@ -37,6 +39,10 @@ pub const STATIC_PATHS_CONST: &str = "STATIC_PATHS";
 /// place of progenitor's `ResponseValue::from_response`.
 pub const DECODE_FN: &str = "crate::client::decode";
 
+/// The library's function for a response without a body (`204`), in place of progenitor's
+/// `ResponseValue::empty`.
+pub const EMPTY_FN: &str = "crate::client::empty";
+
 /// What [`rewrite`] changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Rewritten {
@@ -48,8 +54,10 @@ pub struct Rewritten {
     pub api_version_headers: usize,
     /// `Authorization` header parameters appended without the copies.
     pub authorization_headers: usize,
-    /// Responses decoded by [`DECODE_FN`].
+    /// Responses decoded by [`DECODE_FN`] or [`EMPTY_FN`].
     pub decoded_responses: usize,
+    /// Header maps of one optional header, appended to the built request instead.
+    pub inlined_header_maps: usize,
 }
 
 /// Rewrite the operation methods of the generated `impl Client` blocks and append the
@@ -132,7 +140,81 @@ fn rewrite_stmts(stmts: &mut Vec<Stmt>, done: &mut Rewritten) -> Result<(), Stri
     if removed > 0 {
         drop_empty_header_map(stmts);
     }
+    if inline_single_header(stmts)? {
+        done.inlined_header_maps += 1;
+    }
     Ok(())
+}
+
+/// A header map holding one optional header (`if let Some(value) = authorization {
+/// header_map.append(…); }`) is not built: the header is appended to the built request instead
+/// (reqwest's `.headers(map)` merges a map entry by entry, about 1,600 instructions for one
+/// header).
+fn inline_single_header(stmts: &mut Vec<Stmt>) -> Result<bool, String> {
+    let Some(decl) = stmts
+        .iter()
+        .position(|s| matches!(s, Stmt::Local(l) if pat_is(&l.pat, "header_map")))
+    else {
+        return Ok(false);
+    };
+    let uses: usize = stmts
+        .iter()
+        .map(|s| mentions(&s.to_token_stream(), "header_map"))
+        .sum();
+    // The declaration, the one append, `.headers(header_map)`.
+    if uses != 3 {
+        return Ok(false);
+    }
+    let Some(append) = stmts.iter().position(|s| single_append_branch(s).is_some()) else {
+        return Ok(false);
+    };
+    let Some(request) = stmts
+        .iter()
+        .position(|s| matches!(s, Stmt::Local(l) if pat_is(&l.pat, "request")))
+    else {
+        return Ok(false);
+    };
+    if !(decl < append && append < request) {
+        return Ok(false);
+    }
+    let Some((condition, args)) = single_append_branch(&stmts[append]) else {
+        return Ok(false);
+    };
+    let moved = format!("if {condition} {{ request.headers_mut().append({args}); }}");
+    let moved = syn::parse_str::<Stmt>(&moved).map_err(|e| format!("{moved}: {e}"))?;
+    let stripped = match &mut stmts[request] {
+        Stmt::Local(local) => local
+            .init
+            .as_mut()
+            .is_some_and(|init| strip_headers_call(&mut init.expr)),
+        _ => false,
+    };
+    if !stripped {
+        return Ok(false);
+    }
+    stmts.insert(request + 1, moved);
+    stmts.remove(append);
+    stmts.remove(decl);
+    Ok(true)
+}
+
+/// `if COND { header_map.append(ARGS); }`: `COND` and `ARGS` as code.
+fn single_append_branch(stmt: &Stmt) -> Option<(String, String)> {
+    let Stmt::Expr(Expr::If(branch), _) = stmt else {
+        return None;
+    };
+    if branch.else_branch.is_some() || branch.then_branch.stmts.len() != 1 {
+        return None;
+    }
+    let Some(Stmt::Expr(Expr::MethodCall(call), Some(_))) = branch.then_branch.stmts.first() else {
+        return None;
+    };
+    (call.method == "append" && is_path(&call.receiver, "header_map")).then(|| {
+        (
+            branch.cond.to_token_stream().to_string(),
+            call.args.to_token_stream().to_string(),
+        )
+    })
 }
 
 /// A header map left empty (`with_capacity(0usize)`, used only by `.headers(header_map)`) is
@@ -262,6 +344,17 @@ fn rewrite_decode(expr: &mut Expr) -> Result<bool, String> {
             Some(Stmt::Expr(inner, None)) => rewrite_decode(inner),
             _ => Ok(false),
         },
+        // `Ok(ResponseValue::empty(response))`
+        Expr::Call(ok) if is_path(&ok.func, "Ok") && ok.args.len() == 1 => {
+            let Some(Expr::Call(empty)) = ok.args.first_mut() else {
+                return Ok(false);
+            };
+            if !is_response_value_call(empty, "empty") {
+                return Ok(false);
+            }
+            *empty.func = parse_expr(EMPTY_FN)?;
+            Ok(true)
+        }
         _ => match decode_call(expr)? {
             Some(decode) => {
                 *expr = decode;
@@ -272,15 +365,10 @@ fn rewrite_decode(expr: &mut Expr) -> Result<bool, String> {
     }
 }
 
-fn decode_call(expr: &Expr) -> Result<Option<Expr>, String> {
-    let Expr::Await(awaited) = ungroup(expr) else {
-        return Ok(None);
-    };
-    let Expr::Call(call) = ungroup(&awaited.base) else {
-        return Ok(None);
-    };
+/// `ResponseValue::NAME(response)`.
+fn is_response_value_call(call: &syn::ExprCall, name: &str) -> bool {
     let Expr::Path(func) = &*call.func else {
-        return Ok(None);
+        return false;
     };
     let segments: Vec<String> = func
         .path
@@ -288,11 +376,19 @@ fn decode_call(expr: &Expr) -> Result<Option<Expr>, String> {
         .iter()
         .map(|s| s.ident.to_string())
         .collect();
-    let is_from_response = segments.ends_with(&["ResponseValue".into(), "from_response".into()]);
-    if !is_from_response
-        || call.args.len() != 1
-        || !call.args.first().is_some_and(|a| is_path(a, "response"))
-    {
+    segments.ends_with(&["ResponseValue".into(), name.into()])
+        && call.args.len() == 1
+        && call.args.first().is_some_and(|a| is_path(a, "response"))
+}
+
+fn decode_call(expr: &Expr) -> Result<Option<Expr>, String> {
+    let Expr::Await(awaited) = ungroup(expr) else {
+        return Ok(None);
+    };
+    let Expr::Call(call) = ungroup(&awaited.base) else {
+        return Ok(None);
+    };
+    if !is_response_value_call(call, "from_response") {
         return Ok(None);
     }
     parse_expr(&format!("{DECODE_FN}(response).await")).map(Some)
@@ -412,7 +508,8 @@ mod tests {
                 if let Some(value) = authorization {
                     header_map.append("Authorization", value.to_string().try_into()?);
                 }
-                let request = self.client.get(url).headers(header_map).build()?;
+                #[allow(unused_mut)]
+                let mut request = self.client.get(url).headers(header_map).build()?;
                 match response.status().as_u16() {
                     200u16 => { ResponseValue::from_response(response).await }
                     201u16 => ResponseValue::from_response(response).await,
@@ -454,20 +551,21 @@ mod tests {
         let (code, done) = rewritten(METHOD);
         assert_eq!(done.api_version_headers, 1);
         assert_eq!(done.authorization_headers, 1);
+        assert_eq!(done.inlined_header_maps, 1);
         assert!(!code.contains("api-version"), "{code}");
-        assert!(code.contains("HeaderMap::with_capacity(1usize)"), "{code}");
+        assert!(!code.contains("header_map"), "{code}");
         assert!(
             code.contains(
-                "header_map.append(::reqwest::header::AUTHORIZATION,::reqwest::header::HeaderValue::try_from(value)?,)"
+                "letmutrequest=self.client.get(url).build()?;ifletSome(value)=authorization{request.headers_mut().append(::reqwest::header::AUTHORIZATION,::reqwest::header::HeaderValue::try_from(value)?,);}"
             ),
             "{code}"
         );
     }
 
     #[test]
-    fn a_json_response_is_decoded_by_the_library() {
+    fn responses_are_decoded_by_the_library() {
         let (code, done) = rewritten(METHOD);
-        assert_eq!(done.decoded_responses, 2);
+        assert_eq!(done.decoded_responses, 3);
         assert_eq!(
             code.matches("u16=>crate::client::decode(response).await,")
                 .count(),
@@ -475,7 +573,7 @@ mod tests {
             "{code}"
         );
         assert!(
-            code.contains("204u16=>Ok(ResponseValue::empty(response)),"),
+            code.contains("204u16=>Ok(crate::client::empty(response)),"),
             "{code}"
         );
     }

@@ -410,8 +410,41 @@ fn check_snapshot(name: &str) -> Code {
     assert_eq!(output.warnings, Vec::<String>::new(), "{name}");
     let code = Code::parse(&output);
     assert_facade_seams(&code, name);
+    assert_request_rewrites(&output.client, name);
     assert_eq!(code.method_names(), ALL_METHODS, "{name}");
     code
+}
+
+/// `polar_oauth2_codegen::requests` found progenitor's shapes in every method: no static URL is
+/// formatted, no `api-version` header is built, no `Authorization` name is parsed from a string,
+/// and every JSON response goes through the library's `decode`.
+fn assert_request_rewrites(client: &str, doc: &str) {
+    assert!(
+        !client.contains("api-version"),
+        "{doc}: an api-version header is built"
+    );
+    assert!(
+        !client.contains("ResponseValue::from_response")
+            && !client.contains("ResponseValue::empty"),
+        "{doc}: a response is not decoded by crate::client::decode or empty"
+    );
+    assert!(client.contains("crate::client::decode(response)"), "{doc}");
+    assert!(
+        !client.contains(r#"append("Authorization""#),
+        "{doc}: an Authorization header name is parsed from a string"
+    );
+    let flat: String = client.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (i, _) in flat
+        .match_indices(r#"format!( "{}/"#)
+        .chain(flat.match_indices(r#"format!("{}/"#))
+    {
+        let literal = flat[i..].split('"').nth(1).unwrap_or_default();
+        assert!(
+            literal.matches("{}").count() > 1,
+            "{doc}: the URL of a path without parameters is formatted: {literal}"
+        );
+    }
+    assert!(client.contains("self.inner.url("), "{doc}");
 }
 
 #[test]
@@ -603,6 +636,7 @@ fn vendored_spec_generates_with_the_facade_seams() {
     assert_eq!(output.warnings, Vec::<String>::new());
     let code = Code::parse(&output);
     assert_facade_seams(&code, "spec/");
+    assert_request_rewrites(&output.client, "spec/");
     let mut methods = code.method_names();
     methods.sort();
     assert_eq!(methods, expected);

@@ -325,6 +325,9 @@ fn stand_ins(replacements: &[(String, String)]) -> String {
              ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {\n\
                  progenitor_client::ResponseValue::from_response(response).await\n\
              }\n\
+             pub fn empty(response: reqwest::Response) -> progenitor_client::ResponseValue<()> {\n\
+                 progenitor_client::ResponseValue::empty(response)\n\
+             }\n\
          }\n",
     );
     render(&root, &mut out);

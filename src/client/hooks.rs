@@ -80,23 +80,30 @@ impl StaticUrls {
     }
 }
 
-impl Hooks {
-    /// The URL of the generated operation whose path is `STATIC_PATHS[index]` (`path`): a
-    /// clone of the one parsed when the client was built, so that no request formats and
-    /// parses its URL (about 7,000 instructions, the largest client-side cost of a token
-    /// request). The generated code calls this (see `polar_oauth2_codegen::requests`).
-    pub(crate) fn url(&self, index: usize, path: &str) -> Url {
-        match self.urls.urls.get(index) {
+impl StaticUrls {
+    /// The URL for `STATIC_PATHS[index]` (`path`).
+    fn get(&self, index: usize, path: &str) -> Url {
+        match self.urls.get(index) {
             Some(url) => url.clone(),
             // Not reached (`index` comes from the list the table was built from); should it
             // ever be, `path` is appended to the base URL's own.
             None => {
-                let mut url = self.urls.base.clone();
+                let mut url = self.base.clone();
                 let joined = format!("{}{path}", url.path().trim_end_matches('/'));
                 url.set_path(&joined);
                 url
             }
         }
+    }
+}
+
+impl Hooks {
+    /// The URL of the generated operation whose path is `STATIC_PATHS[index]` (`path`): a
+    /// clone of the one parsed when the client was built, so that no request formats and
+    /// parses its URL (about 7,000 instructions, more than any other client-side step of a
+    /// token request). The generated code calls this (see `polar_oauth2_codegen::requests`).
+    pub(crate) fn url(&self, index: usize, path: &str) -> Url {
+        self.urls.get(index, path)
     }
 }
 
@@ -347,5 +354,37 @@ impl ClientHooks<Hooks> for generated::Client {
                 },
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_urls_are_the_urls_progenitor_would_format() {
+        let base = "http://127.0.0.1:8080/prefix";
+        let urls = StaticUrls::parse(base).unwrap();
+        assert!(!generated::STATIC_PATHS.is_empty());
+        for (i, path) in generated::STATIC_PATHS.iter().enumerate() {
+            let expected = Url::parse(&format!("{base}{path}")).unwrap();
+            assert_eq!(urls.get(i, path), expected);
+        }
+        // An index outside the table (never generated) still gives the path's URL.
+        assert_eq!(
+            urls.get(usize::MAX, "/v1/other").as_str(),
+            "http://127.0.0.1:8080/prefix/v1/other"
+        );
+        assert_eq!(
+            format!("{urls:?}"),
+            format!("{} operation URLs", generated::STATIC_PATHS.len())
+        );
+    }
+
+    #[test]
+    fn a_base_url_that_does_not_parse_is_an_error_naming_it() {
+        let e = StaticUrls::parse("not a url").unwrap_err();
+        assert!(e.to_string().contains("the base URL"), "{e}");
     }
 }

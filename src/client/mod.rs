@@ -35,9 +35,9 @@ use serde::de::DeserializeOwned;
 
 pub use builder::ClientBuilder;
 pub use hooks::Hooks;
-pub(crate) use response::decode;
 #[cfg(fuzzing)]
 pub use response::fuzzing;
+pub(crate) use response::{decode, empty};
 
 use redact::Echoes;
 
@@ -116,7 +116,11 @@ impl Bearer<'_> {
     }
 
     fn header(&self) -> String {
-        format!("Bearer {}", self.secret())
+        let secret = self.secret();
+        let mut header = String::with_capacity("Bearer ".len() + secret.len());
+        header.push_str("Bearer ");
+        header.push_str(secret);
+        header
     }
 }
 

@@ -186,10 +186,19 @@ pub(crate) fn guard(
     permit: Option<OwnedSemaphorePermit>,
     read_now: bool,
 ) -> (reqwest::Response, Option<OwnedSemaphorePermit>) {
-    let declared = response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    // 204 and 304 have no body whatever the headers say (RFC 9110 §15.3.5, §15.4.5; hyper
+    // reads none).
+    let declared = if matches!(
+        response.status(),
+        StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
+    ) {
+        Some(0)
+    } else {
+        response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+    };
     let redirected = sent_to.is_some_and(|sent_to| response.url() != sent_to);
     // The common case: a body whose declared length is within the cap needs no byte counting
     // (hyper stops at Content-Length), nor a wrapper unless an in-flight place must be held
@@ -270,6 +279,15 @@ pub(crate) async fn decode<T: DeserializeOwned, E>(
     let inner = serde_json::from_slice(&full)
         .map_err(|e| progenitor_client::Error::InvalidResponsePayload(full, e))?;
     Ok(ResponseValue::new(inner, status, headers))
+}
+
+/// What every generated operation does with a response without a body (a `204`; the generator
+/// puts it in place of progenitor's `ResponseValue::empty`): the headers move into the
+/// `ResponseValue` (progenitor copies them).
+pub(crate) fn empty(mut response: reqwest::Response) -> ResponseValue<()> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    ResponseValue::new((), status, headers)
 }
 
 /// A stand-in response for a request that was never sent because the timeout passed while it
