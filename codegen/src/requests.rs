@@ -5,8 +5,13 @@
 //!   which reqwest then parses (`Url::parse`, about 7,000 instructions, more than any other
 //!   client-side step of a token request). For a path without parameters the URL is the same
 //!   on every call, so it becomes `let url = self.inner.url(N, "/v1/oauth2/token");`: a clone
-//!   of the URL parsed once when the client was built, the `N`th of [`STATIC_PATHS_CONST`]. Paths with parameters keep
-//!   progenitor's `format!` and its `encode_path`.
+//!   of the URL parsed once when the client was built, the `N`th of [`STATIC_PATHS_CONST`].
+//!   A path with parameters, `format!("{}/v1/oauth2/register/{}", self.baseurl,
+//!   encode_path(&client_id.to_string()),)`, becomes `self.inner.url_from(&["/v1/oauth2/register/",
+//!   ""], &[&crate::client::encode_path_segment(client_id)])`: the same encoded pieces
+//!   ([`ENCODE_FN`] encodes what `encode_path` encodes, and borrows a `&str` parameter that
+//!   needs none), joined as the path of a clone of the parsed base URL (only the path is
+//!   parsed, not the scheme and host).
 //! - **`api-version`.** progenitor adds the spec's `info.version` as an `api-version` header to
 //!   every request, which Polar's server ignores (the hooks used to remove it again). It is not
 //!   built, and a header map left empty is not built either.
@@ -16,6 +21,9 @@
 //!   `HeaderValue::try_from(value)?` (same error on a bad value). When it is the map's only
 //!   header, it is appended to the built request and no map is built (reqwest's `.headers(map)`
 //!   merges entry by entry).
+//! - **`Accept`.** The builder's `.header(ACCEPT, HeaderValue::from_static(…))` becomes
+//!   `request.headers_mut().append(…)` on the built request (the same header, without the
+//!   builder's generic conversions).
 //! - **The response.** `ResponseValue::from_response(response).await` becomes
 //!   [`DECODE_FN`]`(response).await`: the same decode (the body read whole, then `serde_json`),
 //!   which also holds the request's in-flight place until the body is read (the hooks pass it
@@ -39,6 +47,10 @@ pub const STATIC_PATHS_CONST: &str = "STATIC_PATHS";
 /// place of progenitor's `ResponseValue::from_response`.
 pub const DECODE_FN: &str = "crate::client::decode";
 
+/// The library's percent-encoding of one path parameter (progenitor's `encode_path` set), which
+/// borrows a value that needs no encoding instead of copying it.
+pub const ENCODE_FN: &str = "crate::client::encode_path_segment";
+
 /// The library's function for a response without a body (`204`), in place of progenitor's
 /// `ResponseValue::empty`.
 pub const EMPTY_FN: &str = "crate::client::empty";
@@ -50,6 +62,9 @@ pub struct Rewritten {
     pub static_paths: Vec<String>,
     /// Operation methods whose URL is now cloned rather than formatted and parsed.
     pub cached_urls: usize,
+    /// Operation methods whose URL (a path with parameters) is now the base URL with its path
+    /// set, rather than formatted and parsed whole.
+    pub joined_urls: usize,
     /// `api-version` headers no longer built.
     pub api_version_headers: usize,
     /// `Authorization` header parameters appended without the copies.
@@ -58,6 +73,8 @@ pub struct Rewritten {
     pub decoded_responses: usize,
     /// Header maps of one optional header, appended to the built request instead.
     pub inlined_header_maps: usize,
+    /// Constant headers (`Accept`) appended to the built request instead of by the builder.
+    pub static_headers: usize,
 }
 
 /// Rewrite the operation methods of the generated `impl Client` blocks and append the
@@ -75,7 +92,8 @@ pub fn rewrite(file: &mut syn::File) -> Result<Rewritten, String> {
             if let ImplItem::Fn(method) = item
                 && method.sig.asyncness.is_some()
             {
-                rewrite_stmts(&mut method.block.stmts, &mut done)?;
+                let str_params = str_params(&method.sig);
+                rewrite_stmts(&mut method.block.stmts, &str_params, &mut done)?;
             }
         }
     }
@@ -92,7 +110,29 @@ pub fn rewrite(file: &mut syn::File) -> Result<Rewritten, String> {
     Ok(done)
 }
 
-fn rewrite_stmts(stmts: &mut Vec<Stmt>, done: &mut Rewritten) -> Result<(), String> {
+/// The method's parameters of type `&str`.
+fn str_params(sig: &syn::Signature) -> Vec<String> {
+    sig.inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(typed) => {
+                let is_str = matches!(&*typed.ty, syn::Type::Reference(r)
+                    if matches!(&*r.elem, syn::Type::Path(p) if p.path.is_ident("str")));
+                match &*typed.pat {
+                    Pat::Ident(p) if is_str => Some(p.ident.to_string()),
+                    _ => None,
+                }
+            }
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+fn rewrite_stmts(
+    stmts: &mut Vec<Stmt>,
+    str_params: &[String],
+    done: &mut Rewritten,
+) -> Result<(), String> {
     let before = stmts.len();
     stmts.retain(|stmt| !is_api_version_append(stmt));
     let removed = before - stmts.len();
@@ -115,6 +155,27 @@ fn rewrite_stmts(stmts: &mut Vec<Stmt>, done: &mut Rewritten) -> Result<(), Stri
                     };
                     *init.expr = parse_expr(&format!("self.inner.url({index}usize, {path:?})"))?;
                     done.cached_urls += 1;
+                } else if pat_is(&local.pat, "url")
+                    && let Some((pieces, args)) = parameterised_path(&init.expr)
+                {
+                    let pieces: Vec<String> = pieces.iter().map(|p| format!("{p:?}")).collect();
+                    let args: Vec<String> = args
+                        .iter()
+                        .map(|arg| match encoded_param(arg) {
+                            Some(param) if str_params.contains(&param) => {
+                                format!("&{ENCODE_FN}({param})")
+                            }
+                            Some(param) => format!("&{ENCODE_FN}(&{param}.to_string())"),
+                            None => format!("&{}", arg.to_token_stream()),
+                        })
+                        .collect();
+                    let code = format!(
+                        "self.inner.url_from(&[{}], &[{}])",
+                        pieces.join(", "),
+                        args.join(", ")
+                    );
+                    *init.expr = parse_expr(&code)?;
+                    done.joined_urls += 1;
                 } else if removed > 0 && pat_is(&local.pat, "header_map") {
                     shrink_capacity(&mut init.expr, removed)?;
                 }
@@ -143,7 +204,60 @@ fn rewrite_stmts(stmts: &mut Vec<Stmt>, done: &mut Rewritten) -> Result<(), Stri
     if inline_single_header(stmts)? {
         done.inlined_header_maps += 1;
     }
+    done.static_headers += append_static_headers(stmts)?;
     Ok(())
+}
+
+/// `.header(NAME, HeaderValue::from_static(…))` in the request's builder chain -> appended to
+/// the built request (`request.headers_mut().append(…)`, what the builder does, without its
+/// generic conversions: about 250 instructions less per header).
+fn append_static_headers(stmts: &mut Vec<Stmt>) -> Result<usize, String> {
+    let Some(request) = stmts
+        .iter()
+        .position(|s| matches!(s, Stmt::Local(l) if pat_is(&l.pat, "request")))
+    else {
+        return Ok(0);
+    };
+    let mut headers = Vec::new();
+    if let Stmt::Local(local) = &mut stmts[request]
+        && let Some(init) = &mut local.init
+    {
+        take_static_headers(&mut init.expr, &mut headers);
+    }
+    for (i, (name, value)) in headers.iter().enumerate() {
+        let code = format!("request.headers_mut().append({name}, {value});");
+        let stmt = syn::parse_str::<Stmt>(&code).map_err(|e| format!("{code}: {e}"))?;
+        stmts.insert(request + 1 + i, stmt);
+    }
+    Ok(headers.len())
+}
+
+/// Remove `.header(NAME, HeaderValue::from_static(…))` calls from a builder chain (up to
+/// `.build()?`), collecting them in order.
+fn take_static_headers(expr: &mut Expr, found: &mut Vec<(String, String)>) {
+    match expr {
+        Expr::Try(tried) => take_static_headers(&mut tried.expr, found),
+        Expr::MethodCall(call) => {
+            let is_static = call.method == "header"
+                && call.args.len() == 2
+                && matches!(call.args.first(), Some(Expr::Path(_)))
+                && matches!(call.args.get(1), Some(Expr::Call(value))
+                    if matches!(&*value.func, Expr::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == "from_static")));
+            if is_static {
+                let name = call.args.first().map(|a| a.to_token_stream().to_string());
+                let value = call.args.get(1).map(|a| a.to_token_stream().to_string());
+                *expr = (*call.receiver).clone();
+                take_static_headers(expr, found);
+                if let (Some(name), Some(value)) = (name, value) {
+                    found.push((name, value));
+                }
+            } else {
+                take_static_headers(&mut call.receiver, found);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A header map holding one optional header (`if let Some(value) = authorization {
@@ -394,6 +508,57 @@ fn decode_call(expr: &Expr) -> Result<Option<Expr>, String> {
     parse_expr(&format!("{DECODE_FN}(response).await")).map(Some)
 }
 
+/// `format!("{}/a/{}/b", self.baseurl, arg,)`: the literal pieces around the parameters
+/// (`["/a/", "/b"]`) and the parameters' code.
+fn parameterised_path(expr: &Expr) -> Option<(Vec<String>, Vec<Expr>)> {
+    let Expr::Macro(mac) = expr else { return None };
+    if !mac.mac.path.is_ident("format") {
+        return None;
+    }
+    let args = mac
+        .mac
+        .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+        .ok()?;
+    let mut args = args.iter();
+    let template = str_lit(args.next()?)?;
+    let base = args.next()?;
+    let is_baseurl = matches!(base, Expr::Field(f) if is_path(&f.base, "self") && matches!(&f.member, syn::Member::Named(m) if m == "baseurl"));
+    let path = template.strip_prefix("{}")?;
+    let pieces: Vec<String> = path.split("{}").map(str::to_owned).collect();
+    let args: Vec<Expr> = args.cloned().collect();
+    let plain = pieces.iter().all(|p| !p.contains(['{', '}']));
+    (is_baseurl
+        && path.starts_with('/')
+        && plain
+        && !args.is_empty()
+        && pieces.len() == args.len() + 1)
+        .then_some((pieces, args))
+}
+
+/// `encode_path(&NAME.to_string())`: `NAME`.
+fn encoded_param(expr: &Expr) -> Option<String> {
+    let Expr::Call(call) = ungroup(expr) else {
+        return None;
+    };
+    let is_encode_path = matches!(&*call.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "encode_path"));
+    if !is_encode_path || call.args.len() != 1 {
+        return None;
+    }
+    let Some(Expr::Reference(reference)) = call.args.first() else {
+        return None;
+    };
+    let Expr::MethodCall(to_string) = &*reference.expr else {
+        return None;
+    };
+    if to_string.method != "to_string" || !to_string.args.is_empty() {
+        return None;
+    }
+    match &*to_string.receiver {
+        Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}
+
 /// `header_map.append(HeaderName::from_static("api-version"), …);`
 fn is_api_version_append(stmt: &Stmt) -> bool {
     let Stmt::Expr(Expr::MethodCall(call), Some(_)) = stmt else {
@@ -521,6 +686,10 @@ mod tests {
                 let url = format!("{}/v1/things/{}", self.baseurl, encode_path(&id.to_string()),);
                 Ok(())
             }
+            pub async fn numbered<'a>(&'a self, n: i64) -> Result<(), Error<()>> {
+                let url = format!("{}/v1/n/{}/x", self.baseurl, encode_path(&n.to_string()),);
+                Ok(())
+            }
             pub async fn again<'a>(&'a self) -> Result<(), Error<()>> {
                 let url = format!("{}/v1/oauth2/userinfo", self.baseurl,);
                 Ok(())
@@ -529,17 +698,29 @@ mod tests {
     "#;
 
     #[test]
-    fn static_urls_are_cloned_and_parameterised_ones_formatted() {
+    fn static_urls_are_cloned_and_parameterised_ones_joined() {
         let (code, done) = rewritten(METHOD);
         assert_eq!(done.static_paths, ["/v1/oauth2/userinfo"]);
         assert_eq!(done.cached_urls, 2);
+        assert_eq!(done.joined_urls, 2);
+        assert!(
+            code.contains(
+                r#"self.inner.url_from(&["/v1/n/","/x"],&[&crate::client::encode_path_segment(&n.to_string())]"#
+            ),
+            "{code}"
+        );
         assert_eq!(
             code.matches(r#"self.inner.url(0usize,"/v1/oauth2/userinfo")"#)
                 .count(),
             2,
             "{code}"
         );
-        assert!(code.contains(r#"format!("{}/v1/things/{}""#), "{code}");
+        assert!(
+            code.contains(
+                r#"self.inner.url_from(&["/v1/things/",""],&[&crate::client::encode_path_segment(id)])"#
+            ),
+            "{code}"
+        );
         assert!(
             code.contains(r#"pubconstSTATIC_PATHS:&[&str]=&["/v1/oauth2/userinfo"];"#),
             "{code}"
@@ -592,7 +773,10 @@ mod tests {
                             ::reqwest::header::HeaderValue::from_static(Self::api_version()),
                         );
                     #[allow(unused_mut)]
-                    let mut request = self.client.post(url).form_urlencoded(&body)?.headers(header_map).build()?;
+                    let mut request = self.client.post(url).header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    ).form_urlencoded(&body)?.headers(header_map).build()?;
                     Ok(())
                 }
             }
@@ -600,8 +784,11 @@ mod tests {
         );
         assert_eq!(done.api_version_headers, 1);
         assert!(!code.contains("header_map"), "{code}");
+        assert_eq!(done.static_headers, 1);
         assert!(
-            code.contains("self.client.post(url).form_urlencoded(&body)?.build()?;"),
+            code.contains(
+                r#"self.client.post(url).form_urlencoded(&body)?.build()?;request.headers_mut().append(::reqwest::header::ACCEPT,::reqwest::header::HeaderValue::from_static("application/json"),);"#
+            ),
             "{code}"
         );
     }

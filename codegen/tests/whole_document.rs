@@ -318,12 +318,19 @@ fn stand_ins(replacements: &[(String, String)]) -> String {
                  pub(crate) fn url(&self, _index: usize, path: &str) -> reqwest::Url {\n\
                      reqwest::Url::parse(\"http://127.0.0.1\").unwrap().join(path).unwrap()\n\
                  }\n\
+                 pub(crate) fn url_from(&self, pieces: &[&str], args: &[&str]) -> reqwest::Url {\n\
+                     let _ = args;\n\
+                     self.url(0, &pieces.concat())\n\
+                 }\n\
              }\n\
              impl progenitor_client::ClientHooks<Hooks> for crate::generated::Client {}\n\
              pub async fn decode<T: serde::de::DeserializeOwned, E>(\n\
                  response: reqwest::Response,\n\
              ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {\n\
                  progenitor_client::ResponseValue::from_response(response).await\n\
+             }\n\
+             pub fn encode_path_segment(value: &str) -> String {\n\
+                 progenitor_client::encode_path(value)\n\
              }\n\
              pub fn empty(response: reqwest::Response) -> progenitor_client::ResponseValue<()> {\n\
                  progenitor_client::ResponseValue::empty(response)\n\

@@ -7,6 +7,7 @@
 //! 429/502/503/504; a `POST` (token, revoke, introspect, register) only when the connection was
 //! never established, since it may have consumed a single-use code or rotated a token.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -97,7 +98,60 @@ impl StaticUrls {
     }
 }
 
+impl StaticUrls {
+    /// The base URL with `pieces` and `args` (already percent-encoded by progenitor's
+    /// `encode_path`) interleaved and appended to its path: what parsing progenitor's
+    /// `format!("{}{pieces[0]}{}{pieces[1]}…", base, args…)` gives, for the cost of parsing the
+    /// path alone.
+    fn join(&self, pieces: &[&str], args: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        let base = url.path().trim_end_matches('/');
+        let len = base.len()
+            + pieces.iter().map(|p| p.len()).sum::<usize>()
+            + args.iter().map(|a| a.len()).sum::<usize>();
+        let mut path = String::with_capacity(len);
+        path.push_str(base);
+        let mut args = args.iter();
+        for piece in pieces {
+            path.push_str(piece);
+            if let Some(arg) = args.next() {
+                path.push_str(arg);
+            }
+        }
+        url.set_path(&path);
+        url
+    }
+}
+
+/// The characters progenitor's `encode_path` percent-encodes in a path parameter (the WHATWG
+/// path-segment set: controls, space, `"#<>?\`{}`, `/` and `%`).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+
+/// One path parameter, percent-encoded as progenitor's `encode_path` does (the generated code
+/// calls this instead): a value with nothing to encode, such as a client id, is borrowed, not
+/// copied.
+pub(crate) fn encode_path_segment(value: &str) -> Cow<'_, str> {
+    percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).into()
+}
+
 impl Hooks {
+    /// The URL of a generated operation whose path has parameters (see
+    /// [`StaticUrls::join`]).
+    pub(crate) fn url_from(&self, pieces: &[&str], args: &[&str]) -> Url {
+        self.urls.join(pieces, args)
+    }
+
     /// The URL of the generated operation whose path is `STATIC_PATHS[index]` (`path`): a
     /// clone of the one parsed when the client was built, so that no request formats and
     /// parses its URL (about 7,000 instructions, more than any other client-side step of a
@@ -246,6 +300,11 @@ impl ClientHooks<Hooks> for generated::Client {
         Ok(())
     }
 
+    /// The waits that only some requests take (for a place in the in-flight limit, before a
+    /// retry, for a body read ahead of a retry) are boxed: held inline, their state would make
+    /// every request's future larger, and every future is moved at least once (`block_on`,
+    /// `spawn`).
+    ///
     /// Send the request once a place in the client's in-flight budget is free, guard the
     /// response (a body over the cap fails without being read whole, a response reached through
     /// a redirect is refused, the place is held until the body is done), and send it again when
@@ -269,15 +328,17 @@ impl ClientHooks<Hooks> for generated::Client {
             let permit = match (&hooks.in_flight, limit) {
                 (None, _) => None,
                 // `acquire_owned` fails only on a closed semaphore; this one is never closed.
-                (Some(in_flight), None) => Arc::clone(in_flight).acquire_owned().await.ok(),
+                (Some(in_flight), None) => {
+                    Box::pin(Arc::clone(in_flight).acquire_owned()).await.ok()
+                }
                 (Some(in_flight), Some(limit)) => match Arc::clone(in_flight).try_acquire_owned() {
                     // A free place: no timer needed.
                     Ok(permit) => Some(permit),
                     Err(_) => {
                         let queued = Instant::now();
-                        match tokio::time::timeout(limit, Arc::clone(in_flight).acquire_owned())
-                            .await
-                        {
+                        let wait =
+                            tokio::time::timeout(limit, Arc::clone(in_flight).acquire_owned());
+                        match Box::pin(wait).await {
                             Ok(permit) => {
                                 let left = limit.saturating_sub(queued.elapsed());
                                 *request.timeout_mut() = Some(left.max(Duration::from_millis(1)));
@@ -309,7 +370,7 @@ impl ClientHooks<Hooks> for generated::Client {
                 (Some(wait), Some(next)) => {
                     drop(result);
                     drop(permit);
-                    retry_wait(wait).await;
+                    Box::pin(retry_wait(wait)).await;
                     request = next;
                     retries += 1;
                     continue;
@@ -338,7 +399,7 @@ impl ClientHooks<Hooks> for generated::Client {
                 return Ok(response);
             };
             // A retry may follow: read the body now, holding the place.
-            let read = buffered(response).await;
+            let read = Box::pin(buffered(response)).await;
             drop(permit);
             match read {
                 Ok(response) => return Ok(response),
@@ -346,7 +407,7 @@ impl ClientHooks<Hooks> for generated::Client {
                 Err(e) => match hooks.retry.delay(retries, &Outcome::Failed, call) {
                     Some(wait) => {
                         drop(e);
-                        retry_wait(wait).await;
+                        Box::pin(retry_wait(wait)).await;
                         request = next;
                         retries += 1;
                     }
@@ -380,6 +441,72 @@ mod tests {
             format!("{urls:?}"),
             format!("{} operation URLs", generated::STATIC_PATHS.len())
         );
+    }
+
+    /// Whatever a path parameter holds, the joined URL is the one progenitor's `format!` and
+    /// reqwest's parse would have made.
+    #[test]
+    fn joined_urls_are_the_urls_progenitor_would_format() {
+        let ids = [
+            "polar_ci_x",
+            "a b",
+            "a/b",
+            "..",
+            ".",
+            "%",
+            "%2e",
+            "?q=1",
+            "#f",
+            "\\x",
+            "é ü",
+            "{}",
+            "a;b",
+            "",
+            "~!$&'()*+,=:@",
+            "\u{7f}\u{0}",
+        ];
+        for base in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/prefix",
+            "https://h.test/a/",
+        ] {
+            let base = base.trim_end_matches('/');
+            let urls = StaticUrls::parse(base).unwrap();
+            for id in ids {
+                let encoded = progenitor_client::encode_path(id);
+                let expected = Url::parse(&format!("{base}/v1/oauth2/register/{encoded}")).unwrap();
+                let joined = urls.join(&["/v1/oauth2/register/", ""], &[&encoded]);
+                assert_eq!(joined, expected, "{base} {id:?}");
+                let two = urls.join(&["/a/", "/b/", "/c"], &[&encoded, &encoded]);
+                let expected = Url::parse(&format!("{base}/a/{encoded}/b/{encoded}/c")).unwrap();
+                assert_eq!(two, expected, "{base} {id:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn path_segments_are_encoded_as_progenitor_encodes_them() {
+        let mut values: Vec<String> = (0u8..=0x7f).map(|b| char::from(b).to_string()).collect();
+        values.extend(
+            [
+                "é",
+                "ü ß",
+                "日本",
+                "polar_ci_x",
+                "a/b?c#d%e",
+                "",
+                "\u{10ffff}",
+            ]
+            .map(String::from),
+        );
+        for value in values {
+            let ours = encode_path_segment(&value);
+            assert_eq!(ours, progenitor_client::encode_path(&value), "{value:?}");
+        }
+        assert!(matches!(
+            encode_path_segment("polar_ci_x"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

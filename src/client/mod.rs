@@ -35,6 +35,7 @@ use serde::de::DeserializeOwned;
 
 pub use builder::ClientBuilder;
 pub use hooks::Hooks;
+pub(crate) use hooks::encode_path_segment;
 #[cfg(fuzzing)]
 pub use response::fuzzing;
 pub(crate) use response::{decode, empty};
