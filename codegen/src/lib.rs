@@ -7,8 +7,10 @@
 #![forbid(unsafe_code)]
 
 pub mod build_script;
+#[cfg(feature = "maintainer")]
 pub mod coverage;
 pub mod downgrade;
+#[cfg(feature = "maintainer")]
 pub mod drift;
 pub mod error;
 pub mod generate;
@@ -19,7 +21,9 @@ pub mod scopes;
 pub mod secrets;
 pub mod select;
 pub mod shape;
+#[cfg(feature = "maintainer")]
 pub mod snapshot;
+#[cfg(feature = "maintainer")]
 pub mod surface;
 pub mod walk;
 
