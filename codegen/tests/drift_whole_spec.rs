@@ -7,7 +7,7 @@
 //!
 //! ```sh
 //! cargo test -p polar-oauth2-codegen --test drift_whole_spec
-//! cargo build --release -p polar-oauth2-codegen --bin spec-drift
+//! cargo build --release -p polar-oauth2-codegen --features maintainer --bin spec-drift
 //! time target/release/spec-drift ../shared/polar-spec/openapi.2026-04-03.e4b36aaad8.yaml \
 //!     target/tmp/polar-openapi.later.json
 //! ```
