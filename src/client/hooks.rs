@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -309,48 +310,110 @@ impl ClientHooks<Hooks> for generated::Client {
     /// response (a body over the cap fails without being read whole, a response reached through
     /// a redirect is refused, the place is held until the body is done), and send it again when
     /// the [`RetryPolicy`] and the method allow.
-    async fn exec(
+    // Not an `async fn` on purpose (see the comment in the body).
+    #[allow(clippy::manual_async_fn)]
+    fn exec(
         &self,
         mut request: reqwest::Request,
         _info: &OperationInfo,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+        // An `async` block rather than an `async fn`: an `async fn` keeps its arguments beside
+        // its locals, and `request` (264 bytes) would be held twice in every request's future.
+        // Without retries (the default) a request takes the short path below, whose state is
+        // a few hundred bytes; the retry loop's is four times that, and it lives in a box
+        // allocated only for a client with retries (every future in flight is memory that
+        // 1,000 requests at once multiply).
+        async move {
+            let hooks = &self.inner;
+            if hooks.retry.max_retries() > 0 {
+                return Box::pin(self.exec_retrying(request)).await;
+            }
+            let permit = match self.place(&mut request).await {
+                Ok(permit) => permit,
+                Err(limit) => return Ok(queue_timeout(limit)),
+            };
+            // Our own client follows no redirects, so only a caller's client needs the check.
+            let sent_to = (!hooks.own_http).then(|| request.url().clone());
+            let http = hooks.runtimes.as_ref().and_then(|r| r.for_current());
+            let response = http
+                .as_ref()
+                .unwrap_or(self.client())
+                .execute(request)
+                .await?;
+            let success = response.status().is_success();
+            let (response, permit) = guard(
+                response,
+                sent_to.as_ref(),
+                hooks.max_response_body,
+                permit,
+                success,
+            );
+            Ok(hand_over(response, permit))
+        }
+    }
+}
+
+/// A response whose in-flight place is still held here (a successful body within the cap, see
+/// [`guard`]): the place goes with it to the generated code's `decode`, which holds it while
+/// reading the body (instead of a body wrapper that would).
+fn hand_over(
+    mut response: reqwest::Response,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+) -> reqwest::Response {
+    if let Some(permit) = permit {
+        response.extensions_mut().insert(Place::new(permit));
+    }
+    response
+}
+
+impl generated::Client {
+    /// A place in the client's in-flight limit for `request`, waiting for one if none is free
+    /// (the wait counts inside the request's timeout: what is left of it after the wait is the
+    /// request's own). `Err(timeout)`: the timeout passed while waiting; nothing was sent.
+    async fn place(
+        &self,
+        request: &mut reqwest::Request,
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, Duration> {
+        let hooks = &self.inner;
+        let Some(in_flight) = &hooks.in_flight else {
+            return Ok(None);
+        };
+        // A free place: no timer needed.
+        if let Ok(permit) = Arc::clone(in_flight).try_acquire_owned() {
+            return Ok(Some(permit));
+        }
+        // The waits are boxed: only queued requests pay for their state.
+        let Some(limit) = request.timeout().copied().or(hooks.timeout) else {
+            // `acquire_owned` fails only on a closed semaphore; this one never closes.
+            return Ok(Box::pin(Arc::clone(in_flight).acquire_owned()).await.ok());
+        };
+        let queued = Instant::now();
+        let wait = tokio::time::timeout(limit, Arc::clone(in_flight).acquire_owned());
+        let permit = Box::pin(wait).await.map_err(|_| limit)?;
+        let left = limit.saturating_sub(queued.elapsed());
+        *request.timeout_mut() = Some(left.max(Duration::from_millis(1)));
+        Ok(permit.ok())
+    }
+
+    /// [`ClientHooks::exec`] for a client with retries: send `request`, and again when the
+    /// [`RetryPolicy`] and its method allow.
+    async fn exec_retrying(
+        &self,
+        mut request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
         let hooks = &self.inner;
         let call = Hooks::call(request.method());
         let mut retries = 0;
         loop {
-            // A copy for the next attempt, only while one may follow (a one-shot body has none).
-            let next = (retries < hooks.retry.max_retries())
+            // A copy for the next attempt, only while one may follow (a one-shot body has
+            // none).
+            let mut next = (retries < hooks.retry.max_retries())
                 .then(|| request.try_clone())
                 .flatten();
-            // The wait for a place counts inside the request's timeout: what is left of it
-            // after the wait is the request's own.
-            let limit = request.timeout().copied().or(hooks.timeout);
-            let permit = match (&hooks.in_flight, limit) {
-                (None, _) => None,
-                // `acquire_owned` fails only on a closed semaphore; this one is never closed.
-                (Some(in_flight), None) => {
-                    Box::pin(Arc::clone(in_flight).acquire_owned()).await.ok()
-                }
-                (Some(in_flight), Some(limit)) => match Arc::clone(in_flight).try_acquire_owned() {
-                    // A free place: no timer needed.
-                    Ok(permit) => Some(permit),
-                    Err(_) => {
-                        let queued = Instant::now();
-                        let wait =
-                            tokio::time::timeout(limit, Arc::clone(in_flight).acquire_owned());
-                        match Box::pin(wait).await {
-                            Ok(permit) => {
-                                let left = limit.saturating_sub(queued.elapsed());
-                                *request.timeout_mut() = Some(left.max(Duration::from_millis(1)));
-                                permit.ok()
-                            }
-                            // Nothing was sent: a timeout, as the request's own would be.
-                            Err(_) => return Ok(queue_timeout(limit)),
-                        }
-                    }
-                },
+            let permit = match self.place(&mut request).await {
+                Ok(permit) => permit,
+                Err(limit) => return Ok(queue_timeout(limit)),
             };
-            // Our own client follows no redirects, so only a caller's client needs the check.
             let sent_to = (!hooks.own_http).then(|| request.url().clone());
             let http = hooks.runtimes.as_ref().and_then(|r| r.for_current());
             let result = http
@@ -366,21 +429,24 @@ impl ClientHooks<Hooks> for generated::Client {
                 };
                 hooks.retry.delay(retries, &outcome, call)
             });
-            let (response, next) = match (wait, next) {
-                (Some(wait), Some(next)) => {
-                    drop(result);
-                    drop(permit);
-                    Box::pin(retry_wait(wait)).await;
-                    request = next;
-                    retries += 1;
-                    continue;
-                }
-                (_, next) => (result?, next),
-            };
+            if let Some(wait) = wait
+                && let Some(again) = next.take()
+            {
+                drop(result);
+                drop(permit);
+                retry_wait(wait).await;
+                request = again;
+                retries += 1;
+                continue;
+            }
+            let response = result?;
             let success = response.status().is_success();
-            // A successful idempotent response is read here while a retry may follow, so that a
-            // connection lost mid-body is retried too (the body is read whole right after anyway).
-            let next = next.filter(|_| call == Call::Idempotent && success);
+            // A successful idempotent response is read here while a retry may follow, so that
+            // a connection lost mid-body is retried too (the body is read whole right after
+            // anyway).
+            if !(call == Call::Idempotent && success) {
+                next = None;
+            }
             let (response, permit) = guard(
                 response,
                 sent_to.as_ref(),
@@ -388,18 +454,11 @@ impl ClientHooks<Hooks> for generated::Client {
                 permit,
                 success,
             );
-            let Some(next) = next else {
-                // A successful body within the cap: the place goes with the response to the
-                // generated code's `decode`, which holds it while reading the body (instead of
-                // a body wrapper that would).
-                let mut response = response;
-                if let Some(permit) = permit {
-                    response.extensions_mut().insert(Place::new(permit));
-                }
-                return Ok(response);
+            let Some(again) = next else {
+                return Ok(hand_over(response, permit));
             };
             // A retry may follow: read the body now, holding the place.
-            let read = Box::pin(buffered(response)).await;
+            let read = buffered(response).await;
             drop(permit);
             match read {
                 Ok(response) => return Ok(response),
@@ -407,8 +466,8 @@ impl ClientHooks<Hooks> for generated::Client {
                 Err(e) => match hooks.retry.delay(retries, &Outcome::Failed, call) {
                     Some(wait) => {
                         drop(e);
-                        Box::pin(retry_wait(wait)).await;
-                        request = next;
+                        retry_wait(wait).await;
+                        request = again;
                         retries += 1;
                     }
                     None => return Err(e),

@@ -205,10 +205,14 @@ impl Client {
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
     {
-        match request().await {
-            Ok(response) => Ok(response.into_inner()),
-            Err(e) => response::settle::<T>(&self.api.inner, e, operation, &sent()).await,
-        }
+        let error = match request().await {
+            Ok(response) => return Ok(response.into_inner()),
+            Err(error) => error,
+        };
+        // Boxed: a failure's state (reading an error body) would otherwise be part of every
+        // call's future.
+        let sent = sent();
+        Box::pin(response::settle::<T>(&self.api.inner, error, operation, &sent)).await
     }
 
     /// `GET /v1/oauth2/authorize`: the consent data for an authorization request (the client,

@@ -271,14 +271,33 @@ pub(crate) async fn decode<T: DeserializeOwned, E>(
     let place = response.extensions_mut().remove::<Place>();
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let full = response
-        .bytes()
+    let full = read_whole(&mut response)
         .await
         .map_err(progenitor_client::Error::ResponseBodyError)?;
+    drop(response);
     drop(place);
     let inner = serde_json::from_slice(&full)
         .map_err(|e| progenitor_client::Error::InvalidResponsePayload(full, e))?;
     Ok(ResponseValue::new(inner, status, headers))
+}
+
+/// A response's whole body. One chunk (a small body, nearly always) is returned as it came,
+/// without a copy. Read chunk by chunk rather than with `Response::bytes`, whose state (an
+/// accumulating buffer list) would be held in every request's future while it waits.
+async fn read_whole(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
+    let Some(first) = response.chunk().await? else {
+        return Ok(Bytes::new());
+    };
+    let Some(second) = response.chunk().await? else {
+        return Ok(first);
+    };
+    let mut whole = bytes::BytesMut::with_capacity(first.len() + second.len());
+    whole.extend_from_slice(&first);
+    whole.extend_from_slice(&second);
+    while let Some(chunk) = response.chunk().await? {
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(whole.freeze())
 }
 
 /// What every generated operation does with a response without a body (a `204`; the generator
