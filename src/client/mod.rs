@@ -212,7 +212,13 @@ impl Client {
         // Boxed: a failure's state (reading an error body) would otherwise be part of every
         // call's future.
         let sent = sent();
-        Box::pin(response::settle::<T>(&self.api.inner, error, operation, &sent)).await
+        Box::pin(response::settle::<T>(
+            &self.api.inner,
+            error,
+            operation,
+            &sent,
+        ))
+        .await
     }
 
     /// `GET /v1/oauth2/authorize`: the consent data for an authorization request (the client,
