@@ -35,6 +35,8 @@ struct Operation {
     path: String,
     id: String,
     bearer: Bearer,
+    /// Whether a success response of the spec has a JSON body.
+    json_response: bool,
 }
 
 /// The operations of the vendored spec, read the way the build reads it.
@@ -56,6 +58,12 @@ fn spec_operations() -> Vec<Operation> {
                 path,
                 id: op["operationId"].as_str().unwrap().to_owned(),
                 bearer: bearer(&doc, &ptr),
+                json_response: op["responses"].as_object().into_iter().flatten().any(
+                    |(status, response)| {
+                        status.starts_with('2')
+                            && response.pointer("/content/application~1json").is_some()
+                    },
+                ),
             }
         })
         .collect()
@@ -230,17 +238,28 @@ async fn authorization_is_sent_exactly_where_the_spec_asks_for_a_bearer() {
     }
 }
 
-/// Header hygiene on every operation: this crate's user agent once, and no `api-version` (the
-/// spec's `info.version`, which progenitor would add and Polar ignores; the generator no longer
-/// builds it, see `codegen/src/requests.rs`).
+/// Header hygiene on every operation: this crate's user agent once, one `Accept`
+/// (`application/json` where the spec answers with JSON), and no `api-version` (the spec's `info.version`, which progenitor would add and Polar
+/// ignores; the generator no longer builds it, see `codegen/src/requests.rs`).
 #[tokio::test]
 async fn every_operation_carries_our_user_agent_and_no_api_version() {
     let server = polar_like().await;
     call_every_operation(&server.client()).await;
     let requests = server.requests();
     assert!(!requests.is_empty());
+    let spec = spec_operations();
     for request in requests {
         let target = &request.target;
+        let op = spec
+            .iter()
+            .find(|op| op.method == request.method && matches(&op.path, request.path()))
+            .unwrap();
+        // A JSON answer is asked for as progenitor asks; otherwise reqwest's default.
+        let accept = if op.json_response {
+            "application/json"
+        } else {
+            "*/*"
+        };
         assert_eq!(request.header_count("api-version"), 0, "{target}");
         assert_eq!(request.header_count("user-agent"), 1, "{target}");
         assert_eq!(
@@ -248,6 +267,8 @@ async fn every_operation_carries_our_user_agent_and_no_api_version() {
             Some(polar_oauth2::client::USER_AGENT_VALUE),
             "{target}"
         );
+        assert_eq!(request.header_count("accept"), 1, "{target}");
+        assert_eq!(request.header("accept"), Some(accept), "{target}");
     }
 }
 

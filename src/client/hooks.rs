@@ -301,15 +301,14 @@ impl ClientHooks<Hooks> for generated::Client {
         Ok(())
     }
 
-    /// The waits that only some requests take (for a place in the in-flight limit, before a
-    /// retry, for a body read ahead of a retry) are boxed: held inline, their state would make
-    /// every request's future larger, and every future is moved at least once (`block_on`,
-    /// `spawn`).
-    ///
     /// Send the request once a place in the client's in-flight budget is free, guard the
     /// response (a body over the cap fails without being read whole, a response reached through
     /// a redirect is refused, the place is held until the body is done), and send it again when
     /// the [`RetryPolicy`] and the method allow.
+    ///
+    /// The waits that only some requests take (for a place in the in-flight limit, the retry
+    /// loop) are boxed: held inline, their state would make every request's future larger, and
+    /// every future is moved at least once (`block_on`, `spawn`).
     // Not an `async fn` on purpose (see the comment in the body).
     #[allow(clippy::manual_async_fn)]
     fn exec(
