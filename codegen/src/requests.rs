@@ -144,38 +144,9 @@ fn rewrite_stmts(
                     continue;
                 };
                 if pat_is(&local.pat, "url")
-                    && let Some(path) = static_path(&init.expr)
+                    && let Some((pieces, args)) = url_format(&init.expr)
                 {
-                    let index = match done.static_paths.iter().position(|p| *p == path) {
-                        Some(index) => index,
-                        None => {
-                            done.static_paths.push(path.clone());
-                            done.static_paths.len() - 1
-                        }
-                    };
-                    *init.expr = parse_expr(&format!("self.inner.url({index}usize, {path:?})"))?;
-                    done.cached_urls += 1;
-                } else if pat_is(&local.pat, "url")
-                    && let Some((pieces, args)) = parameterised_path(&init.expr)
-                {
-                    let pieces: Vec<String> = pieces.iter().map(|p| format!("{p:?}")).collect();
-                    let args: Vec<String> = args
-                        .iter()
-                        .map(|arg| match encoded_param(arg) {
-                            Some(param) if str_params.contains(&param) => {
-                                format!("&{ENCODE_FN}({param})")
-                            }
-                            Some(param) => format!("&{ENCODE_FN}(&{param}.to_string())"),
-                            None => format!("&{}", arg.to_token_stream()),
-                        })
-                        .collect();
-                    let code = format!(
-                        "self.inner.url_from(&[{}], &[{}])",
-                        pieces.join(", "),
-                        args.join(", ")
-                    );
-                    *init.expr = parse_expr(&code)?;
-                    done.joined_urls += 1;
+                    *init.expr = parse_expr(&url_code(&pieces, &args, str_params, done))?;
                 } else if removed > 0 && pat_is(&local.pat, "header_map") {
                     shrink_capacity(&mut init.expr, removed)?;
                 }
@@ -428,27 +399,6 @@ fn str_lit(expr: &Expr) -> Option<String> {
     }
 }
 
-/// `format!("{}/static/path", self.baseurl,)`: the path, when it has no parameter.
-fn static_path(expr: &Expr) -> Option<String> {
-    let Expr::Macro(mac) = expr else { return None };
-    if !mac.mac.path.is_ident("format") {
-        return None;
-    }
-    let args = mac
-        .mac
-        .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
-        .ok()?;
-    let mut args = args.iter();
-    let template = str_lit(args.next()?)?;
-    let base = args.next()?;
-    if args.next().is_some() {
-        return None;
-    }
-    let is_baseurl = matches!(base, Expr::Field(f) if is_path(&f.base, "self") && matches!(&f.member, syn::Member::Named(m) if m == "baseurl"));
-    let path = template.strip_prefix("{}")?;
-    (is_baseurl && path.starts_with('/') && !path.contains(['{', '}'])).then(|| path.to_owned())
-}
-
 /// An arm's `ResponseValue::from_response(response).await` (in a block or invisible group, as
 /// progenitor emits it) -> `crate::client::decode(response).await`.
 fn rewrite_decode(expr: &mut Expr) -> Result<bool, String> {
@@ -508,9 +458,9 @@ fn decode_call(expr: &Expr) -> Result<Option<Expr>, String> {
     parse_expr(&format!("{DECODE_FN}(response).await")).map(Some)
 }
 
-/// `format!("{}/a/{}/b", self.baseurl, arg,)`: the literal pieces around the parameters
-/// (`["/a/", "/b"]`) and the parameters' code.
-fn parameterised_path(expr: &Expr) -> Option<(Vec<String>, Vec<Expr>)> {
+/// `format!("{}/a/{}/b", self.baseurl, arg,)`: the literal pieces of the path around its
+/// parameters (`["/a/", "/b"]`) and the parameters; a path without parameters is one piece.
+fn url_format(expr: &Expr) -> Option<(Vec<String>, Vec<Expr>)> {
     let Expr::Macro(mac) = expr else { return None };
     if !mac.mac.path.is_ident("format") {
         return None;
@@ -527,12 +477,45 @@ fn parameterised_path(expr: &Expr) -> Option<(Vec<String>, Vec<Expr>)> {
     let pieces: Vec<String> = path.split("{}").map(str::to_owned).collect();
     let args: Vec<Expr> = args.cloned().collect();
     let plain = pieces.iter().all(|p| !p.contains(['{', '}']));
-    (is_baseurl
-        && path.starts_with('/')
-        && plain
-        && !args.is_empty()
-        && pieces.len() == args.len() + 1)
+    (is_baseurl && path.starts_with('/') && plain && pieces.len() == args.len() + 1)
         .then_some((pieces, args))
+}
+
+/// The URL expression for [`url_format`]'s pieces: a clone of a URL parsed once
+/// (`self.inner.url(N, path)`) for a path without parameters, else the pieces and the encoded
+/// parameters joined onto the base URL (`self.inner.url_from(…)`).
+fn url_code(
+    pieces: &[String],
+    args: &[Expr],
+    str_params: &[String],
+    done: &mut Rewritten,
+) -> String {
+    if let ([path], []) = (pieces, args) {
+        let index = match done.static_paths.iter().position(|p| p == path) {
+            Some(index) => index,
+            None => {
+                done.static_paths.push(path.clone());
+                done.static_paths.len() - 1
+            }
+        };
+        done.cached_urls += 1;
+        return format!("self.inner.url({index}usize, {path:?})");
+    }
+    let pieces: Vec<String> = pieces.iter().map(|p| format!("{p:?}")).collect();
+    let args: Vec<String> = args
+        .iter()
+        .map(|arg| match encoded_param(arg) {
+            Some(param) if str_params.contains(&param) => format!("&{ENCODE_FN}({param})"),
+            Some(param) => format!("&{ENCODE_FN}(&{param}.to_string())"),
+            None => format!("&{}", arg.to_token_stream()),
+        })
+        .collect();
+    done.joined_urls += 1;
+    format!(
+        "self.inner.url_from(&[{}], &[{}])",
+        pieces.join(", "),
+        args.join(", ")
+    )
 }
 
 /// `encode_path(&NAME.to_string())`: `NAME`.

@@ -331,14 +331,8 @@ impl ClientHooks<Hooks> for generated::Client {
                 Ok(permit) => permit,
                 Err(limit) => return Ok(queue_timeout(limit)),
             };
-            // Our own client follows no redirects, so only a caller's client needs the check.
-            let sent_to = (!hooks.own_http).then(|| request.url().clone());
-            let http = hooks.runtimes.as_ref().and_then(|r| r.for_current());
-            let response = http
-                .as_ref()
-                .unwrap_or(self.client())
-                .execute(request)
-                .await?;
+            let (sent_to, sending) = self.send(request);
+            let response = sending.await?;
             let success = response.status().is_success();
             let (response, permit) = guard(
                 response,
@@ -366,6 +360,23 @@ fn hand_over(
 }
 
 impl generated::Client {
+    /// Send `request` with this runtime's connection pool. Also the URL it was sent to when the
+    /// response must be checked for a followed redirect: our own client follows none, so only a
+    /// caller's client needs the check.
+    fn send(
+        &self,
+        request: reqwest::Request,
+    ) -> (
+        Option<Url>,
+        impl Future<Output = reqwest::Result<reqwest::Response>> + use<>,
+    ) {
+        let hooks = &self.inner;
+        let sent_to = (!hooks.own_http).then(|| request.url().clone());
+        let http = hooks.runtimes.as_ref().and_then(|r| r.for_current());
+        let sending = http.as_ref().unwrap_or(self.client()).execute(request);
+        (sent_to, sending)
+    }
+
     /// A place in the client's in-flight limit for `request`, waiting for one if none is free
     /// (the wait counts inside the request's timeout: what is left of it after the wait is the
     /// request's own). `Err(timeout)`: the timeout passed while waiting; nothing was sent.
@@ -413,13 +424,8 @@ impl generated::Client {
                 Ok(permit) => permit,
                 Err(limit) => return Ok(queue_timeout(limit)),
             };
-            let sent_to = (!hooks.own_http).then(|| request.url().clone());
-            let http = hooks.runtimes.as_ref().and_then(|r| r.for_current());
-            let result = http
-                .as_ref()
-                .unwrap_or(self.client())
-                .execute(request)
-                .await;
+            let (sent_to, sending) = self.send(request);
+            let result = sending.await;
             let wait = next.as_ref().and_then(|_| {
                 let outcome = match &result {
                     Ok(response) => Outcome::Response(response.status(), response.headers()),
