@@ -21,7 +21,7 @@ use crate::{rust_names, select};
 /// Spec schemas the facade replaces, by component key, with the Rust type used instead: the
 /// unions and open types of [`crate::shape`] under the names it chose (read from the shaped
 /// document, see [`Names`]), one secret type per entry of [`crate::secrets::SECRET_FIELDS`], and
-/// the deepObject query parameters' types this module writes ([`deep_object_types`]).
+/// the deepObject query parameters' types this module writes (`deep_object_types`).
 ///
 /// progenitor silently ignores a replacement whose name matches no schema (the generated type
 /// comes back, and with it the mis-decoding unions), so [`check_replacements`] refuses that.
