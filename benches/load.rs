@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use polar_oauth2::{
-    AccessToken, AuthorizeParams, Client, ClientCredentials, ClientSecret, PkceMethod,
-    RefreshToken, Scope, ScopeSet, Server,
+    AuthorizeParams, Client, ClientCredentials, ClientSecret, PkceMethod, RefreshToken, Scope,
+    ScopeSet, Server, SessionToken,
 };
 use tokio::sync::Semaphore;
 
@@ -212,7 +212,7 @@ struct Inner {
     permits: Option<Semaphore>,
     credentials: ClientCredentials,
     refresh_token: RefreshToken,
-    access_token: AccessToken,
+    session: SessionToken,
     params: AuthorizeParams,
     scope_wire: String,
 }
@@ -243,7 +243,7 @@ impl Caller {
                 ClientSecret::new(CLIENT_SECRET),
             ),
             refresh_token: RefreshToken::new(REFRESH_TOKEN),
-            access_token: AccessToken::new(ACCESS_TOKEN),
+            session: SessionToken::new(SESSION_TOKEN),
             params: AuthorizeParams::new(CLIENT_ID)
                 .redirect_uri(REDIRECT_URI)
                 .scope(&scope)
@@ -263,7 +263,7 @@ impl Caller {
                     .expect("crate refresh");
             } else {
                 client
-                    .authorize(&c.access_token, &c.params)
+                    .consent_data(&c.session, &c.params)
                     .await
                     .expect("crate authorize");
             }
@@ -278,7 +278,7 @@ impl Caller {
             baseline.refresh().await.expect("baseline refresh");
         } else {
             baseline
-                .authorize(&c.scope_wire)
+                .consent_data(&c.scope_wire)
                 .await
                 .expect("baseline authorize");
         }

@@ -373,6 +373,7 @@ fn round_trips(c: &mut Criterion) {
     let credentials = ClientCredentials::confidential(CLIENT_ID, ClientSecret::new(CLIENT_SECRET));
     let refresh_token = RefreshToken::new(REFRESH_TOKEN);
     let access_token = AccessToken::new(ACCESS_TOKEN);
+    let session = SessionToken::new(SESSION_TOKEN);
     let registration_token = RegistrationAccessToken::new(REGISTRATION_TOKEN);
     let scope: ScopeSet = SCOPES
         .iter()
@@ -395,8 +396,8 @@ fn round_trips(c: &mut Criterion) {
         "future sizes: refresh {} B (baseline {} B), authorize {} B (baseline {} B)",
         std::mem::size_of_val(&client.refresh(&credentials, &refresh_token)),
         std::mem::size_of_val(&baseline.refresh()),
-        std::mem::size_of_val(&client.authorize(&access_token, &params)),
-        std::mem::size_of_val(&baseline.authorize(&scope_wire)),
+        std::mem::size_of_val(&client.consent_data(&session, &params)),
+        std::mem::size_of_val(&baseline.consent_data(&scope_wire)),
     );
     {
         use progenitor_client::ClientHooks;
@@ -406,7 +407,7 @@ fn round_trips(c: &mut Criterion) {
         let info = progenitor_client::OperationInfo { operation_id: "x" };
         eprintln!(
             "  generated request_token {} B, request_token {} B, exec {} B",
-            std::mem::size_of_val(&client.generated().oauth2_request_token(&request)),
+            std::mem::size_of_val(&client.generated().oauth2_request_token(None, &request)),
             std::mem::size_of_val(&client.request_token(&request)),
             std::mem::size_of_val(&client.generated().exec(http, &info)),
         );
@@ -419,7 +420,7 @@ fn round_trips(c: &mut Criterion) {
             .expect("crate refresh");
         assert_eq!(token.scope().len(), SCOPES.len());
         let consent = client
-            .authorize(&access_token, &params)
+            .consent_data(&session, &params)
             .await
             .expect("crate authorize");
         assert_eq!(consent.sub_type(), SubType::User);
@@ -457,7 +458,7 @@ fn round_trips(c: &mut Criterion) {
             .expect("delete client");
         baseline.refresh().await.expect("baseline refresh");
         baseline
-            .authorize(&scope_wire)
+            .consent_data(&scope_wire)
             .await
             .expect("baseline authorize");
         baseline.revoke().await.expect("baseline revoke");
@@ -474,7 +475,7 @@ fn round_trips(c: &mut Criterion) {
             .await
             .expect("baseline delete client");
         hyper.refresh().await;
-        hyper.authorize().await;
+        hyper.consent_data().await;
     });
 
     pair(
@@ -492,11 +493,11 @@ fn round_trips(c: &mut Criterion) {
         "authorize_round_trip",
         "crate",
         || {
-            rt.block_on(baseline.authorize(&scope_wire))
+            rt.block_on(baseline.consent_data(&scope_wire))
                 .expect("baseline authorize")
         },
         || {
-            rt.block_on(client.authorize(&access_token, &params))
+            rt.block_on(client.consent_data(&session, &params))
                 .expect("crate authorize")
         },
     );
@@ -513,10 +514,10 @@ fn round_trips(c: &mut Criterion) {
         "authorize_round_trip_floor",
         "raw hyper",
         || {
-            rt.block_on(baseline.authorize(&scope_wire))
+            rt.block_on(baseline.consent_data(&scope_wire))
                 .expect("baseline authorize")
         },
-        || rt.block_on(hyper.borrow_mut().authorize()),
+        || rt.block_on(hyper.borrow_mut().consent_data()),
     );
     pair(
         c,

@@ -38,6 +38,8 @@ use tokio::sync::RwLock;
 pub struct Config {
     /// Polar's API (or the embedded server).
     pub server: Server,
+    /// The authorization page, for a `Server::Custom` (its discovery's `authorization_endpoint`).
+    pub authorization_page: Option<String>,
     /// This app's OAuth2 client.
     pub credentials: ClientCredentials,
     /// Where Polar sends the browser back: this app's `/callback`.
@@ -91,7 +93,11 @@ async fn login(State(app): State<Arc<App>>) -> Result<Response, AppError> {
         &app.config.server,
         app.config.credentials.client_id(),
         &app.config.redirect_uri,
-    )
+    );
+    let pending = match &app.config.authorization_page {
+        Some(page) => pending.endpoint(page),
+        None => pending,
+    }
     .scope(Scope::Openid)
     .scope(Scope::Email)
     .random_nonce()
@@ -304,6 +310,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let app = App::new(Config {
         server: polar.server(),
+        authorization_page: Some(polar.authorization_endpoint()),
         credentials: ClientCredentials::confidential(
             "polar_ci_test_connect",
             polar_oauth2::ClientSecret::new("polar_cs_test_connect"),

@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use polar_oauth2::{
-    AccessToken, AuthorizeParams, Client, ClientCredentials, ClientSecret, RefreshToken,
-    RefreshTokenGrant, Server, TokenRequest,
+    AuthorizeParams, Client, ClientCredentials, ClientSecret, RefreshToken, RefreshTokenGrant,
+    Server, SessionToken, TokenRequest,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -130,7 +130,7 @@ pub async fn round(client: &Client, requests: usize) -> Round {
     )
     .into();
     let request = Arc::new(request);
-    let bearer = AccessToken::new("polar_at_u_test_load_bearer");
+    let bearer = SessionToken::new("polar_us_test_load_session");
     let params = AuthorizeParams::new("polar_ci_test_load");
     let started = Instant::now();
     let tasks: Vec<_> = (0..requests)
@@ -146,7 +146,7 @@ pub async fn round(client: &Client, requests: usize) -> Round {
                 let ok = if i % 2 == 0 {
                     client.request_token(&request).await.is_ok()
                 } else {
-                    client.authorize(&bearer, &params).await.is_ok()
+                    client.consent_data(&bearer, &params).await.is_ok()
                 };
                 (ok, t.elapsed())
             })

@@ -71,7 +71,7 @@ async fn offline() -> Result<()> {
 
     // 2. What Polar's consent screen shows, read as the signed-in user does.
     let consent = client
-        .authorize(&server.web_session_token(), &pending.authorize_params())
+        .consent_data(&server.web_session_token(), &pending.authorize_params())
         .await?;
     print_consent(&consent);
 

@@ -32,7 +32,7 @@ use url::Url;
 
 use crate::authorize::{AuthorizeParams, PkceMethod, SubType};
 use crate::client::Server;
-use crate::client::builder::{check_transport, validate_base_url};
+use crate::client::builder::check_transport;
 use crate::error::{Error, OAuthErrorCode, redact};
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::{AuthorizationCode, PkceCodeVerifier};
@@ -41,8 +41,6 @@ use crate::secret::{AuthorizationCode, PkceCodeVerifier};
 pub const PRODUCTION_AUTHORIZE_URL: &str = "https://polar.sh/oauth2/authorize";
 /// Polar's authorization page in the sandbox.
 pub const SANDBOX_AUTHORIZE_URL: &str = "https://sandbox.polar.sh/oauth2/authorize";
-/// Path of the authorization page below a [`Server::Custom`] base URL.
-pub const AUTHORIZE_PATH: &str = "/oauth2/authorize";
 
 /// Random bytes in a generated `state`, PKCE verifier or nonce: 32 bytes, 43 characters
 /// base64url (RFC 7636 §4.1 asks for at least 256 bits of entropy in the verifier).
@@ -144,12 +142,12 @@ pub struct AuthorizationRequest {
     sub_type: Option<SubType>,
 }
 
-/// Where the authorization page is; a [`Server::Custom`] base is checked at
-/// [`AuthorizationRequest::build`] by the same function as the client's.
+/// Where the authorization page is. A [`Server::Custom`] has no page this crate could know:
+/// Polar's is its web app's, not an API route (discovery's `authorization_endpoint`).
 #[derive(Debug, Clone)]
 enum Endpoint {
     Page(String),
-    Base(String),
+    Unknown,
 }
 
 #[derive(Debug, Clone)]
@@ -162,8 +160,10 @@ enum Nonce {
 impl AuthorizationRequest {
     /// A request for `client_id` that will come back to `redirect_uri` (which must be one
     /// registered for the client), sent to the authorization page of `server`:
-    /// `https://polar.sh/oauth2/authorize`, `https://sandbox.polar.sh/oauth2/authorize`, or
-    /// `<base>/oauth2/authorize` for [`Server::Custom`].
+    /// `https://polar.sh/oauth2/authorize` or `https://sandbox.polar.sh/oauth2/authorize`.
+    /// For a [`Server::Custom`], give the page with [`endpoint`](Self::endpoint): it is the
+    /// web app's page that the server's discovery document names as `authorization_endpoint`,
+    /// not a path below the API's base URL.
     pub fn new(
         server: &Server,
         client_id: impl Into<String>,
@@ -172,7 +172,7 @@ impl AuthorizationRequest {
         let endpoint = match server {
             Server::Production => Endpoint::Page(PRODUCTION_AUTHORIZE_URL.to_owned()),
             Server::Sandbox => Endpoint::Page(SANDBOX_AUTHORIZE_URL.to_owned()),
-            Server::Custom(base) => Endpoint::Base(base.clone()),
+            Server::Custom(_) => Endpoint::Unknown,
         };
         Self {
             endpoint,
@@ -187,8 +187,9 @@ impl AuthorizationRequest {
         }
     }
 
-    /// Use this authorization page URL instead of the one derived from the server
-    /// (`https`, or `http` on a loopback host).
+    /// Use this authorization page URL (`https`, or `http` on a loopback host) instead of the
+    /// server's: required for a [`Server::Custom`], e.g. its discovery document's
+    /// `authorization_endpoint`.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Endpoint::Page(url.into());
         self
@@ -254,7 +255,11 @@ impl AuthorizationRequest {
     pub fn build(self) -> Result<PendingAuthorization, Error> {
         let page = match &self.endpoint {
             Endpoint::Page(page) => page.clone(),
-            Endpoint::Base(base) => format!("{}{AUTHORIZE_PATH}", validate_base_url(base, false)?),
+            Endpoint::Unknown => {
+                return Err(Error::InvalidRequest(
+                    "a Server::Custom has no known authorization page: set it with AuthorizationRequest::endpoint (the server's discovery document names it as authorization_endpoint)".into(),
+                ));
+            }
         };
         let mut url = authorization_page(&page)?;
         check_redirect_uri(&self.redirect_uri)?;
@@ -813,6 +818,7 @@ mod tests {
             "polar_ci_test",
             "http://127.0.0.1:3000/cb",
         )
+        .endpoint("http://127.0.0.1:8080/oauth2/authorize")
         .state(CsrfToken::new("my-state-0123456789").unwrap())
         .pkce_method(PkceMethod::Plain)
         .nonce("n-1")
@@ -845,10 +851,11 @@ mod tests {
     #[test]
     fn insecure_page_and_fragment_redirect_are_rejected() {
         let e = AuthorizationRequest::new(
-            &Server::Custom("http://polar.example".into()),
+            &Server::Custom("https://api.polar.example".into()),
             "c",
             "https://a.example/cb",
         )
+        .endpoint("http://polar.example/oauth2/authorize")
         .build()
         .unwrap_err();
         assert!(e.to_string().contains("https"), "{e}");
@@ -859,32 +866,19 @@ mod tests {
     }
 
     #[test]
-    fn custom_base_is_checked_exactly_as_the_client_checks_it() {
-        for base in [
-            "https://polar.example/?q=1",
-            "https://polar.example/#f",
-            "http://polar.example",
-            "ftp://polar.example",
-            "not a url",
-        ] {
-            let ours = AuthorizationRequest::new(&Server::Custom(base.into()), "c", "https://a/cb")
-                .build()
-                .map(|_| ())
-                .map_err(|e| e.to_string());
-            let client = validate_base_url(base, false)
-                .map(|_| ())
-                .map_err(|e| e.to_string());
-            assert!(ours.is_err(), "{base}");
-            assert_eq!(ours, client, "{base}");
-        }
-        let ok = AuthorizationRequest::new(
+    fn a_custom_server_needs_its_authorization_page_given() {
+        let request = AuthorizationRequest::new(
             &Server::Custom("http://127.0.0.1:1/".into()),
             "c",
             "https://a/cb",
-        )
-        .build()
-        .unwrap();
-        assert!(ok.url().starts_with("http://127.0.0.1:1/oauth2/authorize?"));
+        );
+        let e = request.clone().build().unwrap_err();
+        assert!(e.to_string().contains("authorization_endpoint"), "{e}");
+        let ok = request
+            .endpoint("http://127.0.0.1:2/oauth2/authorize")
+            .build()
+            .unwrap();
+        assert!(ok.url().starts_with("http://127.0.0.1:2/oauth2/authorize?"));
     }
 
     #[test]

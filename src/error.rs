@@ -38,7 +38,12 @@ pub enum Error {
     OAuth(OAuthError),
     /// The server rejected the request's fields (HTTP 422, FastAPI's `{"detail": [...]}`).
     Validation(ValidationError),
-    /// Any other unsuccessful HTTP response (a 5xx, an HTML page from a proxy, a 401 on authorize).
+    /// Polar's own error envelope, `{"error": "<exception>", "detail": "…"}` or FastAPI's
+    /// `{"detail": "…"}`: e.g. 403 `NotPermitted` for a credential the endpoint refuses, 401
+    /// `Unauthorized` without one, 404 `Not Found` (also every route's answer to a
+    /// `Polar-Version` the server does not serve).
+    Polar(PolarError),
+    /// Any other unsuccessful HTTP response (a 5xx, an HTML page from a proxy).
     Http(HttpError),
     /// A successful response whose body is not what the spec says.
     Decode(DecodeError),
@@ -59,7 +64,9 @@ impl Error {
         match self {
             Error::Timeout(_) => true,
             Error::Transport(e) => !e.body_too_large && !e.is_runtime_gone(),
-            Error::Http(e) => matches!(e.status.as_u16(), 408 | 429 | 502 | 503 | 504),
+            Error::Http(HttpError { status, .. }) | Error::Polar(PolarError { status, .. }) => {
+                matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
+            }
             Error::OAuth(e) => matches!(
                 e.code,
                 OAuthErrorCode::TemporarilyUnavailable | OAuthErrorCode::ServerError
@@ -75,6 +82,7 @@ impl Error {
             Error::OAuth(e) => Some(e.status),
             Error::Validation(e) => Some(e.status),
             Error::Http(e) => Some(e.status),
+            Error::Polar(e) => Some(e.status),
             Error::Decode(e) => e.status,
             Error::Timeout(_) | Error::Transport(_) | Error::InvalidRequest(_) => None,
         }
@@ -87,6 +95,7 @@ impl Error {
         match self {
             Error::OAuth(e) => e.retry_after,
             Error::Http(e) => e.retry_after,
+            Error::Polar(e) => e.retry_after,
             _ => None,
         }
     }
@@ -120,6 +129,7 @@ impl fmt::Display for Error {
             Error::OAuth(e) => e.fmt(f),
             Error::Validation(e) => e.fmt(f),
             Error::Http(e) => e.fmt(f),
+            Error::Polar(e) => e.fmt(f),
             Error::Decode(e) => e.fmt(f),
             Error::Timeout(e) => e.fmt(f),
             Error::Transport(e) => e.fmt(f),
@@ -299,7 +309,42 @@ impl fmt::Display for ValidationError {
     }
 }
 
-/// An unsuccessful response that is neither an OAuth2 nor a validation error.
+/// Polar's own error envelope (not an RFC 6749 error): the name of the exception Polar raised
+/// and its `detail`.
+///
+/// ```
+/// # fn check(e: &polar_oauth2::Error) {
+/// if let polar_oauth2::Error::Polar(e) = e {
+///     if e.error.as_deref() == Some("NotPermitted") {
+///         eprintln!("refused: {}", e.detail);
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolarError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// `error`: the exception's name (`NotPermitted`, `ResourceNotFound`, …); absent in
+    /// FastAPI's own `{"detail": "…"}`.
+    pub error: Option<String>,
+    /// `detail`, at most [`EXCERPT_LEN`] bytes, token-like values redacted.
+    pub detail: String,
+    /// `Retry-After` (429, 503), in seconds or as an HTTP-date (then the time until it).
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for PolarError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(error) = &self.error {
+            write!(f, " {error}")?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}
+
+/// An unsuccessful response that is neither an OAuth2, a Polar nor a validation error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpError {
     /// The HTTP status.
@@ -464,6 +509,30 @@ impl Error {
         struct FastApiBody {
             detail: Vec<ValidationIssue>,
         }
+        // Polar's envelope carries a text `detail`; an RFC 6749 body never has one.
+        #[derive(Deserialize)]
+        struct PolarBody {
+            error: Option<String>,
+            detail: String,
+        }
+        // FastAPI's validation errors: `{"detail": [...]}`, with Polar's `"error":
+        // "RequestValidationError"` beside it.
+        if status == StatusCode::UNPROCESSABLE_ENTITY
+            && let Ok(b) = serde_json::from_slice::<FastApiBody>(body)
+        {
+            return Error::Validation(ValidationError {
+                status,
+                detail: b.detail,
+            });
+        }
+        if let Ok(b) = serde_json::from_slice::<PolarBody>(body) {
+            return Error::Polar(PolarError {
+                status,
+                error: b.error.map(|e| excerpt(e.as_bytes())),
+                detail: excerpt(b.detail.as_bytes()),
+                retry_after: retry_after(headers),
+            });
+        }
         if let Ok(b) = serde_json::from_slice::<OAuthBody>(body) {
             return Error::OAuth(OAuthError {
                 code: OAuthErrorCode::from_wire(&b.error),
@@ -472,14 +541,6 @@ impl Error {
                 status,
                 www_authenticate: header(reqwest::header::WWW_AUTHENTICATE),
                 retry_after: retry_after(headers),
-            });
-        }
-        if status == StatusCode::UNPROCESSABLE_ENTITY
-            && let Ok(b) = serde_json::from_slice::<FastApiBody>(body)
-        {
-            return Error::Validation(ValidationError {
-                status,
-                detail: b.detail,
             });
         }
         Error::Http(HttpError {
@@ -522,6 +583,11 @@ impl Error {
                 content_type: opt(e.content_type),
                 // A cut secret at the end may come back a little longer: cut again.
                 excerpt: shorten(scrub(&e.excerpt), EXCERPT_LEN),
+                ..e
+            }),
+            Error::Polar(e) => Error::Polar(PolarError {
+                error: opt(e.error).map(|s| shorten(s, EXCERPT_LEN)),
+                detail: shorten(scrub(&e.detail), EXCERPT_LEN),
                 ..e
             }),
             Error::Decode(e) => Error::Decode(DecodeError {

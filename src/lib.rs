@@ -25,8 +25,8 @@ pub use authorization::{
     parse_callback,
 };
 pub use authorize::{AuthorizeParams, AuthorizeResponse, PkceMethod, SubType};
-pub use client::{Bearer, Client, ClientBuilder, Server};
-pub use error::{Error, OAuthError, OAuthErrorCode};
+pub use client::{Client, ClientBuilder, ClientManagement, POLAR_VERSIONS, SESSION_COOKIE, Server};
+pub use error::{Error, OAuthError, OAuthErrorCode, PolarError};
 pub use id_token::{IdTokenClaims, IdTokenError, IdTokenVerifier};
 pub use oauth2::clients::{
     ClientRegistration, ClientUpdate, RegisteredClient, TokenEndpointAuthMethod,

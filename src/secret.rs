@@ -87,7 +87,10 @@ secret_type!(
     IdToken
 );
 secret_type!(
-    /// A Polar web session token, exchanged through the `web` grant.
+    /// A signed-in Polar user's web session (`polar_us_…`): what Polar's own dashboard holds in
+    /// its `polar_session` cookie. The crate sends it as that cookie (consent data, client
+    /// registration and management) or in the `web` grant's form, never as a bearer, which
+    /// Polar refuses (401 `invalid_token`).
     SessionToken
 );
 secret_type!(

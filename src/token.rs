@@ -1,8 +1,9 @@
 //! Token requests (the `grant_type` union, form-encoded) and the token response.
 //!
-//! `POST /v1/oauth2/token` takes `application/x-www-form-urlencoded` (RFC 6749 §4.1.3, §6) and
-//! never an `Authorization` header: Polar authenticates clients with `client_secret_post`
-//! (RFC 6749 §2.3.1). Public clients send no secret and must use PKCE (RFC 7636 §4.5).
+//! `POST /v1/oauth2/token` takes `application/x-www-form-urlencoded` (RFC 6749 §4.1.3, §6).
+//! Polar authenticates a client by the method it was registered with (RFC 6749 §2.3.1):
+//! `client_secret_post` (the default: the secret in the form body), `client_secret_basic`
+//! (`Authorization: Basic`), or `none` (a public client: no secret, PKCE, RFC 7636 §4.5).
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -12,6 +13,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::authorize::SubType;
+use crate::oauth2::clients::{RegisteredClient, TokenEndpointAuthMethod};
 use crate::scope::{ScopeSet, WireStr};
 use crate::secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceCodeVerifier, RefreshToken,
@@ -29,6 +31,8 @@ pub struct ClientCredentials(Arc<Credentials>);
 struct Credentials {
     client_id: String,
     client_secret: Option<ClientSecret>,
+    /// `client_secret_basic` rather than Polar's default `client_secret_post`.
+    basic: bool,
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -36,27 +40,82 @@ impl fmt::Debug for ClientCredentials {
         f.debug_struct("ClientCredentials")
             .field("client_id", &self.0.client_id)
             .field("client_secret", &self.0.client_secret)
+            .field("auth_method", &self.auth_method().as_str())
             .finish()
     }
 }
 
 impl ClientCredentials {
-    /// A confidential client (server-side application with a `polar_cs_…` secret).
+    /// A confidential client (server-side application with a `polar_cs_…` secret) registered
+    /// with `client_secret_post`, Polar's default: the secret travels in the form body.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientCredentials, ClientSecret, TokenEndpointAuthMethod};
+    /// let credentials = ClientCredentials::confidential("polar_ci_test", ClientSecret::new("polar_cs_test"));
+    /// assert_eq!(credentials.auth_method(), TokenEndpointAuthMethod::ClientSecretPost);
+    /// ```
     #[must_use]
     pub fn confidential(client_id: impl Into<String>, client_secret: ClientSecret) -> Self {
+        Self::new(client_id.into(), Some(client_secret), false)
+    }
+
+    /// A confidential client registered with `client_secret_basic`: the token endpoint gets
+    /// the credentials as `Authorization: Basic` (RFC 6749 §2.3.1). Polar's token endpoint
+    /// accepts only the method a client was registered with (`invalid_client` otherwise);
+    /// revocation and introspection accept either, and get them in the form body.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientCredentials, ClientSecret, TokenEndpointAuthMethod};
+    /// let credentials = ClientCredentials::basic("polar_ci_test", ClientSecret::new("polar_cs_test"));
+    /// assert_eq!(credentials.auth_method(), TokenEndpointAuthMethod::ClientSecretBasic);
+    /// ```
+    #[must_use]
+    pub fn basic(client_id: impl Into<String>, client_secret: ClientSecret) -> Self {
+        Self::new(client_id.into(), Some(client_secret), true)
+    }
+
+    /// A public client (native or browser app, `none`): no secret; PKCE is then required.
+    ///
+    /// ```
+    /// use polar_oauth2::ClientCredentials;
+    /// let credentials = ClientCredentials::public("polar_ci_test");
+    /// assert!(credentials.client_secret().is_none());
+    /// ```
+    #[must_use]
+    pub fn public(client_id: impl Into<String>) -> Self {
+        Self::new(client_id.into(), None, false)
+    }
+
+    fn new(client_id: String, client_secret: Option<ClientSecret>, basic: bool) -> Self {
         Self(Arc::new(Credentials {
-            client_id: client_id.into(),
-            client_secret: Some(client_secret),
+            client_id,
+            client_secret,
+            basic,
         }))
     }
 
-    /// A public client (native or browser app): no secret; PKCE is then required.
+    /// How these credentials authenticate at the token endpoint.
     #[must_use]
-    pub fn public(client_id: impl Into<String>) -> Self {
-        Self(Arc::new(Credentials {
-            client_id: client_id.into(),
-            client_secret: None,
-        }))
+    pub fn auth_method(&self) -> TokenEndpointAuthMethod {
+        match (&self.0.client_secret, self.0.basic) {
+            (None, _) => TokenEndpointAuthMethod::None,
+            (Some(_), true) => TokenEndpointAuthMethod::ClientSecretBasic,
+            (Some(_), false) => TokenEndpointAuthMethod::ClientSecretPost,
+        }
+    }
+
+    /// `Authorization: Basic` for a `client_secret_basic` client: id and secret each
+    /// form-urlencoded, joined by `:`, base64 (RFC 6749 §2.3.1).
+    pub(crate) fn basic_authorization(&self) -> Option<String> {
+        use base64::Engine as _;
+        let secret = self.0.client_secret.as_ref().filter(|_| self.0.basic)?;
+        let encode =
+            |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let pair = format!("{}:{}", encode(&self.0.client_id), encode(secret.secret()));
+        Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        ))
     }
 
     /// The client id (`polar_ci_…`); not a secret.
@@ -69,6 +128,30 @@ impl ClientCredentials {
     #[must_use]
     pub fn client_secret(&self) -> Option<&ClientSecret> {
         self.0.client_secret.as_ref()
+    }
+}
+
+/// The credentials a client just registered authenticates with, by the method it was
+/// registered with (`client_secret_basic` or else `client_secret_post` with a secret, `none`
+/// without one).
+///
+/// ```no_run
+/// # async fn register(client: &polar_oauth2::Client) -> Result<(), polar_oauth2::Error> {
+/// use polar_oauth2::{ClientCredentials, ClientRegistration};
+/// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"]);
+/// let registered = client.register_client(None, &registration).await?;
+/// let credentials = ClientCredentials::from(&registered);
+/// # let _ = credentials; Ok(()) }
+/// ```
+impl From<&RegisteredClient> for ClientCredentials {
+    fn from(client: &RegisteredClient) -> Self {
+        let basic =
+            client.token_endpoint_auth_method == Some(TokenEndpointAuthMethod::ClientSecretBasic);
+        Self::new(
+            client.client_id.clone(),
+            client.client_secret.clone(),
+            basic,
+        )
     }
 }
 
@@ -109,7 +192,7 @@ impl TokenRequest {
         }
     }
 
-    fn credentials(&self) -> &ClientCredentials {
+    pub(crate) fn credentials(&self) -> &ClientCredentials {
         match self {
             TokenRequest::AuthorizationCode(g) => &g.credentials,
             TokenRequest::RefreshToken(g) => &g.credentials,
@@ -268,7 +351,8 @@ impl Serialize for TokenRequest {
         let mut form = serializer.serialize_struct("TokenRequest", 8)?;
         form.serialize_field("grant_type", self.grant_type())?;
         form.serialize_field("client_id", creds.client_id())?;
-        if let Some(secret) = creds.client_secret() {
+        // A `client_secret_basic` client's secret goes in the `Authorization` header only.
+        if let Some(secret) = creds.client_secret().filter(|_| !creds.0.basic) {
             form.serialize_field("client_secret", secret.secret())?;
         }
         match self {

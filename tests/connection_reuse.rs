@@ -8,7 +8,7 @@
 mod support;
 
 use polar_oauth2::{
-    AccessToken, AuthorizeParams, ClientCredentials, ClientSecret, Error, RefreshToken, SubType,
+    AuthorizeParams, ClientCredentials, ClientSecret, Error, RefreshToken, SessionToken, SubType,
 };
 use support::{Reply, Server};
 
@@ -39,7 +39,7 @@ async fn hundred_sequential_calls_use_one_connection() {
     let server = counting_server((200, TOKEN)).await;
     let client = server.client();
     let refresh_token = RefreshToken::new("polar_rt_u_a");
-    let access_token = AccessToken::new("polar_at_u_a");
+    let session = SessionToken::new("polar_us_a");
     let params = AuthorizeParams::new("polar_ci_x").state("s");
     for call in 0..100 {
         // Both operations, alternating: each must leave the connection ready for the next.
@@ -50,7 +50,7 @@ async fn hundred_sequential_calls_use_one_connection() {
                 .unwrap();
             assert_eq!(token.scope().len(), 2);
         } else {
-            let consent = client.authorize(&access_token, &params).await.unwrap();
+            let consent = client.consent_data(&session, &params).await.unwrap();
             assert_eq!(consent.sub_type(), SubType::User);
         }
     }

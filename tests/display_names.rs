@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use polar_oauth2::{AccessToken, AuthorizeParams, AuthorizeResponse, Scope, ScopeDisplayNames};
+use polar_oauth2::{AuthorizeParams, AuthorizeResponse, Scope, ScopeDisplayNames, SessionToken};
 use serde_json::{Map, Value, json};
 use support::{Reply, Server};
 
@@ -47,8 +47,8 @@ async fn fetch(sub_type: &str, names: &[(String, String)]) -> AuthorizeResponse 
     let server = Server::reply(Reply::json(200, body)).await;
     server
         .client()
-        .authorize(
-            &AccessToken::new("polar_at_u_x"),
+        .consent_data(
+            &SessionToken::new("polar_at_u_x"),
             &AuthorizeParams::new("polar_ci_x"),
         )
         .await
@@ -156,8 +156,8 @@ async fn an_empty_map_stays_empty_and_an_absent_one_is_the_spec_default() {
     let server = Server::reply(Reply::json(200, body)).await;
     let response = server
         .client()
-        .authorize(
-            &AccessToken::new("polar_at_u_x"),
+        .consent_data(
+            &SessionToken::new("polar_at_u_x"),
             &AuthorizeParams::new("polar_ci_x"),
         )
         .await

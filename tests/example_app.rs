@@ -91,6 +91,7 @@ async fn start() -> (TestServer, String) {
     );
     let app = connect::App::new(connect::Config {
         server: polar.server(),
+        authorization_page: Some(polar.authorization_endpoint()),
         credentials: ClientCredentials::confidential(CLIENT_ID, ClientSecret::new(CLIENT_SECRET)),
         redirect_uri,
         cookie_key: b"test-only cookie key, 32 bytes!!".to_vec(),

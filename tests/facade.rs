@@ -164,16 +164,18 @@ async fn authorize_sends_bearer_query_parameters_and_optional_version() {
         )
         .sub_type(SubType::User);
     client
-        .authorize(&AccessToken::new("polar_at_u_test_bearer"), &params)
+        .consent_data(&SessionToken::new("polar_us_test_session"), &params)
         .await
         .unwrap();
     let request = server.only_request();
     assert_eq!(request.method, "GET");
     assert_eq!(request.path(), "/v1/oauth2/authorize");
+    // Polar reads the web session from its cookie only.
     assert_eq!(
-        request.header("authorization"),
-        Some("Bearer polar_at_u_test_bearer")
+        request.header("cookie"),
+        Some("polar_session=polar_us_test_session")
     );
+    assert_eq!(request.header("authorization"), None);
     assert_eq!(request.header("polar-version"), Some("2026-10"));
     assert_eq!(request.header_count("api-version"), 0);
     let mut query = request.query();
@@ -201,8 +203,8 @@ async fn authorize(body: String) -> Result<AuthorizeResponse, Error> {
     let server = Server::reply(Reply::json(200, body)).await;
     server
         .client()
-        .authorize(
-            &AccessToken::new("polar_at_u_test"),
+        .consent_data(
+            &SessionToken::new("polar_at_u_test"),
             &AuthorizeParams::default(),
         )
         .await
@@ -400,21 +402,46 @@ async fn unknown_oauth_error_code_is_kept() {
 }
 
 #[tokio::test]
-async fn unauthorized_authorize_is_an_http_error() {
-    let server = Server::reply(Reply::json(401, r#"{"detail":"Not authenticated"}"#)).await;
-    let err = server
-        .client()
-        .authorize(
-            &AccessToken::new("polar_at_u_test"),
-            &AuthorizeParams::default(),
-        )
-        .await
-        .unwrap_err();
-    let Error::Http(http) = &err else {
+async fn polars_error_envelope_keeps_its_name_and_detail() {
+    for (status, body, name, detail) in [
+        (401, r#"{"detail":"Unauthorized"}"#, None, "Unauthorized"),
+        (
+            403,
+            r#"{"error":"NotPermitted","detail":"Not permitted"}"#,
+            Some("NotPermitted"),
+            "Not permitted",
+        ),
+        (404, r#"{"detail":"Not Found"}"#, None, "Not Found"),
+    ] {
+        let server = Server::reply(Reply::json(status, body)).await;
+        let err = server
+            .client()
+            .consent_data(
+                &SessionToken::new("polar_us_test"),
+                &AuthorizeParams::default(),
+            )
+            .await
+            .unwrap_err();
+        let Error::Polar(polar) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(polar.status.as_u16(), status);
+        assert_eq!(polar.error.as_deref(), name);
+        assert_eq!(polar.detail, detail);
+        assert!(err.to_string().contains(detail), "{err}");
+    }
+}
+
+/// Polar's 422 carries `"error": "RequestValidationError"` beside FastAPI's list: still a
+/// validation error, its issues kept.
+#[tokio::test]
+async fn polars_validation_envelope_is_a_validation_error() {
+    let body = r#"{"error":"RequestValidationError","detail":[{"type":"missing","loc":["body","client_name"],"msg":"Field required","input":{}}]}"#;
+    let err = token(422, body).await.unwrap_err();
+    let Error::Validation(v) = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(http.status.as_u16(), 401);
-    assert!(http.excerpt.contains("Not authenticated"), "{err}");
+    assert_eq!(v.detail[0].loc, ["body", "client_name"]);
 }
 
 #[tokio::test]

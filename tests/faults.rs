@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use polar_oauth2::RetryPolicy;
 use polar_oauth2::error::Error;
 use polar_oauth2::{
-    AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, Client,
-    ClientCredentials, ClientSecret, Server, TokenRequest,
+    AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, Client, ClientCredentials,
+    ClientSecret, Server, SessionToken, TokenRequest,
 };
 use support::{Recorded, read_request};
 use tokio::io::AsyncWriteExt;
@@ -300,8 +300,8 @@ async fn token(client: &Client) -> Result<polar_oauth2::Token, Error> {
 
 async fn authorize(client: &Client) -> Result<polar_oauth2::AuthorizeResponse, Error> {
     client
-        .authorize(
-            &AccessToken::new("polar_at_u_test_bearer"),
+        .consent_data(
+            &SessionToken::new("polar_at_u_test_bearer"),
             &AuthorizeParams::new("polar_ci_test_client"),
         )
         .await
@@ -657,7 +657,7 @@ async fn a_token_request_is_never_resent_to_another_origin_even_by_a_following_h
 }
 
 #[tokio::test]
-async fn authorize_never_carries_the_bearer_token_across_a_redirect() {
+async fn consent_data_never_carries_the_session_across_a_redirect() {
     let elsewhere = FaultServer::start(vec![Fault::json(200, AUTHORIZE_BODY)]).await;
     let server = FaultServer::start(vec![Fault::json(302, "{}").with_header(
         "location",
@@ -672,9 +672,9 @@ async fn authorize_never_carries_the_bearer_token_across_a_redirect() {
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
     assert_eq!(server.requests(), 1);
     let sent = server.received();
-    assert!(sent[0].header("authorization").is_some());
+    assert!(sent[0].header("cookie").is_some());
     for request in elsewhere.received() {
-        assert_eq!(request.header("authorization"), None, "{request:?}");
+        assert_eq!(request.header("cookie"), None, "{request:?}");
     }
 }
 

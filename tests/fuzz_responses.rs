@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use polar_oauth2::error::Error;
 use polar_oauth2::{
-    AccessToken, AuthorizeParams, Client, ClientCredentials, ClientSecret, RefreshToken,
-    RefreshTokenGrant, Server, TokenRequest,
+    AuthorizeParams, Client, ClientCredentials, ClientSecret, RefreshToken, RefreshTokenGrant,
+    Server, SessionToken, TokenRequest,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -107,10 +107,10 @@ impl Loopback {
         self.runtime.block_on(self.client.request_token(&request))
     }
 
-    fn authorize(&self, canned: Canned) -> Result<polar_oauth2::AuthorizeResponse, Error> {
+    fn consent_data(&self, canned: Canned) -> Result<polar_oauth2::AuthorizeResponse, Error> {
         self.answer_with(canned);
-        self.runtime.block_on(self.client.authorize(
-            &AccessToken::new("polar_at_u_test_fuzz_bearer"),
+        self.runtime.block_on(self.client.consent_data(
+            &SessionToken::new("polar_at_u_test_fuzz_bearer"),
             &AuthorizeParams::new("polar_ci_test_client"),
         ))
     }
@@ -562,7 +562,7 @@ fn run<S: Strategy<Value = (u16, Vec<(String, String)>, Vec<u8>)>>(
         let before = server.requests.load(Ordering::SeqCst);
         let kind = match call {
             Call::Token => check(status, &server.token(canned))?,
-            Call::Authorize => check(status, &server.authorize(canned))?,
+            Call::Authorize => check(status, &server.consent_data(canned))?,
         };
         prop_assert_eq!(server.requests.load(Ordering::SeqCst), before + 1);
         tally.add(kind);
@@ -637,9 +637,9 @@ fn unmutated_bodies_decode() {
         body: to_bytes(&v, false),
     };
     server.token(json(token_json())).unwrap();
-    server.authorize(json(authorize_json("user"))).unwrap();
+    server.consent_data(json(authorize_json("user"))).unwrap();
     server
-        .authorize(json(authorize_json("organization")))
+        .consent_data(json(authorize_json("organization")))
         .unwrap();
     assert_eq!(server.requests.load(Ordering::SeqCst), 3);
     // And the writer above agrees with serde_json's.

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use polar_oauth2::{
     AccessToken, AuthorizeParams, Client, ClientCredentials, ClientRegistration, ClientSecret,
     ClientUpdate, Error, IntrospectedTokenType, RefreshToken, RegistrationAccessToken, Scope,
-    Server as PolarServer, SubType,
+    Server as PolarServer, SessionToken, SubType,
 };
 use polar_oauth2_codegen::downgrade;
 use polar_oauth2_codegen::shape::{Bearer, bearer, operations};
@@ -25,7 +25,7 @@ const CLIENT_ID: &str = "polar_ci_test_operations";
 const CLIENT_SECRET: &str = "polar_cs_test_operations_secret";
 const ACCESS: &str = "polar_at_u_test_operations_access";
 const REFRESH: &str = "polar_rt_u_test_operations_refresh";
-const PAT: &str = "polar_pat_test_operations_personal";
+const SESSION: &str = "polar_us_test_operations_session";
 const REGISTRATION: &str = "polar_crt_test_operations_registration";
 
 /// One operation of the spec: method, path template, `operationId`, whether it takes a bearer.
@@ -131,20 +131,17 @@ fn credentials() -> ClientCredentials {
 async fn call_every_operation(client: &Client) {
     let access = AccessToken::new(ACCESS);
     let refresh = RefreshToken::new(REFRESH);
-    let pat = AccessToken::new(PAT);
+    let session = SessionToken::new(SESSION);
     let registration = RegistrationAccessToken::new(REGISTRATION);
     let metadata = ClientRegistration::new("Operations", ["https://app.example.com/callback"])
         .scope([Scope::Openid, Scope::Email].into_iter().collect())
         .default_sub_type(SubType::User);
 
-    // Anonymous where the spec allows it (Polar registers clients anonymously), else with a
-    // bearer, as the older documents (which describe no authentication) ask for one.
-    let create = spec_operations()
-        .into_iter()
-        .find(|op| op.method == "POST" && op.path == "/v1/oauth2/register")
-        .expect("the spec has client registration");
-    let bearer = (create.bearer == Bearer::Required).then(|| (&pat).into());
-    let created = client.register_client(bearer, &metadata).await.unwrap();
+    // As the signed-in user (the session cookie); Polar also registers anonymously.
+    let created = client
+        .register_client(Some(&session), &metadata)
+        .await
+        .unwrap();
     assert_eq!(created.client_id, CLIENT_ID);
     assert_eq!(
         created
@@ -156,7 +153,7 @@ async fn call_every_operation(client: &Client) {
     let read = client.get_client(&registration, CLIENT_ID).await.unwrap();
     assert_eq!(read.client_name.as_deref(), Some("Operations"));
     client
-        .update_client(&pat, &ClientUpdate::new(CLIENT_ID, metadata.clone()))
+        .update_client(&session, &ClientUpdate::new(CLIENT_ID, metadata.clone()))
         .await
         .unwrap();
     client
@@ -164,7 +161,7 @@ async fn call_every_operation(client: &Client) {
         .await
         .unwrap();
     let consent = client
-        .authorize(&access, &AuthorizeParams::new(CLIENT_ID).state("s"))
+        .consent_data(&session, &AuthorizeParams::new(CLIENT_ID).state("s"))
         .await
         .unwrap();
     assert_eq!(consent.sub_type(), SubType::User);
@@ -228,7 +225,7 @@ async fn authorization_is_sent_exactly_where_the_spec_asks_for_a_bearer() {
                 let value = authorization.unwrap_or_else(|| panic!("{}: no bearer", op.id));
                 let token = value.strip_prefix("Bearer ").expect("a bearer token");
                 assert!(
-                    [ACCESS, PAT, REGISTRATION].contains(&token),
+                    [ACCESS, REGISTRATION].contains(&token),
                     "{}: {value}",
                     op.id
                 );
@@ -236,6 +233,40 @@ async fn authorization_is_sent_exactly_where_the_spec_asks_for_a_bearer() {
             }
         }
     }
+}
+
+/// Polar reads a web session only from its `polar_session` cookie: the session never travels
+/// as a bearer, and the cookie only goes where the spec lets a signed-in user in.
+#[tokio::test]
+async fn the_web_session_travels_as_polars_session_cookie_and_only_there() {
+    let server = polar_like().await;
+    call_every_operation(&server.client()).await;
+    let spec = spec_operations();
+    let mut with_cookie = 0;
+    for request in server.requests() {
+        let op = spec
+            .iter()
+            .find(|op| op.method == request.method && matches(&op.path, request.path()))
+            .unwrap();
+        assert!(
+            request
+                .header("authorization")
+                .is_none_or(|a| !a.contains(SESSION)),
+            "{}: the session as a bearer",
+            op.id
+        );
+        if let Some(cookie) = request.header("cookie") {
+            assert_eq!(cookie, format!("polar_session={SESSION}"), "{}", op.id);
+            assert!(
+                op.bearer != Bearer::None,
+                "{}: a cookie without a credential",
+                op.id
+            );
+            with_cookie += 1;
+        }
+    }
+    // Consent data, registration and the update were called with the session.
+    assert_eq!(with_cookie, 3);
 }
 
 /// Header hygiene on every operation: this crate's user agent once, one `Accept`
@@ -362,14 +393,14 @@ async fn revoke_and_delete_succeed_on_any_2xx_whatever_the_body() {
             .await
             .unwrap();
         client
-            .delete_client(&AccessToken::new(PAT), CLIENT_ID)
+            .delete_client(&RegistrationAccessToken::new(REGISTRATION), CLIENT_ID)
             .await
             .unwrap();
     }
     let server = Server::reply(Reply::json(503, "{}")).await;
     let e = server
         .client()
-        .delete_client(&AccessToken::new(PAT), CLIENT_ID)
+        .delete_client(&RegistrationAccessToken::new(REGISTRATION), CLIENT_ID)
         .await
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(503));

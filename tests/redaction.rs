@@ -9,8 +9,8 @@ mod support;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use polar_oauth2::{
-    AccessToken, AuthorizationCode, AuthorizeParams, ClientCredentials, ClientSecret, Error,
-    PkceCodeVerifier,
+    AuthorizationCode, AuthorizeParams, ClientCredentials, ClientSecret, Error, PkceCodeVerifier,
+    SessionToken,
 };
 use support::{Reply, Server};
 
@@ -165,7 +165,7 @@ async fn authorize_scrubs_state_nonce_and_a_plain_challenge_echoed_back() {
         .code_challenge(challenge, polar_oauth2::PkceMethod::Plain);
     let error = server
         .client()
-        .authorize(&AccessToken::new("polar_at_u_bearer_x"), &params)
+        .consent_data(&SessionToken::new("polar_at_u_bearer_x"), &params)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Http(_)), "{error:?}");

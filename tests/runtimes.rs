@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use polar_oauth2::{
-    AccessToken, AuthorizationCode, AuthorizeParams, Client, ClientCredentials, ClientSecret,
-    Error, RetryPolicy, Server as Polar,
+    AuthorizationCode, AuthorizeParams, Client, ClientCredentials, ClientSecret, Error,
+    RetryPolicy, Server as Polar, SessionToken,
 };
 use support::{Reply, Server};
 use tokio::io::AsyncWriteExt;
@@ -181,8 +181,8 @@ async fn retries_work_in_a_runtime_without_timers() {
                 .build()
                 .unwrap();
             client
-                .authorize(
-                    &AccessToken::new("polar_at_u_bearer"),
+                .consent_data(
+                    &SessionToken::new("polar_at_u_bearer"),
                     &AuthorizeParams::new("polar_ci_test_client"),
                 )
                 .await

@@ -465,8 +465,8 @@ async fn errors_from_hostile_servers_echoing_secrets_hold_none() {
             errors += 1;
         }
         let error = client
-            .authorize(
-                &AccessToken::new(ACCESS_TOKEN),
+            .consent_data(
+                &SessionToken::new(ACCESS_TOKEN),
                 &AuthorizeParams::new("polar_ci_test_client"),
             )
             .await
@@ -518,8 +518,8 @@ async fn transport_timeout_and_request_errors_hold_none() {
     );
     errors.push(
         client
-            .authorize(
-                &AccessToken::new(ACCESS_TOKEN),
+            .consent_data(
+                &SessionToken::new(ACCESS_TOKEN),
                 &AuthorizeParams::new("polar_ci_test_client").state(STATE),
             )
             .await
@@ -557,8 +557,8 @@ async fn transport_timeout_and_request_errors_hold_none() {
     let client = client_for(addr);
     errors.push(
         client
-            .authorize(
-                &AccessToken::new(format!("{ACCESS_TOKEN}\n{STATE}")),
+            .consent_data(
+                &SessionToken::new(format!("{ACCESS_TOKEN}\n{STATE}")),
                 &AuthorizeParams::new("polar_ci_test_client"),
             )
             .await

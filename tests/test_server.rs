@@ -597,6 +597,7 @@ async fn registration_returns_what_polar_returns_and_the_client_works() {
         &client_id,
         "https://app.example.com/cb",
     )
+    .endpoint(server.authorization_endpoint())
     .scope(Scope::Email)
     .build()
     .unwrap();
@@ -773,6 +774,7 @@ async fn public_registration_hides_the_secret_and_uses_pkce() {
         client_id,
         "http://localhost:3000/callback",
     )
+    .endpoint(server.authorization_endpoint())
     .scope(Scope::Openid)
     .build()
     .unwrap();
@@ -1180,6 +1182,7 @@ async fn facade_runs_the_newer_operations_against_the_embedded_server() {
     );
     let pending =
         polar_oauth2::AuthorizationRequest::new(&server.server(), &client_id, REDIRECT_URI)
+            .endpoint(server.authorization_endpoint())
             .scope(Scope::Openid)
             .scope(Scope::Email)
             .build()
@@ -1333,6 +1336,7 @@ async fn consent_data_shows_a_registered_clients_metadata() {
         client_id,
         "https://app.example.com/cb",
     )
+    .endpoint(server.authorization_endpoint())
     .scope(Scope::Openid)
     .build()
     .unwrap();

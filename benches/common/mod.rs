@@ -23,6 +23,8 @@ pub const CLIENT_ID: &str = "polar_ci_Xq3kP9vTz2LmN8bR4wYc6D";
 pub const CLIENT_SECRET: &str = "polar_cs_hV7nQ2xK9pL4mT8rW3zB6yF1cJ5gD0sA";
 pub const REFRESH_TOKEN: &str = "polar_rt_u_Zk4Jm8Qp2Vx7Nc3Lb9Ht5Rw1Fy6Gd0Sa";
 pub const ACCESS_TOKEN: &str = "polar_at_u_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv";
+/// The signed-in user's web session the consent-data calls carry.
+pub const SESSION_TOKEN: &str = "polar_us_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv";
 pub const REDIRECT_URI: &str = "https://app.example.com/oauth/callback";
 pub const STATE: &str = "af0ifjsldkj3Rk8mZq1wX2";
 pub const CODE_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -334,7 +336,7 @@ impl HandWritten {
             .await
     }
 
-    pub async fn authorize(&self, scope: &str) -> reqwest::Result<BaselineAuthorize> {
+    pub async fn consent_data(&self, scope: &str) -> reqwest::Result<BaselineAuthorize> {
         self.http
             .get(&self.authorize_url)
             .bearer_auth(ACCESS_TOKEN)
@@ -479,7 +481,7 @@ impl RawHyper {
         self.send(request).await
     }
 
-    pub async fn authorize(&mut self) -> BaselineAuthorize {
+    pub async fn consent_data(&mut self) -> BaselineAuthorize {
         let request = http::Request::get(&self.authorize_path)
             .header(http::header::HOST, &self.host)
             .header(

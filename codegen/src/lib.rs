@@ -9,6 +9,7 @@
 pub mod build_script;
 #[cfg(feature = "maintainer")]
 pub mod coverage;
+pub mod credentials;
 pub mod downgrade;
 #[cfg(feature = "maintainer")]
 pub mod drift;

@@ -189,7 +189,7 @@ pub fn shape(doc: &mut Value) -> Result<Names, Error> {
         facade_decodes_errors(doc, &op);
         one_success_body(doc, &op)?;
     }
-    bearer_parameters(doc)?;
+    crate::credentials::credential_parameters(doc)?;
     secret_fields(doc, &mut names)?;
     deep_object_parameters(doc, &mut names)?;
     names.record(doc);
@@ -294,41 +294,6 @@ pub fn bearer(doc: &Value, op_ptr: &str) -> Bearer {
         (true, true) => Bearer::Optional,
         (true, false) => Bearer::Required,
     }
-}
-
-/// The header parameter every bearer-authenticated operation gets (progenitor generates no
-/// authentication); its value is `Bearer <token>`, passed per call and marked sensitive by the
-/// client's hooks. Operations that take no bearer get no such parameter, so nothing can put a
-/// token on them. The parameter is optional in the generated signature even where the spec
-/// requires it, so that the signature does not change when Polar moves an operation between
-/// "required" and "optional" (its documents and its server disagree on registration): the
-/// facade passes the token wherever the operation needs one.
-pub fn bearer_parameters(doc: &mut Value) -> Result<(), Error> {
-    for op_ptr in operations(doc) {
-        if bearer(doc, &op_ptr) == Bearer::None {
-            continue;
-        }
-        let op = doc
-            .pointer_mut(&op_ptr)
-            .and_then(Value::as_object_mut)
-            .ok_or_else(|| Error::at(&op_ptr, "expected an operation"))?;
-        let params = op
-            .entry("parameters")
-            .or_insert_with(|| json!([]))
-            .as_array_mut()
-            .ok_or_else(|| Error::at(format!("{op_ptr}/parameters"), "expected a list"))?;
-        params.retain(|p| {
-            !(p.get("in").and_then(Value::as_str) == Some("header")
-                && p.get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| n.eq_ignore_ascii_case("authorization")))
-        });
-        params.push(
-            json!({"name": "Authorization", "in": "header", "required": false,
-                           "schema": {"type": "string"}}),
-        );
-    }
-    Ok(())
 }
 
 /// Every string property named in [`secrets::SECRET_FIELDS`], in every schema of the document,

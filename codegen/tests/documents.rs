@@ -383,12 +383,16 @@ fn assert_facade_seams(code: &Code, doc: &str) {
         "{doc}"
     );
     let (params, token) = code.signature("oauth2_request_token");
+    // `Authorization` carries a `client_secret_basic` client's credentials.
     assert_eq!(
         params,
-        [(
-            "body".to_owned(),
-            "&'a crate::token::TokenRequest".to_owned()
-        )],
+        [
+            ("authorization".to_owned(), "Option<&'a str>".to_owned()),
+            (
+                "body".to_owned(),
+                "&'a crate::token::TokenRequest".to_owned()
+            )
+        ],
         "{doc}"
     );
     assert_eq!(

@@ -128,8 +128,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Send `Polar-Version: <version>` (`YYYY-MM`), which pins the API version Polar's server
-    /// answers with. Without it the server uses its default.
+    /// Send `Polar-Version: <version>`, which pins the API version Polar's server answers
+    /// with; without it the server uses its default. Polar serves only the versions in
+    /// [`POLAR_VERSIONS`] and the one of the document this crate was generated from, and
+    /// answers *every* route with 404 for any other, so [`build`](Self::build) refuses others.
     pub fn polar_version(mut self, version: impl Into<String>) -> Self {
         self.polar_version = Some(version.into());
         self
@@ -183,14 +185,7 @@ impl ClientBuilder {
             Some(http) => http,
             None => default_http_client(direct, self.timeout)?,
         };
-        let polar_version = self
-            .polar_version
-            .map(|v| {
-                HeaderValue::try_from(v).map_err(|_| {
-                    Error::InvalidRequest("Polar-Version is not a valid header value".into())
-                })
-            })
-            .transpose()?;
+        let polar_version = self.polar_version.map(polar_version).transpose()?;
         let hooks = Hooks {
             user_agent: HeaderValue::from_static(USER_AGENT_VALUE),
             polar_version,
@@ -203,11 +198,32 @@ impl ClientBuilder {
             own_http,
             runtimes: own_http.then(|| Arc::new(RuntimePools::new(direct, self.timeout))),
             urls: StaticUrls::parse(&base)?,
+            fresh: Arc::default(),
         };
         Ok(Client {
             api: Arc::new(generated::Client::new_with_client(&base, http, hooks)),
         })
     }
+}
+
+/// The API versions Polar's server serves (`server/polar/version.py`); any other
+/// `Polar-Version` makes every route answer 404. The version of the document the client was
+/// generated from is accepted too (see [`ClientBuilder::polar_version`]).
+pub const POLAR_VERSIONS: &[&str] = &["2026-04", "2026-10"];
+
+/// A `Polar-Version` Polar serves, as a header value.
+fn polar_version(version: String) -> Result<HeaderValue, Error> {
+    use progenitor_client::ClientInfo as _;
+    let spec = generated::Client::api_version();
+    if !(POLAR_VERSIONS.contains(&version.as_str()) || version == spec) {
+        let shown: String = version.chars().take(32).collect();
+        return Err(Error::InvalidRequest(format!(
+            "Polar-Version {shown:?} is not one Polar serves ({}, or {spec}, this build's document): its server would answer every route with 404",
+            POLAR_VERSIONS.join(", ")
+        )));
+    }
+    HeaderValue::try_from(version)
+        .map_err(|_| Error::InvalidRequest("Polar-Version is not a valid header value".into()))
 }
 
 /// `https`, or `http` on a loopback host, or anything when the caller opted in; no query or

@@ -15,11 +15,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, COOKIE, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, Url};
 use tokio::sync::Semaphore;
 
 use super::builder::default_http_client;
+use super::fresh::Fresh;
 use super::response::{OneShotBody, Place, buffered, guard, is_guard_failure, queue_timeout};
 use crate::error::Error;
 use crate::generated;
@@ -45,6 +46,8 @@ pub struct Hooks {
     pub(crate) runtimes: Option<Arc<RuntimePools>>,
     /// The URL of each of the generated `STATIC_PATHS`, parsed once (see [`Hooks::url`]).
     pub(crate) urls: StaticUrls,
+    /// Credentials this client (with its clones) has just received (see [`Fresh`]).
+    pub(crate) fresh: Arc<Fresh>,
 }
 
 /// The base URL joined with each of the generated [`STATIC_PATHS`](generated::STATIC_PATHS),
@@ -277,8 +280,10 @@ impl ClientHooks<Hooks> for generated::Client {
         if let Some(version) = &hooks.polar_version {
             headers.insert(POLAR_VERSION, version.clone());
         }
-        if let Some(value) = headers.get_mut(AUTHORIZATION) {
-            value.set_sensitive(true);
+        for name in [AUTHORIZATION, COOKIE] {
+            if let Some(value) = headers.get_mut(name) {
+                value.set_sensitive(true);
+            }
         }
         if !hooks.own_http && Hooks::call(request.method()) == Call::NonIdempotent {
             let body = request
@@ -324,6 +329,9 @@ impl ClientHooks<Hooks> for generated::Client {
         // 1,000 requests at once multiply).
         async move {
             let hooks = &self.inner;
+            if let Some(age) = hooks.fresh.carried_by(&request) {
+                return Box::pin(self.exec_fresh(request, age)).await;
+            }
             if hooks.retry.max_retries() > 0 {
                 return Box::pin(self.exec_retrying(request)).await;
             }
@@ -360,6 +368,34 @@ fn hand_over(
 }
 
 impl generated::Client {
+    /// [`ClientHooks::exec`] for a request carrying a credential received `age` ago, which
+    /// Polar may not have committed yet (see [`Fresh`]).
+    async fn exec_fresh(
+        &self,
+        mut request: reqwest::Request,
+        age: Duration,
+    ) -> reqwest::Result<reqwest::Response> {
+        if Hooks::call(request.method()) == Call::NonIdempotent {
+            retry_wait(Fresh::SETTLE.saturating_sub(age)).await;
+            return self.exec_retrying(request).await;
+        }
+        let started = Instant::now();
+        let mut waits = Fresh::RETRY_WAITS.iter();
+        loop {
+            let again = request.try_clone();
+            let response = self.exec_retrying(request).await?;
+            let within = age + started.elapsed() < Fresh::WINDOW;
+            match (response.status(), again, waits.next()) {
+                (reqwest::StatusCode::UNAUTHORIZED, Some(again), Some(wait)) if within => {
+                    drop(response);
+                    retry_wait(*wait).await;
+                    request = again;
+                }
+                _ => return Ok(response),
+            }
+        }
+    }
+
     /// Send `request` with this runtime's connection pool. Also the URL it was sent to when the
     /// response must be checked for a followed redirect: our own client follows none, so only a
     /// caller's client needs the check.

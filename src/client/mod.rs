@@ -8,20 +8,25 @@
 //!
 //! | operation | method | facade call | bearer | retried after |
 //! |-----------|--------|-------------|--------|---------------|
-//! | consent data | `GET /v1/oauth2/authorize` | [`Client::authorize`] | yes | failure, 429/502/503/504 |
-//! | token | `POST /v1/oauth2/token` | [`Client::exchange_code`], [`Client::refresh`], [`Client::request_token`] | never | no connection only |
+//! | consent data | `GET /v1/oauth2/authorize` | [`Client::consent_data`] | web session | failure, 429/502/503/504 |
+//! | token | `POST /v1/oauth2/token` | [`Client::exchange_code`], [`Client::refresh`], [`Client::request_token`] | Basic for `client_secret_basic` | no connection only |
 //! | revoke (RFC 7009) | `POST /v1/oauth2/revoke` | [`Client::revoke`] | never | no connection only |
 //! | introspect (RFC 7662) | `POST /v1/oauth2/introspect` | [`Client::introspect`] | never | no connection only |
 //! | userinfo (OpenID Connect) | `GET /v1/oauth2/userinfo` | [`Client::userinfo`] | yes | failure, 429/502/503/504 |
-//! | register (RFC 7591) | `POST /v1/oauth2/register` | [`Client::register_client`] | optional | no connection only |
-//! | read (RFC 7592) | `GET /v1/oauth2/register/{id}` | [`Client::get_client`] | yes | failure, 429/502/503/504 |
-//! | update (RFC 7592) | `PUT /v1/oauth2/register/{id}` | [`Client::update_client`] | yes | failure, 429/502/503/504 |
-//! | delete (RFC 7592) | `DELETE /v1/oauth2/register/{id}` | [`Client::delete_client`] | yes | failure, 429/502/503/504 |
+//! | register (RFC 7591) | `POST /v1/oauth2/register` | [`Client::register_client`] | none or web session | no connection only |
+//! | read (RFC 7592) | `GET /v1/oauth2/register/{id}` | [`Client::get_client`] | registration token or web session | failure, 429/502/503/504 |
+//! | update (RFC 7592) | `PUT /v1/oauth2/register/{id}` | [`Client::update_client`] | registration token or web session | failure, 429/502/503/504 |
+//! | delete (RFC 7592) | `DELETE /v1/oauth2/register/{id}` | [`Client::delete_client`] | registration token or web session | failure, 429/502/503/504 |
 //!
-//! Which operations take a bearer is decided by the spec's `security`, in the generator: an
-//! operation without one has no `Authorization` parameter at all.
+//! Which operations may carry which credential is decided in the generator
+//! (`polar_oauth2_codegen::credentials`): an operation without a credential has no parameter
+//! through which one could be sent. A credential the client itself has just received (a fresh
+//! access token, a refresh token, a registration token) is handled for Polar's commit race:
+//! see [`ClientBuilder`]'s "Just-issued credentials".
 
 pub(crate) mod builder;
+mod credential;
+mod fresh;
 mod hooks;
 pub(crate) mod redact;
 mod response;
@@ -33,13 +38,15 @@ use std::time::Duration;
 use progenitor_client::{ClientInfo, ResponseValue};
 use serde::de::DeserializeOwned;
 
-pub use builder::ClientBuilder;
+pub use builder::{ClientBuilder, POLAR_VERSIONS};
+pub use credential::{ClientManagement, SESSION_COOKIE};
 pub use hooks::Hooks;
 pub(crate) use hooks::encode_path_segment;
 #[cfg(fuzzing)]
 pub use response::fuzzing;
 pub(crate) use response::{decode, empty};
 
+use credential::Headers;
 use redact::Echoes;
 
 use crate::authorize::{AuthorizeParams, AuthorizeResponse};
@@ -51,8 +58,7 @@ use crate::oauth2::introspect::Introspection;
 use crate::oauth2::revoke::IssuedToken;
 use crate::oauth2::userinfo::UserInfo;
 use crate::secret::{
-    AccessToken, AuthorizationCode, ClientSecret, PkceCodeVerifier, RefreshToken,
-    RegistrationAccessToken,
+    AccessToken, AuthorizationCode, ClientSecret, PkceCodeVerifier, RefreshToken, SessionToken,
 };
 use crate::token::{
     AuthorizationCodeGrant, ClientCredentials, RefreshTokenGrant, Token, TokenRequest,
@@ -93,47 +99,6 @@ impl Server {
             Server::Sandbox => "https://sandbox-api.polar.sh",
             Server::Custom(url) => url,
         }
-    }
-}
-
-/// A bearer token for the calls whose spec asks for one (RFC 6750 §2.1): an access token (a
-/// user's OpenID Connect token, or a personal access token `polar_pat_…`), or, to manage a
-/// registered client, its registration access token (RFC 7592 §3).
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub enum Bearer<'a> {
-    /// An access token or a personal access token.
-    Access(&'a AccessToken),
-    /// A registered client's own management token.
-    Registration(&'a RegistrationAccessToken),
-}
-
-impl Bearer<'_> {
-    fn secret(&self) -> &str {
-        match self {
-            Bearer::Access(t) => t.secret(),
-            Bearer::Registration(t) => t.secret(),
-        }
-    }
-
-    fn header(&self) -> String {
-        let secret = self.secret();
-        let mut header = String::with_capacity("Bearer ".len() + secret.len());
-        header.push_str("Bearer ");
-        header.push_str(secret);
-        header
-    }
-}
-
-impl<'a> From<&'a AccessToken> for Bearer<'a> {
-    fn from(token: &'a AccessToken) -> Self {
-        Bearer::Access(token)
-    }
-}
-
-impl<'a> From<&'a RegistrationAccessToken> for Bearer<'a> {
-    fn from(token: &'a RegistrationAccessToken) -> Self {
-        Bearer::Registration(token)
     }
 }
 
@@ -224,17 +189,27 @@ impl Client {
     /// `GET /v1/oauth2/authorize`: the consent data for an authorization request (the client,
     /// the subject, the scopes asked for and their labels), as Polar's consent page shows it.
     ///
-    /// `access_token` is sent as `Authorization: Bearer` (RFC 6750 §2.1). Polar's server answers
-    /// this call for its own consent page: it needs a token of the signed-in Polar user that
-    /// carries `web:write` (or that user's web session), so an ordinary third-party access token
-    /// gets 401/403 (`Error::Http`). Once the user has consented, the server redirects (HTTP
-    /// 302, refused by this client) instead.
-    pub async fn authorize(
+    /// Only Polar's own web app can call this: Polar answers it for a signed-in *web* user, whose
+    /// session it reads from its `polar_session` cookie (sent here from `session`). An access
+    /// token or personal access token gets 403 `NotPermitted`, a session sent as a bearer 401,
+    /// no credential 401 ([`Error::Polar`] or [`Error::OAuth`]). A third-party app never needs
+    /// it: it sends the browser to [`PendingAuthorization::url`](crate::PendingAuthorization::url)
+    /// and Polar's page shows the consent screen. When the user already consented to the same
+    /// scopes the server redirects (HTTP 302, refused by this client) instead.
+    ///
+    /// ```no_run
+    /// # async fn show(client: &polar_oauth2::Client, session: &polar_oauth2::SessionToken,
+    /// #     pending: &polar_oauth2::PendingAuthorization) -> Result<(), polar_oauth2::Error> {
+    /// let consent = client.consent_data(session, &pending.authorize_params()).await?;
+    /// println!("{:?} asks for {:?}", consent.client().client_name, consent.scopes());
+    /// # Ok(()) }
+    /// ```
+    pub async fn consent_data(
         &self,
-        access_token: &AccessToken,
+        session: &SessionToken,
         params: &AuthorizeParams,
     ) -> Result<AuthorizeResponse, Error> {
-        let bearer = Bearer::from(access_token).header();
+        let headers = Headers::session(session);
         let request = || {
             self.api.oauth2_authorize(
                 params.client_id.as_deref(),
@@ -247,13 +222,14 @@ impl Client {
                 params.scope.as_deref(),
                 params.state.as_deref(),
                 params.sub_type.map(|s| s.as_str()),
-                Some(&bearer),
+                headers.authorization.as_deref(),
+                headers.cookie.as_deref(),
             )
         };
         let sent = || {
             Echoes::of(
                 [
-                    Some(access_token.secret()),
+                    Some(session.secret()),
                     params.state.as_deref(),
                     params.nonce.as_deref(),
                     params.code_challenge.as_deref(),
@@ -265,17 +241,27 @@ impl Client {
         self.call(AUTHORIZE, sent, request).await
     }
 
-    /// `POST /v1/oauth2/token` with any grant. Never sends an `Authorization` header.
+    /// `POST /v1/oauth2/token` with any grant. The client authenticates by its
+    /// [`auth_method`](ClientCredentials::auth_method): in the form body, or as
+    /// `Authorization: Basic` for `client_secret_basic` (the only one Polar then accepts).
     ///
     /// Sent again only when the connection could not be established, whatever the
     /// [`RetryPolicy`](crate::RetryPolicy): an authorization code is single-use, and a request
     /// that reached the server may have consumed it.
     pub async fn request_token(&self, request: &TokenRequest) -> Result<Token, Error> {
+        let basic = request.credentials().basic_authorization();
         let sent = || Echoes::of_token_request(request);
-        self.call(REQUEST_TOKEN, sent, || {
-            self.api.oauth2_request_token(request)
-        })
-        .await
+        let token: Token = self
+            .call(REQUEST_TOKEN, sent, || {
+                self.api.oauth2_request_token(basic.as_deref(), request)
+            })
+            .await?;
+        let fresh = &self.api.inner.fresh;
+        fresh.record(token.access_token().secret());
+        if let Some(refresh_token) = token.refresh_token() {
+            fresh.record(refresh_token.secret());
+        }
+        Ok(token)
     }
 
     /// Exchange an authorization code (RFC 6749 §4.1.3), with the PKCE verifier if the
@@ -358,7 +344,7 @@ impl Client {
         };
         let sent = || client_echoes(credentials, token.secret());
         success(
-            self.call(REVOKE, sent, || self.api.oauth2_revoke_token(&body))
+            self.call(REVOKE, sent, || self.api.oauth2_revoke_token(None, &body))
                 .await,
         )
     }
@@ -389,8 +375,10 @@ impl Client {
             token_type_hint: Some(hint(&token)),
         };
         let sent = || client_echoes(credentials, token.secret());
-        self.call(INTROSPECT, sent, || self.api.oauth2_introspect_token(&body))
-            .await
+        self.call(INTROSPECT, sent, || {
+            self.api.oauth2_introspect_token(None, &body)
+        })
+        .await
     }
 
     /// `GET /v1/oauth2/userinfo` (OpenID Connect Core §5.3): who `access_token` is for.
@@ -404,21 +392,22 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn userinfo(&self, access_token: &AccessToken) -> Result<UserInfo, Error> {
-        let bearer = Bearer::from(access_token);
-        let header = bearer.header();
-        let sent = || Echoes::of([bearer.secret()]);
+        let header = credential::bearer(access_token.secret());
+        let sent = || Echoes::of([access_token.secret()]);
         self.call(USERINFO, sent, || self.api.oauth2_userinfo(Some(&header)))
             .await
     }
 
     /// `POST /v1/oauth2/register` (RFC 7591 dynamic client registration): register a new
     /// OAuth2 client. The answer (`201`) carries the client's secret and its
-    /// [`RegistrationAccessToken`], which manages the client from then on: store both.
+    /// [`RegistrationAccessToken`](crate::RegistrationAccessToken), which manages the client
+    /// from then on: store both. [`ClientCredentials::from`] makes the new client's
+    /// credentials.
     ///
-    /// Polar registers clients anonymously: pass `None`. Its spec asks for a bearer (`oidc` or
-    /// `pat`), but its server refuses personal access tokens and OAuth2 tokens here with 403
-    /// since 2026-04 (only its own dashboard's web session is accepted), so `Some` is for a
-    /// server that asks for one.
+    /// Polar registers clients anonymously (`None`) or for a signed-in user (`Some` web
+    /// session, sent as its session cookie: the client then shows in that user's dashboard).
+    /// Its spec lists `oidc | pat`, but its server refuses personal access tokens and OAuth2
+    /// tokens here (403 `NotPermitted`), so the types take neither.
     ///
     /// ```no_run
     /// # async fn register(client: &polar_oauth2::Client) -> Result<(), polar_oauth2::Error> {
@@ -430,66 +419,82 @@ impl Client {
     /// ```
     pub async fn register_client(
         &self,
-        bearer: Option<Bearer<'_>>,
+        session: Option<&SessionToken>,
         registration: &ClientRegistration,
     ) -> Result<RegisteredClient, Error> {
-        let header = bearer.as_ref().map(Bearer::header);
-        let sent = || Echoes::of(bearer.iter().map(Bearer::secret));
+        let headers = session.map(Headers::session).unwrap_or_default();
+        let sent = || Echoes::of(session.iter().map(|s| s.secret()));
         let request = || {
-            self.api
-                .oauth2_clients_oauth2_create_client(header.as_deref(), registration)
+            self.api.oauth2_clients_oauth2_create_client(
+                headers.authorization.as_deref(),
+                headers.cookie.as_deref(),
+                registration,
+            )
         };
-        self.call(CREATE_CLIENT, sent, request).await
+        let registered: RegisteredClient = self.call(CREATE_CLIENT, sent, request).await?;
+        if let Some(token) = &registered.registration_access_token {
+            self.api.inner.fresh.record(token.secret());
+        }
+        Ok(registered)
     }
 
-    /// `GET /v1/oauth2/register/{client_id}` (RFC 7592 §2.1): a registered client's metadata.
-    /// `bearer` is the client's [`RegistrationAccessToken`] (Polar also takes the web session of
-    /// the user who registered it).
-    pub async fn get_client<'b>(
+    /// `GET /v1/oauth2/register/{client_id}` (RFC 7592 §2.1): a registered client's metadata,
+    /// with the client's registration access token or its registering user's web session.
+    pub async fn get_client<'c>(
         &self,
-        bearer: impl Into<Bearer<'b>>,
+        credential: impl Into<ClientManagement<'c>>,
         client_id: &str,
     ) -> Result<RegisteredClient, Error> {
-        let bearer = bearer.into();
-        let header = bearer.header();
-        let sent = || Echoes::of([bearer.secret()]);
+        let credential = credential.into();
+        let headers = Headers::management(credential);
+        let sent = || Echoes::of([credential.secret()]);
         let request = || {
-            self.api
-                .oauth2_clients_oauth2_get_client(client_id, Some(&header))
+            self.api.oauth2_clients_oauth2_get_client(
+                client_id,
+                headers.authorization.as_deref(),
+                headers.cookie.as_deref(),
+            )
         };
         self.call(GET_CLIENT, sent, request).await
     }
 
     /// `PUT /v1/oauth2/register/{client_id}` (RFC 7592 §2.2): replace a registered client's
     /// metadata.
-    pub async fn update_client<'b>(
+    pub async fn update_client<'c>(
         &self,
-        bearer: impl Into<Bearer<'b>>,
+        credential: impl Into<ClientManagement<'c>>,
         update: &ClientUpdate,
     ) -> Result<RegisteredClient, Error> {
-        let bearer = bearer.into();
-        let header = bearer.header();
-        let sent = || Echoes::of([bearer.secret()]);
+        let credential = credential.into();
+        let headers = Headers::management(credential);
+        let sent = || Echoes::of([credential.secret()]);
         let request = || {
-            self.api
-                .oauth2_clients_oauth2_update_client(update.client_id(), Some(&header), update)
+            self.api.oauth2_clients_oauth2_update_client(
+                update.client_id(),
+                headers.authorization.as_deref(),
+                headers.cookie.as_deref(),
+                update,
+            )
         };
         self.call(UPDATE_CLIENT, sent, request).await
     }
 
     /// `DELETE /v1/oauth2/register/{client_id}` (RFC 7592 §2.3): delete a registered client
     /// (Polar answers 204).
-    pub async fn delete_client<'b>(
+    pub async fn delete_client<'c>(
         &self,
-        bearer: impl Into<Bearer<'b>>,
+        credential: impl Into<ClientManagement<'c>>,
         client_id: &str,
     ) -> Result<(), Error> {
-        let bearer = bearer.into();
-        let header = bearer.header();
-        let sent = || Echoes::of([bearer.secret()]);
+        let credential = credential.into();
+        let headers = Headers::management(credential);
+        let sent = || Echoes::of([credential.secret()]);
         let request = || {
-            self.api
-                .oauth2_clients_oauth2_delete_client(client_id, Some(&header))
+            self.api.oauth2_clients_oauth2_delete_client(
+                client_id,
+                headers.authorization.as_deref(),
+                headers.cookie.as_deref(),
+            )
         };
         success(self.call(DELETE_CLIENT, sent, request).await)
     }

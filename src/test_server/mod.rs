@@ -106,7 +106,7 @@ pub use clients::{RegisteredClient, TokenEndpointAuthMethod};
 use crate::authorization::AuthorizationRequest;
 use crate::client::{Client, Server};
 use crate::error::Error;
-use crate::secret::{AccessToken, ClientSecret};
+use crate::secret::{AccessToken, ClientSecret, SessionToken};
 use crate::token::ClientCredentials;
 use params::{Params, query_of};
 use routes::Shared;
@@ -303,9 +303,18 @@ impl TestServer {
     }
 
     /// An authorization request for the confidential test client and [`REDIRECT_URI`] on this
-    /// server (add scopes and options, then `build()`).
+    /// server's authorization page (add scopes and options, then `build()`).
     pub fn authorization_request(&self) -> AuthorizationRequest {
         AuthorizationRequest::new(&self.server(), CONFIDENTIAL_CLIENT_ID, REDIRECT_URI)
+            .endpoint(self.authorization_endpoint())
+    }
+
+    /// This server's authorization page, the `authorization_endpoint` of its discovery
+    /// document (Polar's is its web app's page, not an API route): pass it to
+    /// [`AuthorizationRequest::endpoint`] for another client of this server.
+    #[must_use]
+    pub fn authorization_endpoint(&self) -> String {
+        format!("{}{AUTHORIZATION_PAGE_PATH}", self.base_url)
     }
 
     /// Credentials of the confidential test client.
@@ -409,12 +418,12 @@ impl TestServer {
             .map_err(std::io::Error::other)
     }
 
-    /// The signed-in user's web session, standing in for Polar's `polar_session` cookie:
-    /// send it as the bearer token of [`Client::authorize`] to read consent data as Polar's
-    /// authorization page does, or use it in a `web` grant.
+    /// The signed-in user's web session, Polar's `polar_session` cookie: pass it to
+    /// [`Client::consent_data`] to read consent data as Polar's authorization page does, to
+    /// register or manage clients as that user, or use it in a `web` grant.
     #[must_use]
-    pub fn web_session_token(&self) -> AccessToken {
-        AccessToken::new(self.lock().web_session.clone())
+    pub fn web_session_token(&self) -> SessionToken {
+        SessionToken::new(self.lock().web_session.clone())
     }
 
     /// The test user opens `authorization_url` and clicks "Allow" (choosing the first of

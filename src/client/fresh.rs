@@ -1,0 +1,162 @@
+//! Credentials this client has just received, for Polar's commit race.
+//!
+//! Polar's server commits a token, refresh or registration *after* sending its answer (a
+//! request-scoped dependency's exit), so a credential used at once can, for a few
+//! milliseconds, be unknown to it: a 401 `invalid_token` on a bearer call, `invalid_grant` on a
+//! refresh, a revocation answered 200 that revoked nothing. The hooks therefore treat a request
+//! that carries a credential received within [`Fresh::WINDOW`] specially:
+//!
+//! - an idempotent request (a bearer `GET`, `PUT`, `DELETE`) answered 401 is sent again after
+//!   a short wait, a few times within the window ([`Fresh::RETRY_WAITS`]);
+//! - a `POST` (refresh, revoke, introspect) is held until the credential is
+//!   [`Fresh::SETTLE`] old, since its answer cannot tell "not committed yet" from a real
+//!   refusal (revocation of an unknown token is a success).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// The credentials received within the window (at most [`Fresh::CAPACITY`]), oldest first.
+#[derive(Default)]
+pub(crate) struct Fresh {
+    /// Whether `received` may hold anything: the one check every other request pays.
+    any: AtomicBool,
+    received: Mutex<VecDeque<(Box<str>, Instant)>>,
+}
+
+impl std::fmt::Debug for Fresh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let held = self.received.lock().map_or(0, |r| r.len());
+        write!(f, "{held} just-received credentials")
+    }
+}
+
+impl Fresh {
+    /// How long after its receipt a credential is treated as possibly uncommitted.
+    pub(crate) const WINDOW: Duration = Duration::from_secs(5);
+    /// How old a credential must be before a `POST` carries it.
+    pub(crate) const SETTLE: Duration = Duration::from_millis(500);
+    /// The waits before each new attempt of an idempotent request answered 401.
+    pub(crate) const RETRY_WAITS: [Duration; 4] = [
+        Duration::from_millis(50),
+        Duration::from_millis(150),
+        Duration::from_millis(300),
+        Duration::from_millis(600),
+    ];
+    /// A burst of logins keeps at most this many (the oldest go first).
+    const CAPACITY: usize = 1024;
+
+    /// Remember `secret`, just received from the server.
+    pub(crate) fn record(&self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
+        prune(&mut received, now);
+        if received.len() >= Self::CAPACITY {
+            received.pop_front();
+        }
+        received.push_back((secret.into(), now));
+        self.any.store(true, Ordering::Release);
+    }
+
+    /// The age of the youngest just-received credential `request` carries, as its bearer or
+    /// in its body.
+    pub(crate) fn carried_by(&self, request: &reqwest::Request) -> Option<Duration> {
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
+        let now = Instant::now();
+        let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
+        prune(&mut received, now);
+        if received.is_empty() {
+            self.any.store(false, Ordering::Release);
+            return None;
+        }
+        let bearer = request
+            .headers()
+            .get(reqwest::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, token) = (v.get(..7)?, v.get(7..)?);
+                scheme.eq_ignore_ascii_case("bearer ").then_some(token)
+            });
+        let body = request.body().and_then(reqwest::Body::as_bytes);
+        received
+            .iter()
+            .rev()
+            .find(|(secret, _)| {
+                bearer == Some(&**secret)
+                    || body.is_some_and(|b| memchr::memmem::find(b, secret.as_bytes()).is_some())
+            })
+            .map(|(_, at)| now.saturating_duration_since(*at))
+    }
+}
+
+fn prune(received: &mut VecDeque<(Box<str>, Instant)>, now: Instant) {
+    while received
+        .front()
+        .is_some_and(|(_, at)| now.saturating_duration_since(*at) >= Fresh::WINDOW)
+    {
+        received.pop_front();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn request(bearer: Option<&str>, body: &str) -> reqwest::Request {
+        let client = reqwest::Client::new();
+        let mut builder = client.post("http://127.0.0.1:1/x").body(body.to_owned());
+        if let Some(b) = bearer {
+            builder = builder.bearer_auth(b);
+        }
+        builder.build().unwrap()
+    }
+
+    #[test]
+    fn a_request_carrying_a_just_received_credential_is_recognised() {
+        let fresh = Fresh::default();
+        assert!(
+            fresh
+                .carried_by(&request(Some("polar_at_u_x"), ""))
+                .is_none()
+        );
+        fresh.record("polar_at_u_x");
+        fresh.record("polar_rt_u_y");
+        assert!(
+            fresh
+                .carried_by(&request(Some("polar_at_u_x"), ""))
+                .is_some()
+        );
+        assert!(
+            fresh
+                .carried_by(&request(None, "token=polar_rt_u_y&a=b"))
+                .is_some()
+        );
+        assert!(
+            fresh
+                .carried_by(&request(Some("polar_at_u_z"), "token=other"))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_oldest_credential_goes_when_full() {
+        let fresh = Fresh::default();
+        for i in 0..=Fresh::CAPACITY {
+            fresh.record(&format!("polar_at_u_{i:05}"));
+        }
+        assert!(
+            fresh
+                .carried_by(&request(Some("polar_at_u_00000"), ""))
+                .is_none()
+        );
+        let last = format!("polar_at_u_{:05}", Fresh::CAPACITY);
+        assert!(fresh.carried_by(&request(Some(&last), "")).is_some());
+    }
+}
