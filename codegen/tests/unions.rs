@@ -277,7 +277,9 @@ fn each_arms_own_example_decodes_to_its_own_arm() {
     for case in &cases {
         let module = case.name.to_lowercase();
         let items = reachable(types, case.name);
-        modules.push_str(&format!("#[allow(warnings)]\nmod {module} {{\n{items}\n}}\n"));
+        modules.push_str(&format!(
+            "#[allow(warnings)]\nmod {module} {{\n{items}\n}}\n"
+        ));
         for (arm, schema) in &case.arms {
             let example = serde_json::to_string(&schema["example"]).unwrap();
             main.push_str(&format!(
@@ -421,7 +423,9 @@ fn every_shadowed_union_of_the_whole_document_is_reordered_or_reported() {
         .filter(|u| !replaced.iter().any(|r| u.pointer.starts_with(r)))
         .collect();
     assert!(
-        found.iter().any(|u| u.pointer == "/components/schemas/Discount/oneOf"),
+        found
+            .iter()
+            .any(|u| u.pointer == "/components/schemas/Discount/oneOf"),
         "Polar's `Discount` is shadowed"
     );
     for union in &found {
