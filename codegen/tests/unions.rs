@@ -21,7 +21,9 @@ const WHOLE: &str = "tests/fixtures/polar-spec/openapi.2026-04-03.e4b36aaad8.yam
 struct Case {
     name: &'static str,
     keyword: &'static str,
-    arms: Vec<(&'static str, Value)>,
+    arms: Vec<(String, Value)>,
+    /// Components the arms refer to.
+    extra: Vec<(String, Value)>,
 }
 
 fn object(required: &[&str], properties: Value, example: Value) -> Value {
@@ -36,11 +38,11 @@ fn required_subset() -> Case {
         keyword: "oneOf",
         arms: vec![
             (
-                "SubsetShort",
+                "SubsetShort".to_owned(),
                 object(&["id"], json!({"id": id}), json!({"id": "a"})),
             ),
             (
-                "SubsetLong",
+                "SubsetLong".to_owned(),
                 object(
                     &["id", "extra"],
                     json!({"id": id, "extra": {"type": "integer"}}),
@@ -48,6 +50,7 @@ fn required_subset() -> Case {
                 ),
             ),
         ],
+        extra: Vec::new(),
     }
 }
 
@@ -59,7 +62,7 @@ fn shared_enum() -> Case {
         keyword: "oneOf",
         arms: vec![
             (
-                "DurationOnceForever",
+                "DurationOnceForever".to_owned(),
                 object(
                     &["duration"],
                     json!({"duration": duration}),
@@ -67,7 +70,7 @@ fn shared_enum() -> Case {
                 ),
             ),
             (
-                "DurationRepeating",
+                "DurationRepeating".to_owned(),
                 object(
                     &["duration", "duration_in_months"],
                     json!({"duration": duration, "duration_in_months": {"type": "integer"}}),
@@ -75,6 +78,7 @@ fn shared_enum() -> Case {
                 ),
             ),
         ],
+        extra: Vec::new(),
     }
 }
 
@@ -87,11 +91,11 @@ fn all_optional() -> Case {
         keyword: "anyOf",
         arms: vec![
             (
-                "OptionalNote",
+                "OptionalNote".to_owned(),
                 object(&[], json!({"note": note}), json!({"note": "n"})),
             ),
             (
-                "OptionalTicket",
+                "OptionalTicket".to_owned(),
                 object(
                     &["ticket"],
                     json!({"note": note, "ticket": {"type": "string"}}),
@@ -99,6 +103,7 @@ fn all_optional() -> Case {
                 ),
             ),
         ],
+        extra: Vec::new(),
     }
 }
 
@@ -109,7 +114,7 @@ fn ambiguous() -> Case {
         keyword: "oneOf",
         arms: vec![
             (
-                "EitherLeft",
+                "EitherLeft".to_owned(),
                 object(
                     &[],
                     json!({"left": {"type": "string"}}),
@@ -117,7 +122,7 @@ fn ambiguous() -> Case {
                 ),
             ),
             (
-                "EitherRight",
+                "EitherRight".to_owned(),
                 object(
                     &[],
                     json!({"right": {"type": "string"}}),
@@ -125,6 +130,7 @@ fn ambiguous() -> Case {
                 ),
             ),
         ],
+        extra: Vec::new(),
     }
 }
 
@@ -142,11 +148,11 @@ fn disjoint_tag() -> Case {
         keyword: "oneOf",
         arms: vec![
             (
-                "TaggedPlain",
+                "TaggedPlain".to_owned(),
                 arm("plain", &["kind"], json!({}), json!({"kind": "plain"})),
             ),
             (
-                "TaggedRich",
+                "TaggedRich".to_owned(),
                 arm(
                     "rich",
                     &["kind", "extra"],
@@ -155,7 +161,77 @@ fn disjoint_tag() -> Case {
                 ),
             ),
         ],
+        extra: Vec::new(),
     }
+}
+
+/// Polar's own `Discount` (2026-04), with every schema it refers to, each arm with an example
+/// shaped like the server's answer: a fixed or percentage discount (by the arm's
+/// `basis_points`), repeating when the arm has `duration_in_months`.
+fn polar_discount() -> Option<Case> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(WHOLE);
+    let whole = load::read_file(&path).ok()?;
+    let schemas = whole.pointer("/components/schemas")?.as_object()?;
+    let mut names = BTreeSet::new();
+    let mut todo = vec!["Discount".to_owned()];
+    while let Some(name) = todo.pop() {
+        if let Some(schema) = schemas.get(&name)
+            && names.insert(name)
+        {
+            let text = schema.to_string();
+            todo.extend(
+                text.split("#/components/schemas/")
+                    .skip(1)
+                    .filter_map(|rest| rest.split('"').next().map(str::to_owned)),
+            );
+        }
+    }
+    let arm_names: Vec<String> = schemas["Discount"]["oneOf"]
+        .as_array()?
+        .iter()
+        .filter_map(|arm| arm["$ref"].as_str()?.rsplit('/').next().map(str::to_owned))
+        .collect();
+    let arms = arm_names
+        .iter()
+        .map(|name| {
+            let mut schema = schemas[name].clone();
+            let has = |property: &str| schema["properties"].get(property).is_some();
+            let mut example = json!({"created_at": "2026-04-03T10:00:00Z", "modified_at": null,
+                "id": "6f1c7e52-5d0a-4c1e-9d7b-2f8a1f0c3b11", "metadata": {}, "name": "Launch",
+                "code": null, "starts_at": null, "ends_at": null, "max_redemptions": null,
+                "redemptions_count": 0, "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737",
+                "products": [], "duration": "once"});
+            if has("basis_points") {
+                example["type"] = json!("percentage");
+                example["basis_points"] = json!(1000);
+            } else {
+                example["type"] = json!("fixed");
+                example["amount"] = json!(1000);
+                example["currency"] = json!("usd");
+                example["amounts"] = json!({"usd": 1000});
+            }
+            if has("duration_in_months") {
+                example["duration"] = json!("repeating");
+                example["duration_in_months"] = json!(3);
+            }
+            schema["example"] = example;
+            (name.clone(), schema)
+        })
+        .collect();
+    let extra = names
+        .into_iter()
+        .filter(|name| name != "Discount" && !arm_names.contains(name))
+        .map(|name| {
+            let schema = schemas[&name].clone();
+            (name, schema)
+        })
+        .collect();
+    Some(Case {
+        name: "Discount",
+        keyword: "oneOf",
+        arms,
+        extra,
+    })
 }
 
 fn cases() -> Vec<Case> {
@@ -180,8 +256,8 @@ fn document(cases: &[Case]) -> Value {
             .collect();
         let schemas = &mut doc["components"]["schemas"];
         schemas[case.name] = json!({ case.keyword: refs });
-        for (arm, schema) in &case.arms {
-            schemas[*arm] = schema.clone();
+        for (arm, schema) in case.arms.iter().chain(&case.extra) {
+            schemas[arm.as_str()] = schema.clone();
         }
         doc["paths"][format!("/v1/unions/{}", case.name)]["get"] = json!({
             "operationId": format!("unions:{}", case.name),
@@ -216,7 +292,7 @@ fn shadowed_unions_are_reordered_with_one_warning_each_and_ambiguous_ones_named(
     let output = generate("warnings", &document(&cases));
     for case in &cases[..3] {
         let warnings = warnings_about(&output, case);
-        let (general, specific) = (case.arms[0].0, case.arms[1].0);
+        let (general, specific) = (&case.arms[0].0, &case.arms[1].0);
         assert_eq!(warnings.len(), 1, "{}: {:#?}", case.name, output.warnings);
         assert!(
             warnings[0].contains(&format!(
@@ -261,7 +337,9 @@ fn the_oauth2_section_alone_has_no_union_warning() {
 
 #[test]
 fn each_arms_own_example_decodes_to_its_own_arm() {
-    let cases: Vec<Case> = cases().into_iter().filter(|c| c.name != "Either").collect();
+    let mut cases: Vec<Case> = cases().into_iter().filter(|c| c.name != "Either").collect();
+    // Absent from the published package, like the whole document it comes from.
+    cases.extend(polar_discount());
     let output = generate("decode", &document(&cases));
     let file = syn::parse_file(&output.client).unwrap();
     let types = file
@@ -289,6 +367,7 @@ fn each_arms_own_example_decodes_to_its_own_arm() {
         }
     }
     main.push_str("}\n");
+    modules.push_str(&secret_stand_ins(&modules));
     let stdout = run_scratch(&format!("{modules}\n{main}"));
     println!("{stdout}");
     for case in &cases {
@@ -304,6 +383,23 @@ fn each_arms_own_example_decodes_to_its_own_arm() {
             );
         }
     }
+}
+
+/// The library's secret types that the generated code names (`crate::secret::AuthorizationCode`),
+/// as plain strings.
+fn secret_stand_ins(code: &str) -> String {
+    let names: BTreeSet<&str> = code
+        .split("crate::secret::")
+        .skip(1)
+        .filter_map(|rest| rest.split(|c: char| !c.is_alphanumeric()).next())
+        .collect();
+    let types: String = names
+        .iter()
+        .map(|name| {
+            format!("#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\npub struct {name}(pub String);\n")
+        })
+        .collect();
+    format!("mod secret {{\n{types}}}\n")
 }
 
 /// The items of `types` that `root` needs: its own, and those of every name they mention.
@@ -355,13 +451,14 @@ fn reachable(types: &[syn::Item], root: &str) -> String {
     prettyplease::unparse(&file)
 }
 
-/// Compile and run `main_rs` with serde and serde_json; its standard output.
+/// Compile and run `main_rs` with serde, serde_json, chrono and uuid (the generated types' own
+/// dependencies); its standard output.
 fn run_scratch(main_rs: &str) -> String {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("unions-decode");
     fs::create_dir_all(dir.join("src")).unwrap();
     write_if_changed(
         &dir.join("Cargo.toml"),
-        "[package]\nname = \"polar-unions-decode\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\n",
+        "[package]\nname = \"polar-unions-decode\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\nchrono = { version = \"0.4\", default-features = false, features = [\"serde\", \"std\"] }\nuuid = { version = \"1\", default-features = false, features = [\"serde\", \"std\"] }\n",
     );
     if !dir.join("Cargo.lock").exists() {
         let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
