@@ -222,3 +222,92 @@ fn object_covers(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({"components": {"schemas": {
+            "Duration": {"type": "string", "enum": ["once", "forever", "repeating"]}}}})
+    }
+
+    #[test]
+    fn a_struct_ignores_what_it_does_not_declare_unless_it_refuses_unknown_properties() {
+        let d = doc();
+        let short = json!({"type": "object", "required": ["id"],
+            "properties": {"id": {"type": "string"}}});
+        let long = json!({"type": "object", "required": ["id", "n"],
+            "properties": {"id": {"type": "string"}, "n": {"type": "integer"}}});
+        assert!(covers(&d, &short, &long));
+        assert!(!covers(&d, &long, &short));
+        let mut strict = short.clone();
+        strict["additionalProperties"] = json!(false);
+        assert!(!covers(&d, &strict, &long));
+    }
+
+    #[test]
+    fn a_required_property_that_is_nullable_or_defaulted_is_not_needed() {
+        let d = doc();
+        let a = json!({"type": "object", "required": ["x", "y"], "properties": {
+            "x": {"type": "string", "nullable": true},
+            "y": {"type": "string", "default": "v"}}});
+        assert!(covers(&d, &a, &json!({"type": "object", "properties": {}})));
+        assert_eq!(needed(&d, a.as_object().unwrap()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn enums_cover_by_value_and_a_shared_reference_covers_itself() {
+        let d = doc();
+        let r = json!({"$ref": "#/components/schemas/Duration"});
+        assert!(covers(&d, &r, &r));
+        assert!(covers(&d, &r, &json!({"type": "string", "enum": ["once"]})));
+        assert!(!covers(
+            &d,
+            &json!({"type": "string", "enum": ["a"]}),
+            &json!({"type": "string", "enum": ["b"]})
+        ));
+        assert!(!covers(
+            &d,
+            &json!({"type": "string", "enum": ["a"]}),
+            &json!({"type": "string"})
+        ));
+        assert!(covers(
+            &d,
+            &json!({"type": "string"}),
+            &json!({"enum": ["a"]})
+        ));
+    }
+
+    #[test]
+    fn null_formats_and_bounds_are_not_covered_by_a_schema_that_refuses_them() {
+        let d = doc();
+        let nullable = json!({"type": "string", "nullable": true});
+        assert!(!covers(&d, &json!({"type": "string"}), &nullable));
+        assert!(covers(&d, &nullable, &json!({"type": "string"})));
+        assert!(!covers(
+            &d,
+            &json!({"type": "string", "format": "uuid"}),
+            &json!({"type": "string"})
+        ));
+        assert!(covers(
+            &d,
+            &json!({"type": "number"}),
+            &json!({"type": "integer"})
+        ));
+        assert!(!covers(
+            &d,
+            &json!({"type": "integer", "maximum": 3}),
+            &json!({"type": "integer"})
+        ));
+    }
+
+    #[test]
+    fn a_dangling_reference_covers_nothing() {
+        let d = doc();
+        let missing = json!({"$ref": "#/components/schemas/Nope"});
+        assert!(!covers(&d, &missing, &json!({"type": "string"})));
+        assert!(!is_object(&d, &missing));
+    }
+}

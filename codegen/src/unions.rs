@@ -78,8 +78,14 @@ impl Shadowing {
                 0..=3 => String::new(),
                 n => format!(" (and {} more pair(s))", n - 3),
             };
+            // An `anyOf` left alone is a struct of every arm that decodes (see the module docs).
+            let outcome = if at.ends_with("/anyOf") && !self.reordered() {
+                "the generated struct holds every arm that decodes and cannot say which one the server meant"
+            } else {
+                "the first of each pair always wins"
+            };
             out.push(format!(
-                "untagged union at #{at} is ambiguous: arms {}{more} accept the same values, so the first of each pair always wins; a discriminator or a required property of its own would tell them apart",
+                "untagged union at #{at} is ambiguous: arms {}{more} accept the same values, so {outcome}; a discriminator or a required property of its own would tell them apart",
                 pairs.join(", ")
             ));
         }
