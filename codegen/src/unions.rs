@@ -50,13 +50,16 @@ impl Shadowing {
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         let at = &self.pointer;
-        if self.reordered() {
-            let (first, later) = &self.shadowed[0];
+        if let (true, Some((first, later))) = (self.reordered(), self.shadowed.first()) {
             let more = match self.shadowed.len() {
                 1 => String::new(),
                 n => format!(" (and {} more pair(s))", n - 1),
             };
-            let order: Vec<&str> = self.order.iter().map(|&i| self.arms[i].as_str()).collect();
+            let order: Vec<&str> = self
+                .order
+                .iter()
+                .filter_map(|&i| self.arms.get(i).map(String::as_str))
+                .collect();
             let any_of = if at.ends_with("/anyOf") {
                 "; read as `oneOf`, one arm per value"
             } else {

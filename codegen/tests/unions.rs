@@ -4,245 +4,18 @@
 //! through the whole pipeline. The generated types are compiled in a scratch crate and each
 //! arm's own `example` (from the document) is decoded: it must come back as its own arm.
 
-use std::collections::BTreeSet;
+mod scratch;
+mod union_cases;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use polar_oauth2_codegen::select::{self, Selection};
 use polar_oauth2_codegen::{Output, generate_dir, load, prepare, unions};
 use serde_json::{Value, json};
+use union_cases::{Case, WHOLE, cases, polar_discount};
 
 const NEWEST: &str = "tests/fixtures/spec-history/oauth2-subset.2026-08-20.790b7ebcd6.yaml";
-const WHOLE: &str = "tests/fixtures/polar-spec/openapi.2026-04-03.e4b36aaad8.yaml";
-
-/// A union `name` of the object `arms` (`(component, schema)`, each with its `example`) under
-/// `keyword`, as a component returned by `GET /v1/unions/<name>`.
-struct Case {
-    name: &'static str,
-    keyword: &'static str,
-    arms: Vec<(String, Value)>,
-    /// Components the arms refer to.
-    extra: Vec<(String, Value)>,
-}
-
-fn object(required: &[&str], properties: Value, example: Value) -> Value {
-    json!({"type": "object", "required": required, "properties": properties, "example": example})
-}
-
-/// An earlier arm needs a subset of a later arm's properties and ignores the rest.
-fn required_subset() -> Case {
-    let id = json!({"type": "string"});
-    Case {
-        name: "Subset",
-        keyword: "oneOf",
-        arms: vec![
-            (
-                "SubsetShort".to_owned(),
-                object(&["id"], json!({"id": id}), json!({"id": "a"})),
-            ),
-            (
-                "SubsetLong".to_owned(),
-                object(
-                    &["id", "extra"],
-                    json!({"id": id, "extra": {"type": "integer"}}),
-                    json!({"id": "a", "extra": 3}),
-                ),
-            ),
-        ],
-        extra: Vec::new(),
-    }
-}
-
-/// Polar's `Discount`: both arms share one `duration` enum, so it is no tag.
-fn shared_enum() -> Case {
-    let duration = json!({"type": "string", "enum": ["once", "forever", "repeating"]});
-    Case {
-        name: "Duration",
-        keyword: "oneOf",
-        arms: vec![
-            (
-                "DurationOnceForever".to_owned(),
-                object(
-                    &["duration"],
-                    json!({"duration": duration}),
-                    json!({"duration": "once"}),
-                ),
-            ),
-            (
-                "DurationRepeating".to_owned(),
-                object(
-                    &["duration", "duration_in_months"],
-                    json!({"duration": duration, "duration_in_months": {"type": "integer"}}),
-                    json!({"duration": "repeating", "duration_in_months": 3}),
-                ),
-            ),
-        ],
-        extra: Vec::new(),
-    }
-}
-
-/// An arm whose properties are all optional accepts any object (an `anyOf`, which typify would
-/// otherwise make a struct holding every arm that decodes).
-fn all_optional() -> Case {
-    let note = json!({"type": "string"});
-    Case {
-        name: "Optional",
-        keyword: "anyOf",
-        arms: vec![
-            (
-                "OptionalNote".to_owned(),
-                object(&[], json!({"note": note}), json!({"note": "n"})),
-            ),
-            (
-                "OptionalTicket".to_owned(),
-                object(
-                    &["ticket"],
-                    json!({"note": note, "ticket": {"type": "string"}}),
-                    json!({"note": "n", "ticket": "t"}),
-                ),
-            ),
-        ],
-        extra: Vec::new(),
-    }
-}
-
-/// Two arms with only optional properties accept each other's values: no order helps.
-fn ambiguous() -> Case {
-    Case {
-        name: "Either",
-        keyword: "oneOf",
-        arms: vec![
-            (
-                "EitherLeft".to_owned(),
-                object(
-                    &[],
-                    json!({"left": {"type": "string"}}),
-                    json!({"left": "l"}),
-                ),
-            ),
-            (
-                "EitherRight".to_owned(),
-                object(
-                    &[],
-                    json!({"right": {"type": "string"}}),
-                    json!({"right": "r"}),
-                ),
-            ),
-        ],
-        extra: Vec::new(),
-    }
-}
-
-/// A `const` per arm (an `enum` after the downgrade), disjoint: a tag, left alone.
-fn disjoint_tag() -> Case {
-    let arm = |kind: &str, required: &[&str], extra: Value, example: Value| {
-        let mut properties = json!({"kind": {"type": "string", "const": kind}});
-        if let (Some(p), Some(e)) = (properties.as_object_mut(), extra.as_object()) {
-            p.extend(e.clone());
-        }
-        object(required, properties, example)
-    };
-    Case {
-        name: "Tagged",
-        keyword: "oneOf",
-        arms: vec![
-            (
-                "TaggedPlain".to_owned(),
-                arm("plain", &["kind"], json!({}), json!({"kind": "plain"})),
-            ),
-            (
-                "TaggedRich".to_owned(),
-                arm(
-                    "rich",
-                    &["kind", "extra"],
-                    json!({"extra": {"type": "integer"}}),
-                    json!({"kind": "rich", "extra": 1}),
-                ),
-            ),
-        ],
-        extra: Vec::new(),
-    }
-}
-
-/// Polar's own `Discount` (2026-04), with every schema it refers to, each arm with an example
-/// shaped like the server's answer: a fixed or percentage discount (by the arm's
-/// `basis_points`), repeating when the arm has `duration_in_months`.
-fn polar_discount() -> Option<Case> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(WHOLE);
-    let whole = load::read_file(&path).ok()?;
-    let schemas = whole.pointer("/components/schemas")?.as_object()?;
-    let mut names = BTreeSet::new();
-    let mut todo = vec!["Discount".to_owned()];
-    while let Some(name) = todo.pop() {
-        if let Some(schema) = schemas.get(&name)
-            && names.insert(name)
-        {
-            let text = schema.to_string();
-            todo.extend(
-                text.split("#/components/schemas/")
-                    .skip(1)
-                    .filter_map(|rest| rest.split('"').next().map(str::to_owned)),
-            );
-        }
-    }
-    let arm_names: Vec<String> = schemas["Discount"]["oneOf"]
-        .as_array()?
-        .iter()
-        .filter_map(|arm| arm["$ref"].as_str()?.rsplit('/').next().map(str::to_owned))
-        .collect();
-    let arms = arm_names
-        .iter()
-        .map(|name| {
-            let mut schema = schemas[name].clone();
-            let has = |property: &str| schema["properties"].get(property).is_some();
-            let mut example = json!({"created_at": "2026-04-03T10:00:00Z", "modified_at": null,
-                "id": "6f1c7e52-5d0a-4c1e-9d7b-2f8a1f0c3b11", "metadata": {}, "name": "Launch",
-                "code": null, "starts_at": null, "ends_at": null, "max_redemptions": null,
-                "redemptions_count": 0, "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737",
-                "products": [], "duration": "once"});
-            if has("basis_points") {
-                example["type"] = json!("percentage");
-                example["basis_points"] = json!(1000);
-            } else {
-                example["type"] = json!("fixed");
-                example["amount"] = json!(1000);
-                example["currency"] = json!("usd");
-                example["amounts"] = json!({"usd": 1000});
-            }
-            if has("duration_in_months") {
-                example["duration"] = json!("repeating");
-                example["duration_in_months"] = json!(3);
-            }
-            schema["example"] = example;
-            (name.clone(), schema)
-        })
-        .collect();
-    let extra = names
-        .into_iter()
-        .filter(|name| name != "Discount" && !arm_names.contains(name))
-        .map(|name| {
-            let schema = schemas[&name].clone();
-            (name, schema)
-        })
-        .collect();
-    Some(Case {
-        name: "Discount",
-        keyword: "oneOf",
-        arms,
-        extra,
-    })
-}
-
-fn cases() -> Vec<Case> {
-    vec![
-        required_subset(),
-        shared_enum(),
-        all_optional(),
-        ambiguous(),
-        disjoint_tag(),
-    ]
-}
 
 /// Polar's OAuth2 section with every case added.
 fn document(cases: &[Case]) -> Value {
@@ -354,7 +127,7 @@ fn each_arms_own_example_decodes_to_its_own_arm() {
     let mut main = String::from("fn main() {\n");
     for case in &cases {
         let module = case.name.to_lowercase();
-        let items = reachable(types, case.name);
+        let items = scratch::reachable(types, case.name);
         modules.push_str(&format!(
             "#[allow(warnings)]\nmod {module} {{\n{items}\n}}\n"
         ));
@@ -367,8 +140,8 @@ fn each_arms_own_example_decodes_to_its_own_arm() {
         }
     }
     main.push_str("}\n");
-    modules.push_str(&secret_stand_ins(&modules));
-    let stdout = run_scratch(&format!("{modules}\n{main}"));
+    modules.push_str(&scratch::secret_stand_ins(&modules));
+    let stdout = scratch::run(&format!("{modules}\n{main}"));
     println!("{stdout}");
     for case in &cases {
         for (arm, _) in &case.arms {
@@ -383,116 +156,6 @@ fn each_arms_own_example_decodes_to_its_own_arm() {
             );
         }
     }
-}
-
-/// The library's secret types that the generated code names (`crate::secret::AuthorizationCode`),
-/// as plain strings.
-fn secret_stand_ins(code: &str) -> String {
-    let names: BTreeSet<&str> = code
-        .split("crate::secret::")
-        .skip(1)
-        .filter_map(|rest| rest.split(|c: char| !c.is_alphanumeric()).next())
-        .collect();
-    let types: String = names
-        .iter()
-        .map(|name| {
-            format!("#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\npub struct {name}(pub String);\n")
-        })
-        .collect();
-    format!("mod secret {{\n{types}}}\n")
-}
-
-/// The items of `types` that `root` needs: its own, and those of every name they mention.
-fn reachable(types: &[syn::Item], root: &str) -> String {
-    use quote::ToTokens;
-    fn idents(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
-        for token in tokens {
-            match token {
-                proc_macro2::TokenTree::Ident(i) => {
-                    out.insert(i.to_string());
-                }
-                proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
-                _ => {}
-            }
-        }
-    }
-    let name_of = |item: &syn::Item| -> Option<String> {
-        match item {
-            syn::Item::Struct(s) => Some(s.ident.to_string()),
-            syn::Item::Enum(e) => Some(e.ident.to_string()),
-            syn::Item::Mod(m) => Some(m.ident.to_string()),
-            syn::Item::Impl(i) => match &*i.self_ty {
-                syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-                _ => None,
-            },
-            _ => None,
-        }
-    };
-    let mut wanted: BTreeSet<String> = [root.to_owned(), "error".to_owned()].into();
-    loop {
-        let mut seen = wanted.clone();
-        for item in types {
-            if name_of(item).is_some_and(|n| wanted.contains(&n)) {
-                idents(item.to_token_stream(), &mut seen);
-            }
-        }
-        if seen == wanted {
-            break;
-        }
-        wanted = seen;
-    }
-    let kept: Vec<syn::Item> = types
-        .iter()
-        .filter(|item| name_of(item).is_some_and(|n| wanted.contains(&n)))
-        .cloned()
-        .collect();
-    let mut file: syn::File = syn::parse_quote! {};
-    file.items = kept;
-    prettyplease::unparse(&file)
-}
-
-/// Compile and run `main_rs` with serde, serde_json, chrono and uuid (the generated types' own
-/// dependencies); its standard output.
-fn run_scratch(main_rs: &str) -> String {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("unions-decode");
-    fs::create_dir_all(dir.join("src")).unwrap();
-    write_if_changed(
-        &dir.join("Cargo.toml"),
-        "[package]\nname = \"polar-unions-decode\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\nchrono = { version = \"0.4\", default-features = false, features = [\"serde\", \"std\"] }\nuuid = { version = \"1\", default-features = false, features = [\"serde\", \"std\"] }\n",
-    );
-    if !dir.join("Cargo.lock").exists() {
-        let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
-        fs::copy(lock, dir.join("Cargo.lock")).unwrap();
-    }
-    write_if_changed(&dir.join("src/main.rs"), main_rs);
-    let run = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--offline"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    String::from_utf8(run.stdout).unwrap()
-}
-
-fn write_if_changed(path: &Path, text: &str) {
-    if fs::read_to_string(path).is_ok_and(|old| old == text) {
-        return;
-    }
-    fs::write(path, text).unwrap();
-}
-
-/// The scratch crates' shared target directory (as `whole_document.rs`'s).
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .map(|t| t.join("whole-api"))
-        .unwrap()
 }
 
 /// Polar's whole 2026-04 document: every union the document's order decodes wrong is either
