@@ -188,12 +188,14 @@ pub fn decode_most_specific_first(doc: &mut Value, skip: &[String]) -> Vec<Strin
             pointer.starts_with(&prefix)
         })
     };
-    let mut warnings = Vec::new();
-    for union in find(doc) {
-        if skipped(&union.pointer) {
-            continue;
-        }
-        warnings.extend(union.warnings());
+    let found: Vec<Shadowing> = find(doc)
+        .into_iter()
+        .filter(|union| !skipped(&union.pointer))
+        .collect();
+    let warnings = found.iter().flat_map(Shadowing::warnings).collect();
+    // Inner unions first (`find` lists a union before those inside its arms): reordering an
+    // outer union moves its inline arms, and with them the pointers of the unions inside.
+    for union in found.iter().rev() {
         if !union.reordered() {
             continue;
         }
@@ -214,4 +216,46 @@ pub fn decode_most_specific_first(doc: &mut Value, skip: &[String]) -> Vec<Strin
         schema.insert("oneOf".to_owned(), Value::Array(ordered));
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(required: &[&str], properties: Value) -> Value {
+        json!({"type": "object", "required": required, "properties": properties})
+    }
+
+    /// An inline arm holding a shadowed union of its own: both end up most specific first.
+    #[test]
+    fn a_union_inside_an_inline_arm_of_a_reordered_union_is_reordered_too() {
+        let id = json!({"type": "string"});
+        let inner = json!({"oneOf": [object(&["id"], json!({"id": id})),
+                                     object(&["id", "n"], json!({"id": id, "n": {"type": "integer"}}))]});
+        let outer = json!({"oneOf": [
+            object(&["a"], json!({"a": id})),
+            object(&["a", "b"], json!({"a": id, "b": inner}))]});
+        let mut doc = json!({"components": {"schemas": {"Outer": outer}}});
+        let warnings = decode_most_specific_first(&mut doc, &[]);
+        assert_eq!(warnings.len(), 2, "{warnings:#?}");
+        let outer = &doc["components"]["schemas"]["Outer"]["oneOf"];
+        assert_eq!(outer[0]["required"], json!(["a", "b"]));
+        let inner = &outer[0]["properties"]["b"]["oneOf"];
+        assert_eq!(inner[0]["required"], json!(["id", "n"]), "{doc:#}");
+        assert_eq!(find(&doc), []);
+    }
+
+    #[test]
+    fn unions_the_facade_replaces_are_left_alone() {
+        let id = json!({"type": "string"});
+        let union = json!({"anyOf": [object(&["id"], json!({"id": id})),
+                                     object(&["id", "n"], json!({"id": id, "n": id}))]});
+        let mut doc = json!({"components": {"schemas": {"UserInfo": union.clone()}}});
+        assert_eq!(
+            decode_most_specific_first(&mut doc, &["UserInfo".to_owned()]),
+            Vec::<String>::new()
+        );
+        assert_eq!(doc["components"]["schemas"]["UserInfo"], union);
+    }
 }
