@@ -13,7 +13,7 @@ use std::path::Path;
 use polar_oauth2_codegen::select::{self, Selection};
 use polar_oauth2_codegen::{Output, generate_dir, load, prepare, unions};
 use serde_json::{Value, json};
-use union_cases::{Case, WHOLE, cases, polar_discount};
+use union_cases::{Case, WHOLE, cases, polar_discount, recorded_discounts};
 
 const NEWEST: &str = "tests/fixtures/spec-history/oauth2-subset.2026-08-20.790b7ebcd6.yaml";
 
@@ -109,7 +109,7 @@ fn the_oauth2_section_alone_has_no_union_warning() {
 }
 
 #[test]
-fn each_arms_own_example_decodes_to_its_own_arm() {
+fn each_arms_own_example_and_polars_recorded_answers_decode_to_their_own_arm() {
     let mut cases: Vec<Case> = cases().into_iter().filter(|c| c.name != "Either").collect();
     // Absent from the published package, like the whole document it comes from.
     cases.extend(polar_discount());
@@ -139,6 +139,17 @@ fn each_arms_own_example_decodes_to_its_own_arm() {
             ));
         }
     }
+    // Polar's server's own answers, recorded: each to the arm the server meant.
+    let recorded: Vec<(String, String, String)> = cases
+        .iter()
+        .filter(|case| case.name == "Discount")
+        .flat_map(recorded_discounts)
+        .collect();
+    for (label, answer, _) in &recorded {
+        main.push_str(&format!(
+            "    println!(\"{label} {{:?}}\", serde_json::from_str::<discount::Discount>({answer:?}).map_err(|e| e.to_string()));\n"
+        ));
+    }
     main.push_str("}\n");
     modules.push_str(&scratch::secret_stand_ins(&modules));
     let stdout = scratch::run(&format!("{modules}\n{main}"));
@@ -154,6 +165,19 @@ fn each_arms_own_example_decodes_to_its_own_arm() {
                 "{}: the example of `{arm}` decodes as another arm: {line}",
                 case.name
             );
+        }
+    }
+    for (label, answer, meant) in &recorded {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{label} ")))
+            .unwrap_or_else(|| panic!("no line for {label}:\n{stdout}"));
+        assert!(
+            line.contains(&format!("({meant} {{")),
+            "Polar's answer {label} decodes as another arm than `{meant}`: {line}"
+        );
+        if answer.contains("\"duration_in_months\":3") {
+            assert!(line.contains("duration_in_months: 3"), "{line}");
         }
     }
 }

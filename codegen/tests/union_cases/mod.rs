@@ -228,6 +228,43 @@ pub fn polar_discount() -> Option<Case> {
     })
 }
 
+/// Polar's server's own answers for discounts (`fixtures/recorded/`), each with the arm of
+/// `discount` (see [`polar_discount`]) it must decode to: the one with the most required
+/// properties among those whose required properties the answer all has.
+pub fn recorded_discounts(discount: &Case) -> Vec<(String, String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recorded");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let answer: Value = serde_json::from_str(&text).unwrap();
+            let required = |schema: &Value| -> Vec<String> {
+                schema["required"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r.as_str().map(str::to_owned))
+                    .collect()
+            };
+            let meant = discount
+                .arms
+                .iter()
+                .filter(|(_, schema)| required(schema).iter().all(|r| answer.get(r).is_some()))
+                .max_by_key(|(_, schema)| required(schema).len())
+                .map(|(arm, _)| arm.clone())
+                .unwrap_or_default();
+            let label = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (label, text.trim().to_owned(), meant)
+        })
+        .collect()
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         required_subset(),
