@@ -1,9 +1,10 @@
 //! Build-time generator for [`polar-oauth2`](https://docs.rs/polar-oauth2).
 //!
 //! Data flows one way: `spec/` -> [`load`] (merge the documents) -> [`select`] (the operations
-//! that become the client, and what they reach) -> [`downgrade`] (OpenAPI 3.1 -> 3.0) -> [`shape`] (hoist the unions the facade replaces) -> [`unions`] (untagged arms most specific
-//! first) -> [`generate`] (progenitor,
-//! syn, [`requests`], prettyplease) -> `OUT_DIR`. Nothing here sends a request; nothing in the library parses
+//! that become the client, and what they reach) -> [`downgrade`] (OpenAPI 3.1 -> 3.0) ->
+//! [`shape`] (hoist the unions the facade replaces) -> [`unions`] (untagged arms most specific
+//! first) -> [`generate`] (progenitor, syn, [`requests`], prettyplease) -> `OUT_DIR`. Nothing
+//! here sends a request; nothing in the library parses
 //! YAML. [`build_script::run`] is what the library's `build.rs` calls.
 #![forbid(unsafe_code)]
 
