@@ -1,11 +1,14 @@
 //! Build-time generator for [`polar-oauth2`](https://docs.rs/polar-oauth2).
 //!
 //! Data flows one way: `spec/` -> [`load`] (merge the documents) -> [`select`] (the operations
-//! that become the client, and what they reach) -> [`downgrade`] (OpenAPI 3.1 -> 3.0) -> [`shape`] (hoist the unions the facade replaces) -> [`generate`] (progenitor,
-//! syn, [`requests`], prettyplease) -> `OUT_DIR`. Nothing here sends a request; nothing in the library parses
+//! that become the client, and what they reach) -> [`downgrade`] (OpenAPI 3.1 -> 3.0) ->
+//! [`shape`] (hoist the unions the facade replaces) -> [`unions`] (untagged arms most specific
+//! first) -> [`generate`] (progenitor, syn, [`requests`], prettyplease) -> `OUT_DIR`. Nothing
+//! here sends a request; nothing in the library parses
 //! YAML. [`build_script::run`] is what the library's `build.rs` calls.
 #![forbid(unsafe_code)]
 
+pub mod accepts;
 pub mod build_script;
 #[cfg(feature = "maintainer")]
 pub mod coverage;
@@ -26,6 +29,7 @@ pub mod shape;
 pub mod snapshot;
 #[cfg(feature = "maintainer")]
 pub mod surface;
+pub mod unions;
 pub mod walk;
 
 use std::path::Path;
@@ -58,6 +62,12 @@ pub fn prepare(doc: &load::Document) -> Result<(serde_json::Value, Vec<String>),
     // Shaping finds operations by `operationId`: a missing or repeated one is named first.
     generate::check_operation_ids(&value).map_err(|e| doc.locate(e))?;
     shape::shape(&mut value).map_err(|e| doc.locate(e))?;
+    // After shaping: the unions the facade replaces with its own types are left to it.
+    let replaced: Vec<String> = generate::replacements(&value)
+        .into_iter()
+        .map(|(component, _)| component)
+        .collect();
+    warnings.extend(unions::decode_most_specific_first(&mut value, &replaced));
     Ok((value, warnings))
 }
 

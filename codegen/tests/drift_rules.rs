@@ -332,3 +332,50 @@ fn drift_md_reproduces_the_table_of_the_module_docs() {
     assert!(from_module.len() > 20, "{from_module:#?}");
     assert_eq!(from_doc, from_module);
 }
+
+#[test]
+fn a_union_made_shadowed_or_ambiguous_is_breaking() {
+    let arm = |tag: Value, required: &[&str], props: Value| {
+        let mut schema = object(props);
+        schema["properties"]["kind"] = tag;
+        schema["required"] = json!(required);
+        schema
+    };
+    // `Long` needs more than `Short`; each arm's own `kind` tells them apart, until `Short`'s
+    // accepts `Long`'s value too.
+    let with = |short_kinds: Value| {
+        plain(json!({"Req": object(json!({})),
+            "Resp": {"oneOf": [{"$ref": "#/components/schemas/Short"},
+                               {"$ref": "#/components/schemas/Long"}]},
+            "Short": arm(json!({"type": "string", "enum": short_kinds}), &["kind"], json!({})),
+            "Long": arm(json!({"type": "string", "enum": ["long"]}), &["kind", "extra"],
+                        json!({"extra": {"type": "integer"}}))}))
+    };
+    let shadowed = lines(&with(json!(["short"])), &with(json!(["short", "long"])));
+    assert!(
+        shadowed.contains(&"breaking Resp: untagged union arm shadowed (an earlier arm accepts every value of a later one: decoding changes meaning)".to_owned()),
+        "{shadowed:#?}"
+    );
+    // Two arms that need nothing of their own accept each other's values.
+    let loose = |required: &[&str]| {
+        plain(json!({"Req": object(json!({})),
+            "Resp": {"oneOf": [{"$ref": "#/components/schemas/Left"},
+                               {"$ref": "#/components/schemas/Right"}]},
+            "Left": {"type": "object", "required": required.iter().filter(|r| **r == "l").collect::<Vec<_>>(),
+                     "properties": {"l": {"type": "string"}}},
+            "Right": {"type": "object", "required": required.iter().filter(|r| **r == "r").collect::<Vec<_>>(),
+                      "properties": {"r": {"type": "string"}}}}))
+    };
+    let ambiguous = drift::diff(&loose(&["l", "r"]), &loose(&[]));
+    let entries: Vec<String> = ambiguous
+        .iter()
+        .filter(|c| c.change.starts_with("untagged union"))
+        .map(|c| format!("{} {}: {} ({})", c.kind, c.item, c.change, c.detail))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            "breaking Resp: untagged union made ambiguous (two arms accept the same values) (Left and Right)"
+        ]
+    );
+}

@@ -51,6 +51,7 @@
 //! | enum value or union arm added to request data, or a value added to an open enum ([`OPEN_ENUMS`]: `Scope` keeps unknown values) | none | new variant; code that builds values compiles | additive |
 //! | untagged union arms reordered in response data | decoding tries the arms in order: another arm may match | none | breaking |
 //! | union arms reordered in request data (requests are never decoded), or in a tagged union | none | none | cosmetic |
+//! | untagged union made shadowed (an earlier arm accepts every value of a later one) or ambiguous (two arms accept the same values) | decoding changes meaning: a value comes back as another arm, or the generator reorders the arms (an `anyOf` then becomes an enum) | the generated union may change shape | breaking |
 //! | constraint tightened on request data, or loosened on response data | refused by the server / data not seen before | none | breaking |
 //! | constraint loosened on request data, or tightened on response data | none | none | additive |
 //! | a number spelled differently (`1` vs `1.0`) | none | none | no entry |
@@ -74,6 +75,7 @@ pub mod git;
 mod rename;
 mod render;
 mod security;
+mod shadowing;
 
 use std::fmt;
 use std::path::Path;
@@ -180,7 +182,11 @@ pub fn diff_paths(old: &Path, new: &Path) -> Result<Vec<Change>, Error> {
 
 /// Compare two downgraded documents.
 pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
-    diff_surfaces(&Surface::from_doc(old), &Surface::from_doc(new))
+    let mut changes = diff_surfaces(&Surface::from_doc(old), &Surface::from_doc(new));
+    changes.extend(shadowing::changes(old, new));
+    changes.sort();
+    changes.dedup();
+    changes
 }
 
 /// Compare two surfaces; the result is sorted by kind, then item, then change.
