@@ -36,7 +36,7 @@ impl Fresh {
     /// How long after its receipt a credential is treated as possibly uncommitted.
     pub(crate) const WINDOW: Duration = Duration::from_secs(5);
     /// How old a credential must be before a `POST` carries it.
-    pub(crate) const SETTLE: Duration = Duration::from_millis(500);
+    pub(crate) const SETTLE: Duration = Duration::from_millis(250);
     /// The waits before each new attempt of an idempotent request answered 401.
     pub(crate) const RETRY_WAITS: [Duration; 4] = [
         Duration::from_millis(50),
