@@ -147,6 +147,14 @@ impl RetryPolicy {
         backoff.saturating_sub(cut)
     }
 
+    /// The pause after `failures` failed attempts in a row (from 1) of something retried only
+    /// at a later call (a token source's refresh): the jittered back-off, or the server's
+    /// `Retry-After` when that is longer, honoured up to `max_retry_after`.
+    pub(crate) fn pause_after(&self, failures: u32, retry_after: Option<Duration>) -> Duration {
+        let backoff = self.jittered(self.backoff(failures.saturating_sub(1)), unit_random());
+        backoff.max(retry_after.unwrap_or_default().min(self.max_retry_after))
+    }
+
     /// How long to wait before retry `retry` (from 0) after `outcome` of a `call`, or `None`
     /// when the outcome must be returned.
     pub(crate) fn delay(&self, retry: u32, outcome: &Outcome<'_>, call: Call) -> Option<Duration> {

@@ -176,3 +176,28 @@ fn a_plain_pkce_pending_authorization_round_trips() {
     assert!(restored.authorize_params() == pending.authorize_params());
     assert_eq!(restored.nonce(), None);
 }
+
+#[test]
+fn a_token_with_a_huge_expires_in_is_stored_and_restored_with_its_expiry() {
+    // Past chrono's range (~8.2e12 s), past `SystemTime`'s (~9.2e18 s), and beyond `u64`.
+    for expires_in in [
+        "8300000000000",
+        "9300000000000000000",
+        "18446744073709551615",
+        "1e300",
+    ] {
+        let token: Token = serde_json::from_str(&format!(
+            r#"{{"access_token":"a","token_type":"Bearer","expires_in":{expires_in},"scope":""}}"#
+        ))
+        .unwrap();
+        let stored = std::panic::catch_unwind(|| serde_json::to_value(&token))
+            .unwrap_or_else(|_| panic!("{expires_in}: storing the token panicked"))
+            .unwrap();
+        assert!(stored["expires_at"].is_string(), "{expires_in}: {stored}");
+        let restored: Token = serde_json::from_value(stored.clone())
+            .unwrap_or_else(|e| panic!("{expires_in}: {e}: {stored}"));
+        assert!(!restored.is_expired(), "{expires_in}");
+        assert_eq!(restored.expires_in(), token.expires_in(), "{expires_in}");
+        assert_eq!(serde_json::to_value(&restored).unwrap(), stored);
+    }
+}
