@@ -201,3 +201,70 @@ fn a_token_with_a_huge_expires_in_is_stored_and_restored_with_its_expiry() {
         assert_eq!(serde_json::to_value(&restored).unwrap(), stored);
     }
 }
+
+/// A stored pending authorization is held to the builder's rules when restored: a URL the
+/// builder could not have written, or one that does not carry the stored request, is refused.
+#[test]
+fn a_restored_pending_authorization_holds_the_builders_invariants() {
+    let pending = AuthorizationRequest::new(
+        &Server::Sandbox,
+        "polar_ci_test_store",
+        "https://app.example/callback",
+    )
+    .scope(Scope::Openid)
+    .random_nonce()
+    .build()
+    .unwrap();
+    let stored = serde_json::to_value(&pending).unwrap();
+    let query = pending.url().split_once('?').unwrap().1.to_owned();
+    let tampered = |edit: &dyn Fn(&mut Value)| {
+        let mut value = stored.clone();
+        edit(&mut value);
+        serde_json::from_value::<PendingAuthorization>(value)
+    };
+    for (what, edit) in [
+        (
+            "a javascript: URL",
+            Box::new(|v: &mut Value| v["url"] = Value::from("javascript:alert(document.cookie)"))
+                as Box<dyn Fn(&mut Value)>,
+        ),
+        (
+            "a plain-http page",
+            Box::new(|v: &mut Value| {
+                v["url"] = Value::from(format!("http://sandbox.polar.sh/oauth2/authorize?{query}"))
+            }),
+        ),
+        (
+            "a URL without the stored state",
+            Box::new(|v: &mut Value| {
+                v["url"] = Value::from("https://sandbox.polar.sh/oauth2/authorize?client_id=x")
+            }),
+        ),
+        (
+            "a URL sending the browser elsewhere afterwards",
+            Box::new(|v: &mut Value| {
+                let url = v["url"].as_str().unwrap().replace(
+                    "app.example%2Fcallback",
+                    "evil.example%2Fcallback",
+                );
+                v["url"] = Value::from(url);
+            }),
+        ),
+        (
+            "a redirect_uri with a fragment",
+            Box::new(|v: &mut Value| {
+                v["redirect_uri"] = Value::from("https://app.example/callback#x");
+                v["params"]["redirect_uri"] = Value::from("https://app.example/callback#x");
+            }),
+        ),
+        (
+            "a PKCE verifier RFC 7636 refuses",
+            Box::new(|v: &mut Value| v["pkce_verifier"] = Value::from("short")),
+        ),
+    ] {
+        assert!(tampered(&*edit).is_err(), "{what} was restored");
+    }
+    // The untouched form still restores.
+    let restored: PendingAuthorization = serde_json::from_value(stored).unwrap();
+    assert_eq!(restored.url(), pending.url());
+}
