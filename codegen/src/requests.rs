@@ -709,7 +709,7 @@ mod tests {
         );
         // A refused parameter returns the method's error before anything is sent.
         assert_eq!(
-            code.matches(r#"{Ok(url)=>url,Err(e)=>returnErr(e)}"#)
+            code.matches(r#"{Ok(url)=>url,Err(e)=>returnErr(e),}"#)
                 .count(),
             2,
             "{code}"
