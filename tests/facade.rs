@@ -372,7 +372,10 @@ async fn a_refresh_answer_without_a_refresh_token_carries_the_one_sent() {
     let server = Server::reply(Reply::json(200, TOKEN_BODY)).await;
     let sent = polar_oauth2::RefreshToken::new("polar_rt_u_test_sent");
     let t = server.client().refresh(&creds(), &sent).await.unwrap();
-    assert_eq!(t.refresh_token().unwrap().secret(), "polar_rt_u_test_refresh");
+    assert_eq!(
+        t.refresh_token().unwrap().secret(),
+        "polar_rt_u_test_refresh"
+    );
 }
 
 #[tokio::test]

@@ -243,10 +243,10 @@ fn a_restored_pending_authorization_holds_the_builders_invariants() {
         (
             "a URL sending the browser elsewhere afterwards",
             Box::new(|v: &mut Value| {
-                let url = v["url"].as_str().unwrap().replace(
-                    "app.example%2Fcallback",
-                    "evil.example%2Fcallback",
-                );
+                let url = v["url"]
+                    .as_str()
+                    .unwrap()
+                    .replace("app.example%2Fcallback", "evil.example%2Fcallback");
                 v["url"] = Value::from(url);
             }),
         ),

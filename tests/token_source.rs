@@ -464,8 +464,7 @@ async fn a_failed_refresh_inside_the_margin_hands_out_the_still_valid_token() {
 
 #[tokio::test]
 async fn after_a_failed_refresh_retry_after_is_honoured_without_new_requests() {
-    let unavailable =
-        Reply::json(503, r#"{"detail":"maintenance"}"#).header("retry-after", "30");
+    let unavailable = Reply::json(503, r#"{"detail":"maintenance"}"#).header("retry-after", "30");
     // Still valid (inside the margin): callers keep getting it during the back-off.
     let server = Server::reply(unavailable.clone()).await;
     let source = TokenSource::new(
@@ -479,7 +478,11 @@ async fn after_a_failed_refresh_retry_after_is_honoured_without_new_requests() {
             "polar_at_u_test_old"
         );
     }
-    assert_eq!(token_requests(&server).len(), 1, "one request in the back-off");
+    assert_eq!(
+        token_requests(&server).len(),
+        1,
+        "one request in the back-off"
+    );
 
     // Expired: callers get the last error during the back-off, without a request.
     let server = Server::reply(unavailable).await;
@@ -497,7 +500,11 @@ async fn after_a_failed_refresh_retry_after_is_honoured_without_new_requests() {
             other => panic!("expected the refresh failure, got {other}"),
         }
     }
-    assert_eq!(token_requests(&server).len(), 1, "one request in the back-off");
+    assert_eq!(
+        token_requests(&server).len(),
+        1,
+        "one request in the back-off"
+    );
 
     // Without its own back-off, the token source still waits as long as the server asked.
     let server = Server::start(vec![

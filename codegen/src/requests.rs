@@ -515,7 +515,8 @@ fn url_code(
     // A parameter that would not stay one path segment is an error before sending (`return`,
     // not `?`: the error type is then the method's own, with nothing to infer).
     format!(
-        "match self.inner.url_from(&[{}], &[{}]) {{ Ok(url) => url, Err(e) => return Err(e) }}",
+        "match self.inner.url_from(&[{}], &[{}]) {{ Ok(url) => url, \
+         Err(e) => return Err(progenitor_client::Error::InvalidRequest(e)) }}",
         pieces.join(", "),
         args.join(", ")
     )
@@ -709,8 +710,10 @@ mod tests {
         );
         // A refused parameter returns the method's error before anything is sent.
         assert_eq!(
-            code.matches(r#"{Ok(url)=>url,Err(e)=>returnErr(e),}"#)
-                .count(),
+            code.matches(
+                r#"{Ok(url)=>url,Err(e)=>returnErr(progenitor_client::Error::InvalidRequest(e)),}"#
+            )
+            .count(),
             2,
             "{code}"
         );

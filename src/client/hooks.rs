@@ -163,22 +163,18 @@ impl Hooks {
     /// parsing resolves away (`DELETE /v1/oauth2/register/..` would become
     /// `DELETE /v1/oauth2/`). Percent-encoding cannot help: `%2e` is a dot segment too (WHATWG
     /// URL, RFC 3986 §6.2.2.2).
-    pub(crate) fn url_from<E>(
-        &self,
-        pieces: &[&str],
-        args: &[&str],
-    ) -> Result<Url, progenitor_client::Error<E>> {
+    pub(crate) fn url_from(&self, pieces: &[&str], args: &[&str]) -> Result<Url, String> {
         if let Some((n, arg)) = args
             .iter()
             .enumerate()
             .find(|(_, arg)| arg.is_empty() || is_dot_segment(arg))
         {
             let path = pieces.join("{}");
-            return Err(progenitor_client::Error::InvalidRequest(format!(
+            return Err(format!(
                 "path parameter {} of {path:?} is {arg:?}: it must be a non-empty segment other \
                  than `.` or `..` (nothing was sent)",
                 n + 1
-            )));
+            ));
         }
         Ok(self.urls.join(pieces, args))
     }
