@@ -243,6 +243,24 @@ mod tests {
     }
 
     #[test]
+    fn the_pause_after_failures_grows_and_retry_after_is_a_floor_up_to_its_limit() {
+        let p = RetryPolicy::new(0)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_secs(1))
+            .max_retry_after(Duration::from_secs(60))
+            .jitter(0.0);
+        let pauses: Vec<u128> = (1..=5)
+            .map(|n| p.pause_after(n, None).as_millis())
+            .collect();
+        assert_eq!(pauses, [100, 200, 400, 800, 1000]);
+        let asked = Some(Duration::from_secs(30));
+        assert_eq!(p.pause_after(1, asked), Duration::from_secs(30));
+        let too_long = Some(Duration::from_secs(86_400));
+        assert_eq!(p.pause_after(1, too_long), Duration::from_secs(60));
+        assert_eq!(p.pause_after(0, None), Duration::from_millis(100));
+    }
+
+    #[test]
     fn backoff_doubles_up_to_the_cap() {
         let p = RetryPolicy::new(10)
             .initial_backoff(Duration::from_millis(100))

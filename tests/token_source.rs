@@ -560,3 +560,35 @@ async fn a_refresh_answer_without_a_refresh_token_keeps_the_old_one_in_the_store
         Some("polar_rt_u_test_old")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persist_callback_that_panics_loses_no_token_and_is_called_again() {
+    let server = Server::reply(refreshed_reply()).await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let source = TokenSource::builder(
+        server.client(),
+        credentials(),
+        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
+    )
+    .on_refresh(move |_token: Token| {
+        let n = counted.fetch_add(1, Ordering::SeqCst);
+        async move {
+            assert!(n > 0, "storage crashed");
+            Ok::<(), std::io::Error>(())
+        }
+    })
+    .build();
+    let error = source.access_token().await.unwrap_err();
+    assert!(matches!(error, TokenSourceError::Interrupted), "{error}");
+    assert_eq!(
+        source.access_token().await.unwrap().secret(),
+        "polar_at_u_test_new"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        token_requests(&server).len(),
+        1,
+        "the refreshed token was kept"
+    );
+}

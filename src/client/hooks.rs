@@ -600,6 +600,19 @@ mod tests {
     }
 
     #[test]
+    fn dot_segments_are_exactly_those_url_parsing_resolves_away() {
+        let dots = [".", "..", "%2e", "%2E", ".%2e", "%2E.", "%2e%2E", "%2e%2e"];
+        let kept = ["...", ".a", "a.", "%2e%2e%2e", "%252e", "%2f", "%2", "x"];
+        for segment in dots.iter().chain(&kept) {
+            let path = format!("/v1/oauth2/register/{segment}");
+            let parsed = Url::parse(&format!("http://127.0.0.1{path}")).unwrap();
+            let resolved = parsed.path() != path;
+            assert_eq!(is_dot_segment(segment), resolved, "{segment:?}");
+            assert_eq!(dots.contains(segment), resolved, "{segment:?}");
+        }
+    }
+
+    #[test]
     fn a_base_url_that_does_not_parse_is_an_error_naming_it() {
         let e = StaticUrls::parse("not a url").unwrap_err();
         assert!(e.to_string().contains("the base URL"), "{e}");
