@@ -279,33 +279,19 @@ impl AuthorizationRequest {
             .redirect_uri(&self.redirect_uri)
             .state(state.secret())
             .code_challenge(&challenge, self.pkce_method);
-        {
-            let mut query = url.query_pairs_mut();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", &self.client_id)
-                .append_pair("redirect_uri", &self.redirect_uri);
-            if !self.scope.is_empty() {
-                query.append_pair("scope", &self.scope.to_string());
-                params = params.scope(&self.scope);
-            }
-            query
-                .append_pair("state", state.secret())
-                .append_pair("code_challenge", &challenge)
-                .append_pair("code_challenge_method", self.pkce_method.as_str());
-            if let Some(nonce) = &nonce {
-                query.append_pair("nonce", nonce);
-                params = params.nonce(nonce);
-            }
-            if let Some(prompt) = &self.prompt {
-                query.append_pair("prompt", prompt);
-                params = params.prompt(prompt);
-            }
-            if let Some(sub_type) = self.sub_type {
-                query.append_pair("sub_type", sub_type.as_str());
-                params = params.sub_type(sub_type);
-            }
+        if !self.scope.is_empty() {
+            params = params.scope(&self.scope);
         }
+        if let Some(nonce) = &nonce {
+            params = params.nonce(nonce);
+        }
+        if let Some(prompt) = &self.prompt {
+            params = params.prompt(prompt);
+        }
+        if let Some(sub_type) = self.sub_type {
+            params = params.sub_type(sub_type);
+        }
+        url.query_pairs_mut().extend_pairs(query_pairs(&params));
         Ok(PendingAuthorization {
             url: url.into(),
             state,
@@ -447,7 +433,7 @@ impl<'de> serde::Deserialize<'de> for PendingAuthorization {
                 )));
             }
         };
-        Ok(PendingAuthorization {
+        let pending = PendingAuthorization {
             url: s.url,
             // A stored state is held to the same minimum as a fresh one.
             state: CsrfToken::new(s.state).map_err(serde::de::Error::custom)?,
@@ -465,8 +451,82 @@ impl<'de> serde::Deserialize<'de> for PendingAuthorization {
                 code_challenge_method,
                 sub_type: p.sub_type,
             },
-        })
+        };
+        pending.check().map_err(serde::de::Error::custom)?;
+        Ok(pending)
     }
+}
+
+impl PendingAuthorization {
+    /// What `build` guarantees, checked again on a restored one (whose stored form may have
+    /// been changed): the page is `https` (or `http` on a loopback host), `redirect_uri` is
+    /// absolute without a fragment, the verifier is one RFC 7636 allows, and the URL carries
+    /// exactly this request (state, challenge of this verifier, redirect_uri, nonce…) after
+    /// the page's own query.
+    fn check(&self) -> Result<(), Error> {
+        // The page alone in messages: the query holds `state` (and a plain verifier).
+        let page = self.url.split(['?', '#']).next().unwrap_or_default();
+        authorization_page(page)?;
+        let url = Url::parse(&self.url).map_err(|e| {
+            Error::InvalidRequest(format!("the stored authorization URL is not a URL: {e}"))
+        })?;
+        check_redirect_uri(&self.redirect_uri)?;
+        let verifier = self.pkce_verifier.secret();
+        if !(43..=128).contains(&verifier.len())
+            || !verifier
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        {
+            return Err(Error::InvalidRequest(
+                "pkce_verifier is not 43 to 128 unreserved characters (RFC 7636 §4.1)".into(),
+            ));
+        }
+        let p = &self.params;
+        let method = p.code_challenge_method.unwrap_or(PkceMethod::S256);
+        let consistent = p.state.as_deref() == Some(self.state.secret())
+            && p.redirect_uri.as_deref() == Some(self.redirect_uri.as_str())
+            && p.nonce == self.nonce
+            && p.code_challenge.as_deref()
+                == Some(pkce_challenge(&self.pkce_verifier, method).as_str());
+        let sent: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let expected = query_pairs(p);
+        let carried = sent.len() >= expected.len()
+            && sent[sent.len() - expected.len()..]
+                .iter()
+                .zip(&expected)
+                .all(|((n, v), (en, ev))| n == en && v == ev);
+        if consistent && carried {
+            Ok(())
+        } else {
+            Err(Error::InvalidRequest(
+                "the stored authorization URL does not carry the stored request".into(),
+            ))
+        }
+    }
+}
+
+/// The authorization URL's query for `params`, in the order `build` writes it (after any query
+/// of the page itself).
+fn query_pairs(p: &AuthorizeParams) -> Vec<(&'static str, &str)> {
+    let fields = [
+        ("response_type", Some("code")),
+        ("client_id", p.client_id.as_deref()),
+        ("redirect_uri", p.redirect_uri.as_deref()),
+        ("scope", p.scope.as_deref()),
+        ("state", p.state.as_deref()),
+        ("code_challenge", p.code_challenge.as_deref()),
+        (
+            "code_challenge_method",
+            p.code_challenge_method.map(PkceMethod::as_str),
+        ),
+        ("nonce", p.nonce.as_deref()),
+        ("prompt", p.prompt.as_deref()),
+        ("sub_type", p.sub_type.map(SubType::as_str)),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
 }
 
 /// Field names of the stored form (strings borrowed when writing, owned when reading).

@@ -147,6 +147,14 @@ impl RetryPolicy {
         backoff.saturating_sub(cut)
     }
 
+    /// The pause after `failures` failed attempts in a row (from 1) of something retried only
+    /// at a later call (a token source's refresh): the jittered back-off, or the server's
+    /// `Retry-After` when that is longer, honoured up to `max_retry_after`.
+    pub(crate) fn pause_after(&self, failures: u32, retry_after: Option<Duration>) -> Duration {
+        let backoff = self.jittered(self.backoff(failures.saturating_sub(1)), unit_random());
+        backoff.max(retry_after.unwrap_or_default().min(self.max_retry_after))
+    }
+
     /// How long to wait before retry `retry` (from 0) after `outcome` of a `call`, or `None`
     /// when the outcome must be returned.
     pub(crate) fn delay(&self, retry: u32, outcome: &Outcome<'_>, call: Call) -> Option<Duration> {
@@ -232,6 +240,24 @@ mod tests {
 
     fn status(code: u16) -> StatusCode {
         StatusCode::from_u16(code).unwrap()
+    }
+
+    #[test]
+    fn the_pause_after_failures_grows_and_retry_after_is_a_floor_up_to_its_limit() {
+        let p = RetryPolicy::new(0)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_secs(1))
+            .max_retry_after(Duration::from_secs(60))
+            .jitter(0.0);
+        let pauses: Vec<u128> = (1..=5)
+            .map(|n| p.pause_after(n, None).as_millis())
+            .collect();
+        assert_eq!(pauses, [100, 200, 400, 800, 1000]);
+        let asked = Some(Duration::from_secs(30));
+        assert_eq!(p.pause_after(1, asked), Duration::from_secs(30));
+        let too_long = Some(Duration::from_secs(86_400));
+        assert_eq!(p.pause_after(1, too_long), Duration::from_secs(60));
+        assert_eq!(p.pause_after(0, None), Duration::from_millis(100));
     }
 
     #[test]

@@ -476,9 +476,10 @@ impl Token {
     pub const REQUIRED_FIELDS: &'static [&'static str] =
         &["access_token", "token_type", "expires_in", "scope"];
 
-    /// Longest lifetime kept, in seconds (`i64::MAX`, about 292 billion years): a larger
-    /// `expires_in` is clamped to it, so the value stays representable wherever it is stored.
-    pub const MAX_EXPIRES_IN: u64 = i64::MAX as u64;
+    /// Longest lifetime kept, in seconds (1,000 years): a larger `expires_in` is clamped to it,
+    /// so that the expiry stays a date every clock and the stored form (RFC 3339, four-digit
+    /// years) can represent; no token outlives it in practice.
+    pub const MAX_EXPIRES_IN: u64 = 1_000 * 31_556_952;
 
     /// The access token, for the `Authorization: Bearer` header.
     #[must_use]
@@ -496,6 +497,15 @@ impl Token {
     #[must_use]
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
         self.refresh_token.as_ref()
+    }
+
+    /// This token, carrying `refresh_token` when the server issued none: RFC 6749 §6 lets a
+    /// refresh answer leave it out, and the one sent then stays valid and must be kept.
+    pub(crate) fn or_refresh_token(mut self, refresh_token: &RefreshToken) -> Self {
+        if self.refresh_token.is_none() {
+            self.refresh_token = Some(refresh_token.clone());
+        }
+        self
     }
 
     /// The OpenID Connect ID token, if the `openid` scope was granted.
@@ -606,11 +616,7 @@ impl Serialize for Token {
         out.serialize_field("access_token", self.access_token.secret())?;
         out.serialize_field("token_type", self.token_type.as_str())?;
         if let (Some(lifetime), Some(at)) = (self.expires_in, self.expires_at_system()) {
-            let at = chrono::DateTime::<chrono::Utc>::from(at);
-            out.serialize_field(
-                "expires_at",
-                &at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            )?;
+            out.serialize_field("expires_at", &rfc3339(at))?;
             out.serialize_field("lifetime", &lifetime.as_secs())?;
         }
         if let Some(refresh_token) = &self.refresh_token {
@@ -662,7 +668,10 @@ impl<'de> Deserialize<'de> for Token {
                 let at = chrono::DateTime::parse_from_rfc3339(&at).map_err(|e| {
                     serde::de::Error::custom(format!("expires_at is not RFC 3339: {e}"))
                 })?;
-                let lifetime = wire.lifetime.and_then(|AnyNumber(n)| n);
+                let lifetime = wire
+                    .lifetime
+                    .and_then(|AnyNumber(n)| n)
+                    .map(|n| n.min(Token::MAX_EXPIRES_IN));
                 stored_expiry = Some(SystemTime::from(at));
                 restore_expiry(SystemTime::from(at), lifetime)
             }
@@ -777,6 +786,25 @@ impl<'de> Deserialize<'de> for AnyNumber {
             Any::Other(_) => None,
         }))
     }
+}
+
+/// `at` in RFC 3339 (UTC), saturated to what a four-digit year can write: chrono's
+/// `From<SystemTime>` panics past its own range and `DateTime::parse_from_rfc3339` refuses
+/// five-digit years, so an expiry outside them would make a token unstorable. Before 1970 is
+/// written as 1970: expired either way.
+fn rfc3339(at: SystemTime) -> String {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    // 9999-12-31T23:59:59.999999999Z
+    const LAST: i64 = 253_402_300_799;
+    let last = DateTime::<Utc>::from_timestamp(LAST, 999_999_999).unwrap_or(DateTime::UNIX_EPOCH);
+    let at = match at.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs())
+            .ok()
+            .and_then(|secs| DateTime::<Utc>::from_timestamp(secs, after.subsec_nanos()))
+            .map_or(last, |at| at.min(last)),
+        Err(_) => DateTime::UNIX_EPOCH,
+    };
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 /// The lifetime and monotonic arrival time of a stored token that expires at `expires_at`

@@ -6,21 +6,26 @@
 //! is not stored before it is used is lost at the next restart. A [`TokenSource`] refreshes
 //! *once* for every caller waiting (single-flight), hands the new token to the app's
 //! [`on_refresh`](TokenSourceBuilder::on_refresh) callback to persist, and only then gives the
-//! new access token out.
+//! new access token out. The refresh runs on a task of its own: once the request may have
+//! reached Polar, its answer is read and persisted even if every caller has gone away.
+//!
+//! A failed refresh does not take a still-valid token away: callers keep getting it until it
+//! expires, and no new refresh is tried before a back-off (at least the server's `Retry-After`)
+//! has passed ([`refresh_backoff`](TokenSourceBuilder::refresh_backoff)).
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
-use tokio::sync::RwLock;
+use tokio::sync::watch;
 
 use crate::client::Client;
 use crate::error::{Error, OAuthErrorCode};
-use crate::secret::{AccessToken, RefreshToken};
+use crate::retry::RetryPolicy;
+use crate::secret::AccessToken;
 use crate::token::{ClientCredentials, Token};
 
 /// Refresh when the access token expires within this margin (default: 60 s).
@@ -33,6 +38,9 @@ pub type PersistError = Arc<dyn StdError + Send + Sync>;
 type Persist = Arc<
     dyn Fn(Token) -> Pin<Box<dyn Future<Output = Result<(), PersistError>> + Send>> + Send + Sync,
 >;
+
+/// What the callers waiting for one attempt get.
+type Outcome = Result<Token, TokenSourceError>;
 
 /// Why no access token could be handed out.
 ///
@@ -47,14 +55,21 @@ pub enum TokenSourceError {
     ReconnectRequired(Arc<Error>),
     /// The access token expired and there is no refresh token: the user must connect again.
     NoRefreshToken,
-    /// The refresh failed for another reason (network, timeout, 5xx, a bad client secret).
+    /// The refresh failed for another reason (network, timeout, 5xx, a bad client secret) and
+    /// the current access token has expired (until then it is handed out instead, and
+    /// [`TokenSource::last_refresh_error`] tells why it was not renewed).
     /// [`Error::is_retryable`] tells whether trying again later may help; the token source
-    /// keeps the old token and tries again at the next call.
+    /// keeps the old token and tries again at a call after the back-off
+    /// ([`refresh_backoff`](TokenSourceBuilder::refresh_backoff)), returning this error until
+    /// then.
     Refresh(Arc<Error>),
     /// The new token could not be persisted by the `on_refresh` callback. The token source keeps
     /// it (the old refresh token is already revoked) and calls the callback again, before
     /// handing the token out, at the next call.
     Persist(PersistError),
+    /// The refresh task ended without an outcome: its runtime shut down, or the `on_refresh`
+    /// callback panicked. A token already refreshed is kept; the next call tries again.
+    Interrupted,
 }
 
 impl TokenSourceError {
@@ -76,6 +91,7 @@ impl fmt::Display for TokenSourceError {
             ),
             Self::Refresh(e) => write!(f, "cannot refresh the access token: {e}"),
             Self::Persist(e) => write!(f, "cannot persist the refreshed token: {e}"),
+            Self::Interrupted => f.write_str("the token refresh ended without an outcome"),
         }
     }
 }
@@ -85,7 +101,7 @@ impl StdError for TokenSourceError {
         match self {
             Self::ReconnectRequired(e) | Self::Refresh(e) => Some(e.as_ref()),
             Self::Persist(e) => Some(e.as_ref()),
-            Self::NoRefreshToken => None,
+            Self::NoRefreshToken | Self::Interrupted => None,
         }
     }
 }
@@ -125,21 +141,51 @@ struct Inner {
     client: Client,
     credentials: ClientCredentials,
     margin: Duration,
+    backoff: RetryPolicy,
     persist: Option<Persist>,
-    state: RwLock<State>,
-    /// Refresh attempts finished so far (bumped under the write lock, read without any lock): a
-    /// caller that arrived before an attempt finished takes its outcome.
-    attempts: AtomicU64,
+    state: Mutex<State>,
+}
+
+impl Inner {
+    /// The state. It is never held across an `await` and nothing under it panics, so a
+    /// poisoned lock still guards a consistent state.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 struct State {
+    /// The grant: the newest token; its refresh token is the one to use next.
     token: Token,
-    /// The newest refresh token (kept if a response ever omits one; Polar always sends one).
-    refresh_token: Option<RefreshToken>,
     /// `false` between a refresh and a successful `on_refresh`.
     persisted: bool,
-    /// The outcome of the last attempt, when it failed.
+    /// The last refresh failure, until a refresh succeeds; final when it is `invalid_grant`.
     failure: Option<TokenSourceError>,
+    /// Refresh failures in a row (the back-off grows with them).
+    failures: u32,
+    /// No refresh is attempted before this instant.
+    retry_at: Option<Instant>,
+    /// The outcome of the attempt in flight, if there is one.
+    running: Option<watch::Receiver<Option<Outcome>>>,
+}
+
+impl State {
+    /// The current token, if it may be handed out: stored and not expired.
+    fn usable(&self) -> Option<Token> {
+        (self.persisted && !self.token.is_expired()).then(|| self.token.clone())
+    }
+}
+
+/// What a caller does next.
+enum Next {
+    Done(Outcome),
+    /// Wait for the attempt in flight.
+    Wait(watch::Receiver<Option<Outcome>>),
+    /// Run the attempt first: there is no Tokio runtime to run it on a task of its own.
+    Run(
+        Pin<Box<dyn Future<Output = ()> + Send>>,
+        watch::Receiver<Option<Outcome>>,
+    ),
 }
 
 impl fmt::Debug for TokenSource {
@@ -158,6 +204,7 @@ pub struct TokenSourceBuilder {
     credentials: ClientCredentials,
     token: Token,
     margin: Duration,
+    backoff: RetryPolicy,
     persist: Option<Persist>,
 }
 
@@ -166,6 +213,7 @@ impl fmt::Debug for TokenSourceBuilder {
         f.debug_struct("TokenSourceBuilder")
             .field("client_id", &self.credentials.client_id())
             .field("margin", &self.margin)
+            .field("backoff", &self.backoff)
             .field("on_refresh", &self.persist.is_some())
             .finish_non_exhaustive()
     }
@@ -181,12 +229,25 @@ impl TokenSourceBuilder {
         self
     }
 
+    /// How long to wait after a failed refresh before the next one: after `n` failures in a
+    /// row, [`RetryPolicy::backoff`]`(n - 1)` less its jitter, or the server's `Retry-After`
+    /// when that is longer (honoured up to the policy's `max_retry_after`). Meanwhile callers
+    /// get the current token while it is valid, else the failure, without a request. The
+    /// default is [`RetryPolicy::none`]'s timing: 250 ms doubling up to 10 s, `Retry-After` up
+    /// to 60 s. The policy's retry count is not used (a refresh is a `POST`, never retried
+    /// within one call).
+    pub fn refresh_backoff(mut self, policy: RetryPolicy) -> Self {
+        self.backoff = policy;
+        self
+    }
+
     /// Call `persist` with each new token, before anyone is given its access token. Store the
     /// whole token: its refresh token replaces the old one, which Polar has revoked. When it
     /// fails, the caller gets [`TokenSourceError::Persist`] and the next call tries again.
     ///
-    /// Callers wait while it runs, so it must not ask this token source for a token (that
-    /// would wait for itself).
+    /// It runs on the refresh's own task, so it is called even when every caller waiting for
+    /// the refresh has gone away. Callers wait while it runs, so it must not ask this token
+    /// source for a token (that would wait for itself).
     pub fn on_refresh<F, Fut, E>(mut self, persist: F) -> Self
     where
         F: Fn(Token) -> Fut + Send + Sync + 'static,
@@ -202,20 +263,21 @@ impl TokenSourceBuilder {
 
     /// The token source.
     pub fn build(self) -> TokenSource {
-        let refresh_token = self.token.refresh_token().cloned();
         TokenSource {
             inner: Arc::new(Inner {
                 client: self.client,
                 credentials: self.credentials,
                 margin: self.margin,
+                backoff: self.backoff,
                 persist: self.persist,
-                state: RwLock::new(State {
+                state: Mutex::new(State {
                     token: self.token,
-                    refresh_token,
                     persisted: true,
                     failure: None,
+                    failures: 0,
+                    retry_at: None,
+                    running: None,
                 }),
-                attempts: AtomicU64::new(0),
             }),
         }
     }
@@ -239,6 +301,7 @@ impl TokenSource {
             credentials,
             token,
             margin: DEFAULT_REFRESH_MARGIN,
+            backoff: RetryPolicy::none(),
             persist: None,
         }
     }
@@ -252,64 +315,150 @@ impl TokenSource {
     /// The current token, refreshed first if it expires within the margin (see
     /// [`Self::access_token`]).
     pub async fn token(&self) -> Result<Token, TokenSourceError> {
-        let seen = self.inner.attempts.load(Ordering::Acquire);
-        {
-            let state = self.inner.state.read().await;
-            if state.persisted && !state.token.expires_within(self.inner.margin) {
-                return Ok(state.token.clone());
+        let next = self.next(&mut self.inner.lock());
+        let mut running = match next {
+            Next::Done(outcome) => return outcome,
+            Next::Wait(running) => running,
+            Next::Run(attempt, running) => {
+                attempt.await;
+                running
             }
-        }
-        // One writer at a time: whoever gets here first refreshes; the others then find the new
-        // token, or the failure of the attempt they waited for.
-        let mut state = self.inner.state.write().await;
-        if let Some(failure) = &state.failure
-            && (self.inner.attempts.load(Ordering::Acquire) != seen
-                || matches!(failure, TokenSourceError::ReconnectRequired(_)))
-        {
-            return Err(failure.clone());
-        }
-        if !state.persisted || state.token.expires_within(self.inner.margin) {
-            let outcome = self.refresh(&mut state).await;
-            state.failure = outcome.as_ref().err().cloned();
-            // Counted when done: whoever arrived before this point waited for this outcome.
-            self.inner.attempts.fetch_add(1, Ordering::AcqRel);
-            outcome?;
-        }
-        Ok(state.token.clone())
+        };
+        let outcome = match running.wait_for(Option::is_some).await {
+            Ok(outcome) => outcome.clone(),
+            Err(_) => None,
+        };
+        outcome.unwrap_or_else(|| {
+            // The attempt was dropped unfinished: forget it, so that the next call starts one.
+            let mut state = self.inner.lock();
+            if state
+                .running
+                .as_ref()
+                .is_some_and(|r| r.same_channel(&running))
+            {
+                state.running = None;
+            }
+            Err(TokenSourceError::Interrupted)
+        })
     }
 
-    /// Refresh if still needed, then persist what is not persisted yet.
-    async fn refresh(&self, state: &mut State) -> Result<(), TokenSourceError> {
-        if state.token.expires_within(self.inner.margin) {
-            let refresh_token = state
-                .refresh_token
-                .clone()
-                .ok_or(TokenSourceError::NoRefreshToken)?;
-            let token = self
+    /// The last refresh failure, kept until a refresh succeeds. A token source hands out a
+    /// still-valid token through a failed refresh: this tells why it was not renewed (to log
+    /// or report it).
+    #[must_use]
+    pub fn last_refresh_error(&self) -> Option<TokenSourceError> {
+        self.inner.lock().failure.clone()
+    }
+
+    /// The token at hand, the attempt to wait for, or a new attempt.
+    fn next(&self, state: &mut State) -> Next {
+        if state.persisted && !state.token.expires_within(self.inner.margin) {
+            return Next::Done(Ok(state.token.clone()));
+        }
+        if let Some(running) = &state.running {
+            return Next::Wait(running.clone());
+        }
+        if let Some(failure @ TokenSourceError::ReconnectRequired(_)) = &state.failure {
+            return Next::Done(Err(failure.clone()));
+        }
+        if state.persisted && state.token.refresh_token().is_none() {
+            return Next::Done(state.usable().ok_or(TokenSourceError::NoRefreshToken));
+        }
+        if let (Some(retry_at), Some(failure)) = (state.retry_at, &state.failure)
+            && Instant::now() < retry_at
+        {
+            return Next::Done(state.usable().ok_or_else(|| failure.clone()));
+        }
+        let (done, running) = watch::channel(None);
+        state.running = Some(running.clone());
+        let source = self.clone();
+        let attempt = async move {
+            let outcome = source.attempt().await;
+            done.send_replace(Some(outcome));
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                // Not awaited by the caller: it finishes (and persists) if the caller goes away.
+                drop(runtime.spawn(attempt));
+                Next::Wait(running)
+            }
+            Err(_) => Next::Run(Box::pin(attempt), running),
+        }
+    }
+
+    /// One attempt: refresh if still needed, then persist what is not persisted yet. The
+    /// outcome for every caller that waited.
+    async fn attempt(&self) -> Outcome {
+        let outcome = self.refresh_and_persist().await;
+        let mut state = self.inner.lock();
+        state.running = None;
+        match outcome {
+            Ok(()) => Ok(state.token.clone()),
+            // A blip at the token endpoint is no outage while the current token is valid.
+            Err(e @ TokenSourceError::Refresh(_)) => state.usable().ok_or(e),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn refresh_and_persist(&self) -> Result<(), TokenSourceError> {
+        let refresh_token = {
+            let state = self.inner.lock();
+            if state.token.expires_within(self.inner.margin) {
+                let refresh_token = state.token.refresh_token().cloned();
+                Some(refresh_token.ok_or(TokenSourceError::NoRefreshToken)?)
+            } else {
+                None
+            }
+        };
+        if let Some(refresh_token) = refresh_token {
+            let refreshed = self
                 .inner
                 .client
                 .refresh(&self.inner.credentials, &refresh_token)
-                .await
-                .map_err(|e| {
-                    if is_invalid_grant(&e) {
-                        TokenSourceError::ReconnectRequired(Arc::new(e))
-                    } else {
-                        TokenSourceError::Refresh(Arc::new(e))
-                    }
-                })?;
-            state.refresh_token = token.refresh_token().cloned().or(Some(refresh_token));
-            state.token = token;
-            state.persisted = false;
+                .await;
+            self.record(refreshed)?;
         }
-        if !state.persisted {
-            if let Some(persist) = &self.inner.persist {
-                persist(state.token.clone())
-                    .await
-                    .map_err(TokenSourceError::Persist)?;
+        let token = {
+            let state = self.inner.lock();
+            if state.persisted {
+                return Ok(());
             }
-            state.persisted = true;
+            state.token.clone()
+        };
+        if let Some(persist) = &self.inner.persist {
+            persist(token).await.map_err(TokenSourceError::Persist)?;
         }
+        self.inner.lock().persisted = true;
         Ok(())
+    }
+
+    /// Keep a refresh's outcome: the new token (whose refresh token replaces the old one), or
+    /// the failure and the back-off it starts.
+    fn record(&self, refreshed: Result<Token, Error>) -> Result<(), TokenSourceError> {
+        let mut state = self.inner.lock();
+        match refreshed {
+            Ok(token) => {
+                state.token = token;
+                state.persisted = false;
+                state.failure = None;
+                state.failures = 0;
+                state.retry_at = None;
+                Ok(())
+            }
+            Err(e) => {
+                let retry_after = e.retry_after();
+                let failure = if is_invalid_grant(&e) {
+                    TokenSourceError::ReconnectRequired(Arc::new(e))
+                } else {
+                    TokenSourceError::Refresh(Arc::new(e))
+                };
+                state.failures = state.failures.saturating_add(1);
+                let pause = self.inner.backoff.pause_after(state.failures, retry_after);
+                state.retry_at = Instant::now().checked_add(pause);
+                state.failure = Some(failure.clone());
+                Err(failure)
+            }
+        }
     }
 }
 

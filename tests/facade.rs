@@ -316,13 +316,17 @@ async fn missing_required_field_is_named() {
     assert!(err.to_string().contains("missing field `scopes`"), "{err}");
 }
 
+/// A token response decoded as a code exchange gets it (a refresh also fills in the refresh
+/// token it sent, see `a_refresh_answer_without_a_refresh_token_carries_the_one_sent`).
 async fn token(status: u16, body: &str) -> Result<polar_oauth2::Token, Error> {
     let server = Server::reply(Reply::json(status, body)).await;
     server
         .client()
-        .refresh(
+        .exchange_code(
             &creds(),
-            &polar_oauth2::RefreshToken::new("polar_rt_u_test"),
+            AuthorizationCode::new("polar_ac_test"),
+            "https://app.example/callback",
+            None,
         )
         .await
 }
@@ -353,6 +357,27 @@ async fn absent_or_null_refresh_and_id_tokens_and_lowercase_bearer() {
     let t = token(200, null).await.unwrap();
     assert!(t.refresh_token().is_none() && t.id_token().is_none());
     assert!(t.scope().is_empty());
+}
+
+#[tokio::test]
+async fn a_refresh_answer_without_a_refresh_token_carries_the_one_sent() {
+    // RFC 6749 §6: the server may leave it out, and the one sent then stays valid.
+    for body in [
+        r#"{"access_token":"polar_at_u_x","token_type":"Bearer","expires_in":3600,"scope":""}"#,
+        r#"{"access_token":"polar_at_u_x","token_type":"Bearer","expires_in":3600,"scope":"","refresh_token":null}"#,
+    ] {
+        let server = Server::reply(Reply::json(200, body)).await;
+        let sent = polar_oauth2::RefreshToken::new("polar_rt_u_test_sent");
+        let t = server.client().refresh(&creds(), &sent).await.unwrap();
+        assert_eq!(t.refresh_token(), Some(&sent), "{body}");
+    }
+    let server = Server::reply(Reply::json(200, TOKEN_BODY)).await;
+    let sent = polar_oauth2::RefreshToken::new("polar_rt_u_test_sent");
+    let t = server.client().refresh(&creds(), &sent).await.unwrap();
+    assert_eq!(
+        t.refresh_token().unwrap().secret(),
+        "polar_rt_u_test_refresh"
+    );
 }
 
 #[tokio::test]

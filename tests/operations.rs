@@ -502,3 +502,95 @@ async fn a_caller_client_with_a_default_authorization_header_is_refused_before_a
         assert_eq!(request.header("authorization"), None, "{}", request.target);
     }
 }
+
+/// A client id that URL parsing would resolve away (`..` climbs a segment) or that names no
+/// segment is refused before anything is sent, by every operation whose path has a parameter.
+#[tokio::test]
+async fn a_path_parameter_that_is_a_dot_segment_or_empty_is_refused_before_sending() {
+    let server = Server::reply(Reply::json(200, registered_client().to_string())).await;
+    let client = server.client();
+    let registration = RegistrationAccessToken::new(REGISTRATION);
+    let metadata = ClientRegistration::new("Operations", ["https://app.example.com/callback"]);
+    let with_parameters: Vec<Operation> = spec_operations()
+        .into_iter()
+        .filter(|op| op.path.contains('{'))
+        .collect();
+    assert!(!with_parameters.is_empty());
+    for op in &with_parameters {
+        for id in [".", "..", "", "%2e", "%2E%2e", ".%2e"] {
+            let result = match (op.method.as_str(), op.path.as_str()) {
+                ("GET", "/v1/oauth2/register/{client_id}") => {
+                    client.get_client(&registration, id).await.map(drop)
+                }
+                ("PUT", "/v1/oauth2/register/{client_id}") => client
+                    .update_client(&registration, &ClientUpdate::new(id, metadata.clone()))
+                    .await
+                    .map(drop),
+                ("DELETE", "/v1/oauth2/register/{client_id}") => {
+                    client.delete_client(&registration, id).await
+                }
+                (method, path) => panic!("{method} {path}: call it here"),
+            };
+            // `%2e` as typed by the caller is a plain id: its `%` is encoded, it stays a segment.
+            if id.contains('%') {
+                result.unwrap_or_else(|e| panic!("{} {id:?}: {e}", op.id));
+                let sent = server.requests().pop().unwrap();
+                let encoded = id.replace('%', "%25");
+                assert_eq!(
+                    sent.path(),
+                    format!("/v1/oauth2/register/{encoded}"),
+                    "{}",
+                    op.id
+                );
+                continue;
+            }
+            let before = server.requests().len();
+            match result {
+                Err(Error::InvalidRequest(message)) => {
+                    assert!(message.contains("path parameter"), "{message}")
+                }
+                other => panic!("{} {id:?}: expected a refusal, got {other:?}", op.id),
+            }
+            assert_eq!(server.requests().len(), before, "{} {id:?}: sent", op.id);
+        }
+    }
+}
+
+/// A registration answered 201 whose ancillary fields deviate from the spec still gives the
+/// new client's credentials: the client exists at Polar, and its secret is shown only once.
+#[tokio::test]
+async fn a_registration_whose_ancillary_fields_deviate_still_yields_the_credentials() {
+    let mut deviant = registered_client();
+    deviant["grant_types"] = Value::Null;
+    deviant["response_types"] = Value::Null;
+    deviant["redirect_uris"] = Value::Null;
+    deviant["client_id_issued_at"] = json!(1_767_225_600.5);
+    deviant["client_secret_expires_at"] = json!("never");
+    deviant["default_sub_type"] = json!("team");
+    deviant["token_endpoint_auth_method"] = json!(7);
+    deviant["scope"] = json!(["openid"]);
+    deviant["client_name"] = json!({"en": "Operations"});
+    deviant["logo_uri"] = json!(false);
+    let server = Server::reply(Reply::json(201, deviant.to_string())).await;
+    let metadata = ClientRegistration::new("Operations", ["https://app.example.com/callback"]);
+    let created = server
+        .client()
+        .register_client(None, &metadata)
+        .await
+        .unwrap();
+    assert_eq!(created.client_id, CLIENT_ID);
+    assert_eq!(
+        created.client_secret.as_ref().map(|s| s.secret()),
+        Some(CLIENT_SECRET)
+    );
+    assert_eq!(
+        created
+            .registration_access_token
+            .as_ref()
+            .map(|t| t.secret()),
+        Some(REGISTRATION)
+    );
+    assert_eq!(created.client_id_issued_at, Some(1_767_225_600));
+    assert!(created.grant_types.is_empty());
+    assert_eq!(created.default_sub_type, None);
+}

@@ -176,3 +176,95 @@ fn a_plain_pkce_pending_authorization_round_trips() {
     assert!(restored.authorize_params() == pending.authorize_params());
     assert_eq!(restored.nonce(), None);
 }
+
+#[test]
+fn a_token_with_a_huge_expires_in_is_stored_and_restored_with_its_expiry() {
+    // Past chrono's range (~8.2e12 s), past `SystemTime`'s (~9.2e18 s), and beyond `u64`.
+    for expires_in in [
+        "8300000000000",
+        "9300000000000000000",
+        "18446744073709551615",
+        "1e300",
+    ] {
+        let token: Token = serde_json::from_str(&format!(
+            r#"{{"access_token":"a","token_type":"Bearer","expires_in":{expires_in},"scope":""}}"#
+        ))
+        .unwrap();
+        let stored = std::panic::catch_unwind(|| serde_json::to_value(&token))
+            .unwrap_or_else(|_| panic!("{expires_in}: storing the token panicked"))
+            .unwrap();
+        assert!(stored["expires_at"].is_string(), "{expires_in}: {stored}");
+        let restored: Token = serde_json::from_value(stored.clone())
+            .unwrap_or_else(|e| panic!("{expires_in}: {e}: {stored}"));
+        assert!(!restored.is_expired(), "{expires_in}");
+        assert_eq!(restored.expires_in(), token.expires_in(), "{expires_in}");
+        assert_eq!(serde_json::to_value(&restored).unwrap(), stored);
+    }
+}
+
+/// A stored pending authorization is held to the builder's rules when restored: a URL the
+/// builder could not have written, or one that does not carry the stored request, is refused.
+#[test]
+fn a_restored_pending_authorization_holds_the_builders_invariants() {
+    let pending = AuthorizationRequest::new(
+        &Server::Sandbox,
+        "polar_ci_test_store",
+        "https://app.example/callback",
+    )
+    .scope(Scope::Openid)
+    .random_nonce()
+    .build()
+    .unwrap();
+    let stored = serde_json::to_value(&pending).unwrap();
+    let query = pending.url().split_once('?').unwrap().1.to_owned();
+    let tampered = |edit: &dyn Fn(&mut Value)| {
+        let mut value = stored.clone();
+        edit(&mut value);
+        serde_json::from_value::<PendingAuthorization>(value)
+    };
+    for (what, edit) in [
+        (
+            "a javascript: URL",
+            Box::new(|v: &mut Value| v["url"] = Value::from("javascript:alert(document.cookie)"))
+                as Box<dyn Fn(&mut Value)>,
+        ),
+        (
+            "a plain-http page",
+            Box::new(|v: &mut Value| {
+                v["url"] = Value::from(format!("http://sandbox.polar.sh/oauth2/authorize?{query}"))
+            }),
+        ),
+        (
+            "a URL without the stored state",
+            Box::new(|v: &mut Value| {
+                v["url"] = Value::from("https://sandbox.polar.sh/oauth2/authorize?client_id=x")
+            }),
+        ),
+        (
+            "a URL sending the browser elsewhere afterwards",
+            Box::new(|v: &mut Value| {
+                let url = v["url"]
+                    .as_str()
+                    .unwrap()
+                    .replace("app.example%2Fcallback", "evil.example%2Fcallback");
+                v["url"] = Value::from(url);
+            }),
+        ),
+        (
+            "a redirect_uri with a fragment",
+            Box::new(|v: &mut Value| {
+                v["redirect_uri"] = Value::from("https://app.example/callback#x");
+                v["params"]["redirect_uri"] = Value::from("https://app.example/callback#x");
+            }),
+        ),
+        (
+            "a PKCE verifier RFC 7636 refuses",
+            Box::new(|v: &mut Value| v["pkce_verifier"] = Value::from("short")),
+        ),
+    ] {
+        assert!(tampered(&*edit).is_err(), "{what} was restored");
+    }
+    // The untouched form still restores.
+    let restored: PendingAuthorization = serde_json::from_value(stored).unwrap();
+    assert_eq!(restored.url(), pending.url());
+}

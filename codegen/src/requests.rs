@@ -8,7 +8,8 @@
 //!   of the URL parsed once when the client was built, the `N`th of [`STATIC_PATHS_CONST`].
 //!   A path with parameters, `format!("{}/v1/oauth2/register/{}", self.baseurl,
 //!   encode_path(&client_id.to_string()),)`, becomes `self.inner.url_from(&["/v1/oauth2/register/",
-//!   ""], &[&crate::client::encode_path_segment(client_id)])`: the same encoded pieces
+//!   ""], &[&crate::client::encode_path_segment(client_id)])` (an error, returned before
+//!   sending, for a parameter that is empty or a dot segment): the same encoded pieces
 //!   ([`ENCODE_FN`] encodes what `encode_path` encodes, and borrows a `&str` parameter that
 //!   needs none), joined as the path of a clone of the parsed base URL (only the path is
 //!   parsed, not the scheme and host).
@@ -511,8 +512,11 @@ fn url_code(
         })
         .collect();
     done.joined_urls += 1;
+    // A parameter that would not stay one path segment is an error before sending (`return`,
+    // not `?`: the error type is then the method's own, with nothing to infer).
     format!(
-        "self.inner.url_from(&[{}], &[{}])",
+        "match self.inner.url_from(&[{}], &[{}]) {{ Ok(url) => url, \
+         Err(e) => return Err(progenitor_client::Error::InvalidRequest(e)) }}",
         pieces.join(", "),
         args.join(", ")
     )
@@ -702,6 +706,15 @@ mod tests {
             code.contains(
                 r#"self.inner.url_from(&["/v1/things/",""],&[&crate::client::encode_path_segment(id)])"#
             ),
+            "{code}"
+        );
+        // A refused parameter returns the method's error before anything is sent.
+        assert_eq!(
+            code.matches(
+                r#"{Ok(url)=>url,Err(e)=>returnErr(progenitor_client::Error::InvalidRequest(e)),}"#
+            )
+            .count(),
+            2,
             "{code}"
         );
         assert!(

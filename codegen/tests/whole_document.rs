@@ -318,9 +318,9 @@ fn stand_ins(replacements: &[(String, String)]) -> String {
                  pub(crate) fn url(&self, _index: usize, path: &str) -> reqwest::Url {\n\
                      reqwest::Url::parse(\"http://127.0.0.1\").unwrap().join(path).unwrap()\n\
                  }\n\
-                 pub(crate) fn url_from(&self, pieces: &[&str], args: &[&str]) -> reqwest::Url {\n\
+                 pub(crate) fn url_from(&self, pieces: &[&str], args: &[&str]) -> Result<reqwest::Url, String> {\n\
                      let _ = args;\n\
-                     self.url(0, &pieces.concat())\n\
+                     Ok(self.url(0, &pieces.concat()))\n\
                  }\n\
              }\n\
              impl progenitor_client::ClientHooks<Hooks> for crate::generated::Client {}\n\

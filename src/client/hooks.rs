@@ -142,6 +142,16 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'/')
     .add(b'%');
 
+/// Whether URL parsing takes `segment` for `.` or `..` (the WHATWG URL standard's single- and
+/// double-dot segments: `.` or `%2e` in any case, twice).
+fn is_dot_segment(segment: &str) -> bool {
+    let one = |s: &str| s == "." || s.eq_ignore_ascii_case("%2e");
+    one(segment)
+        || ["..", ".%2e", "%2e.", "%2e%2e"]
+            .iter()
+            .any(|dots| segment.eq_ignore_ascii_case(dots))
+}
+
 /// One path parameter, percent-encoded as progenitor's `encode_path` does (the generated code
 /// calls this instead): a value with nothing to encode, such as a client id, is borrowed, not
 /// copied.
@@ -151,9 +161,25 @@ pub(crate) fn encode_path_segment(value: &str) -> Cow<'_, str> {
 
 impl Hooks {
     /// The URL of a generated operation whose path has parameters (see
-    /// [`StaticUrls::join`]).
-    pub(crate) fn url_from(&self, pieces: &[&str], args: &[&str]) -> Url {
-        self.urls.join(pieces, args)
+    /// [`StaticUrls::join`]), or an error, before anything is sent, when a parameter would not
+    /// stay one path segment: an empty one, or a dot segment (`.`, `..`, `%2e`…), which URL
+    /// parsing resolves away (`DELETE /v1/oauth2/register/..` would become
+    /// `DELETE /v1/oauth2/`). Percent-encoding cannot help: `%2e` is a dot segment too (WHATWG
+    /// URL, RFC 3986 §6.2.2.2).
+    pub(crate) fn url_from(&self, pieces: &[&str], args: &[&str]) -> Result<Url, String> {
+        if let Some((n, arg)) = args
+            .iter()
+            .enumerate()
+            .find(|(_, arg)| arg.is_empty() || is_dot_segment(arg))
+        {
+            let path = pieces.join("{}");
+            return Err(format!(
+                "path parameter {} of {path:?} is {arg:?}: it must be a non-empty segment other \
+                 than `.` or `..` (nothing was sent)",
+                n + 1
+            ));
+        }
+        Ok(self.urls.join(pieces, args))
     }
 
     /// The URL of the generated operation whose path is `STATIC_PATHS[index]` (`path`): a
@@ -607,6 +633,19 @@ mod tests {
             encode_path_segment("polar_ci_x"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn dot_segments_are_exactly_those_url_parsing_resolves_away() {
+        let dots = [".", "..", "%2e", "%2E", ".%2e", "%2E.", "%2e%2E", "%2e%2e"];
+        let kept = ["...", ".a", "a.", "%2e%2e%2e", "%252e", "%2f", "%2", "x"];
+        for segment in dots.iter().chain(&kept) {
+            let path = format!("/v1/oauth2/register/{segment}");
+            let parsed = Url::parse(&format!("http://127.0.0.1{path}")).unwrap();
+            let resolved = parsed.path() != path;
+            assert_eq!(is_dot_segment(segment), resolved, "{segment:?}");
+            assert_eq!(dots.contains(segment), resolved, "{segment:?}");
+        }
     }
 
     #[test]

@@ -295,6 +295,8 @@ impl Client {
     }
 
     /// Refresh (RFC 6749 §6). Polar revokes `refresh_token` and returns a new one: store it.
+    /// When a server answers without a refresh token (§6 allows it; the old one then stays
+    /// valid), the returned token carries `refresh_token`, so that storing it keeps the grant.
     /// [`TokenSource`](crate::TokenSource) does this when needed, once for all callers.
     ///
     /// ```no_run
@@ -314,7 +316,8 @@ impl Client {
         refresh_token: &RefreshToken,
     ) -> Result<Token, Error> {
         let grant = RefreshTokenGrant::new(credentials.clone(), refresh_token.clone());
-        self.request_token(&grant.into()).await
+        let token = self.request_token(&grant.into()).await?;
+        Ok(token.or_refresh_token(refresh_token))
     }
 
     /// `POST /v1/oauth2/revoke` (RFC 7009): the token stops working; revoking a refresh token
