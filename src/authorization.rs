@@ -240,8 +240,9 @@ impl AuthorizationRequest {
         self
     }
 
-    /// Ask for a token for the user (the default for most clients) or for one of the user's
-    /// organizations, chosen on the consent screen.
+    /// `sub_type`: a token for the user (the default for most clients), or
+    /// [`SubType::Organization`]: a *user* token limited to one of the user's organizations,
+    /// chosen on the consent screen (see [`SubType`] for what Polar issues).
     pub fn sub_type(mut self, sub_type: SubType) -> Self {
         self.sub_type = Some(sub_type);
         self

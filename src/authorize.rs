@@ -17,14 +17,22 @@ use crate::generated::types::{
 };
 use crate::scope::{Scope, ScopeDisplayNames, ScopeSet};
 
-/// The kind of subject a token is for.
+/// The kind of subject a token is asked for (`sub_type`).
+///
+/// Since 2026-06-26 (Polar PRs #12681/#12697) Polar's authorization flow issues *user* tokens
+/// only: asking for [`SubType::Organization`] yields a token of the signed-in **user**
+/// (`polar_at_u_…`, `sub` = the user's id, userinfo the user's) limited to the one organization
+/// the user picks on the consent screen (introspection's `organizations` lists it). Key an
+/// organization connection by that organization id, not by `sub`. The consent data then says
+/// `sub_type: "user"` with `requires_single_organization: true`, and a user who already consented
+/// gets a 400 `invalid_request` instead of a redirect unless the request has `prompt=consent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SubType {
     /// A Polar user.
     User,
-    /// A Polar organization.
+    /// One of the user's organizations: a user token limited to it (see above).
     Organization,
 }
 
@@ -57,7 +65,9 @@ impl fmt::Display for SubType {
 pub enum AuthorizeResponse {
     /// `sub_type: "user"`.
     User(AuthorizeResponseUser),
-    /// `sub_type: "organization"`: also lists the organizations the user can choose from.
+    /// `sub_type: "organization"`, as Polar's documents describe it. Polar's server no longer
+    /// answers with it: a request for an organization gets the user arm with
+    /// `requires_single_organization: true` (see [`SubType`]).
     Organization(AuthorizeResponseOrganization),
 }
 

@@ -80,7 +80,9 @@ pub struct ActiveToken {
     pub sub_type: SubType,
     /// The user's or organization's id.
     pub sub: String,
-    /// The organizations the token may act for (empty in documents before 2026-08).
+    /// The organizations the token is limited to: one for a token asked for with
+    /// `sub_type=organization` (Polar then issues a user token limited to that organization),
+    /// empty for a token not limited (and in documents before 2026-08).
     pub organizations: Vec<String>,
     /// The audience (the client id).
     pub aud: String,

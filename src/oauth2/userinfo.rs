@@ -6,8 +6,10 @@
 //! has `openid` (`server/polar/oauth2/userinfo.py`). A user token without `email` therefore has
 //! exactly the shape of an organization token without `openid`. An untagged enum would have to
 //! guess; [`UserInfo`] does not: it is one type whose optional fields say what Polar sent. The
-//! subject type is known to the caller (the `sub_type` it asked for) or from
-//! [`Client::introspect`](crate::Client::introspect).
+//! subject type is known to the caller or from [`Client::introspect`](crate::Client::introspect).
+//! Polar's authorization flow issues user tokens only (a `sub_type=organization` request yields a
+//! user token limited to one organization, see [`SubType`](crate::SubType)), so what an app gets
+//! from it is the user's shape; the organization's is left for tokens issued otherwise.
 
 use serde::{Deserialize, Serialize};
 
