@@ -1,0 +1,144 @@
+//! Dynamic client registration (RFC 7591) and management (RFC 7592).
+
+use polar_oauth2::{
+    AccessToken, Bearer, ClientRegistration, ClientUpdate, RegistrationAccessToken, ScopeSet,
+    TokenEndpointAuthMethod,
+};
+
+use crate::target::{Target, credentials_of};
+use crate::{Failure, Outcome, ensure, ensure_eq, expect_status};
+
+/// Anyone may register a client (no credential): 201 with `polar_ci_`/`polar_cs_`, its
+/// registration access token and URI; with that token it is read, renamed, and deleted, after
+/// which the token no longer reads it.
+pub async fn anonymous_registration_and_management(target: &Target) -> Outcome {
+    let registered = target
+        .fresh_client(TokenEndpointAuthMethod::ClientSecretPost)
+        .await?;
+    ensure!(
+        registered.client_id.starts_with("polar_ci_"),
+        "client_id is not polar_ci_…"
+    );
+    ensure!(
+        registered
+            .client_secret
+            .as_ref()
+            .is_some_and(|s| s.secret().starts_with("polar_cs_")),
+        "no polar_cs_ secret"
+    );
+    let token = registered
+        .registration_access_token
+        .clone()
+        .ok_or_else(|| Failure("no registration_access_token".into()))?;
+    ensure_eq!(
+        registered.registration_client_uri.as_deref(),
+        Some(format!("{}/v1/oauth2/register/{}", target.base_url, registered.client_id).as_str()),
+        "registration_client_uri"
+    );
+    let client = target.client()?;
+    let read = client.get_client(&token, &registered.client_id).await?;
+    ensure_eq!(read.client_id, registered.client_id, "client_id read back");
+    ensure_eq!(read.client_name.as_deref(), Some("conformance"), "client_name");
+    let renamed = ClientRegistration::new(
+        "conformance renamed",
+        [target.redirect_uri.clone(), target.other_redirect_uri.clone()],
+    )
+    .scope(ScopeSet::from_wire("openid email"));
+    let update = ClientUpdate::new(&registered.client_id, renamed);
+    let updated = client.update_client(&token, &update).await?;
+    ensure_eq!(
+        updated.client_name.as_deref(),
+        Some("conformance renamed"),
+        "client_name after update"
+    );
+    client.delete_client(&token, &registered.client_id).await?;
+    ensure!(
+        client.get_client(&token, &registered.client_id).await.is_err(),
+        "a deleted client can still be read"
+    );
+    Ok(())
+}
+
+/// A public client (`none`) gets no secret.
+pub async fn public_client_registration_has_no_secret(target: &Target) -> Outcome {
+    let registered = target.fresh_client(TokenEndpointAuthMethod::None).await?;
+    ensure!(
+        registered.client_secret.is_none(),
+        "a public client got a secret"
+    );
+    ensure_eq!(
+        registered.token_endpoint_auth_method,
+        Some(TokenEndpointAuthMethod::None),
+        "token_endpoint_auth_method"
+    );
+    Ok(())
+}
+
+/// A client works for the whole flow as soon as it is registered.
+pub async fn registered_client_completes_the_flow(target: &Target) -> Outcome {
+    let registered = target
+        .fresh_client(TokenEndpointAuthMethod::ClientSecretPost)
+        .await?;
+    let (token, _) = target
+        .connect(&credentials_of(&registered), "openid email")
+        .await?;
+    let me = target.client()?.userinfo(token.access_token()).await?;
+    ensure_eq!(me.sub, target.user.id, "userinfo sub");
+    Ok(())
+}
+
+/// Polar takes no API token at registration: a personal access token is 403.
+pub async fn personal_access_token_cannot_register(target: &Target) -> Outcome {
+    let pat = AccessToken::new(&target.personal_access_token);
+    let registration = ClientRegistration::new("conformance", [target.redirect_uri.clone()]);
+    expect_status(
+        target
+            .client()?
+            .register_client(Some(Bearer::from(&pat)), &registration)
+            .await,
+        403,
+        "registration with a personal access token",
+    )?;
+    Ok(())
+}
+
+/// Nor in management: a personal access token reading a client is 403, while the client's
+/// registration access token reads it.
+pub async fn personal_access_token_cannot_manage(target: &Target) -> Outcome {
+    let seed = &target.clients.confidential_post;
+    let token = seed
+        .registration_access_token
+        .as_deref()
+        .map(RegistrationAccessToken::new)
+        .ok_or_else(|| Failure("the seed has no registration_access_token".into()))?;
+    let client = target.client()?;
+    let read = client.get_client(&token, &seed.client_id).await?;
+    ensure_eq!(read.client_id, seed.client_id, "client_id read back");
+    let pat = AccessToken::new(&target.personal_access_token);
+    expect_status(
+        client
+            .get_client(&pat, &target.clients.confidential_post.client_id)
+            .await,
+        403,
+        "reading a client with a personal access token",
+    )?;
+    Ok(())
+}
+
+/// The signed-in user registers a client with their web session (Polar reads it from the
+/// `polar_session` cookie) and may then manage it with the session; the client's own
+/// registration access token works as well.
+pub async fn web_session_registers_through_the_crate(target: &Target) -> Outcome {
+    let session = AccessToken::new(&target.web_session);
+    let registration = ClientRegistration::new("conformance", [target.redirect_uri.clone()]);
+    let client = target.client()?;
+    let registered = client
+        .register_client(Some(Bearer::from(&session)), &registration)
+        .await?;
+    let token: RegistrationAccessToken = registered
+        .registration_access_token
+        .ok_or_else(|| Failure("no registration_access_token".into()))?;
+    client.get_client(&token, &registered.client_id).await?;
+    client.delete_client(&token, &registered.client_id).await?;
+    Ok(())
+}
