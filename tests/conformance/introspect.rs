@@ -1,13 +1,14 @@
 //! Introspection (RFC 7662).
 
-use polar_oauth2::{AccessToken, IntrospectedTokenType, SubType};
+use polar_oauth2::{AccessToken, SubType};
 
 use crate::target::Target;
 use crate::{Failure, Outcome, ensure, ensure_eq};
 
 const SCOPE: &str = "openid email user:read";
 
-/// An active access token: `client_id` and `aud` the client, `token_type` `access_token`,
+/// An active access token: `client_id` and `aud` the client, `token_type` `Bearer` (what
+/// Polar stores, although its spec's enum says `access_token`),
 /// the scope granted, `sub_type` `user`, `sub` the user, `iss` `https://polar.sh`, and
 /// `exp - iat` its lifetime (864000 s from a code).
 pub async fn active_access_token_fields(target: &Target) -> Outcome {
@@ -22,7 +23,7 @@ pub async fn active_access_token_fields(target: &Target) -> Outcome {
     };
     ensure_eq!(active.client_id, credentials.client_id(), "client_id");
     ensure_eq!(active.aud, credentials.client_id(), "aud");
-    ensure_eq!(active.token_type, IntrospectedTokenType::AccessToken, "token_type");
+    ensure_eq!(active.token_type.as_str(), "Bearer", "token_type");
     ensure_eq!(active.scope.to_string(), SCOPE, "scope");
     ensure_eq!(active.sub_type, SubType::User, "sub_type");
     ensure_eq!(active.sub, target.user.id, "sub");
@@ -31,7 +32,7 @@ pub async fn active_access_token_fields(target: &Target) -> Outcome {
     Ok(())
 }
 
-/// An active refresh token: `token_type` `refresh_token`.
+/// An active refresh token: the same claims (`token_type` `Bearer` too).
 pub async fn active_refresh_token_fields(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
     let (token, _) = target.connect(&credentials, SCOPE).await?;
@@ -42,7 +43,8 @@ pub async fn active_refresh_token_fields(target: &Target) -> Outcome {
     let Some(active) = introspection.active() else {
         crate::fail!("a fresh refresh token is inactive");
     };
-    ensure_eq!(active.token_type, IntrospectedTokenType::RefreshToken, "token_type");
+    ensure_eq!(active.token_type.as_str(), "Bearer", "token_type");
+    ensure_eq!(active.client_id, credentials.client_id(), "client_id");
     ensure_eq!(active.sub, target.user.id, "sub");
     Ok(())
 }

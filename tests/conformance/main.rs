@@ -111,6 +111,25 @@ pub fn expect_status<T>(
     }
 }
 
+/// Polar commits a revocation (and a rotation) after it has answered, so a check of its effect
+/// made at once may still see the token alive: run `check` until it passes, at most 20 times
+/// 50 ms apart, and return its last outcome. Only for effects of a call that already returned.
+pub async fn settled<F, Fut>(mut check: F) -> Outcome
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Outcome>,
+{
+    let mut outcome = check().await;
+    for _ in 1..20 {
+        if outcome.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        outcome = check().await;
+    }
+    outcome
+}
+
 /// Each `module::scenario` becomes `embedded::scenario` and `real::scenario`.
 macro_rules! scenarios {
     ($($module:ident :: $name:ident),* $(,)?) => {

@@ -30,10 +30,15 @@ pub async fn discovery_document(target: &Target) -> Outcome {
     ] {
         ensure_eq!(document[field], json!(format!("{base}{path}")), field);
     }
+    let mut grants: Vec<&str> = document["grant_types_supported"]
+        .as_array()
+        .map(|list| list.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    grants.sort_unstable();
     ensure_eq!(
-        document["grant_types_supported"],
-        json!(["authorization_code", "refresh_token", "web"]),
-        "grant_types_supported"
+        grants,
+        ["authorization_code", "refresh_token", "web"],
+        "grant_types_supported (sorted)"
     );
     ensure_eq!(
         document["token_endpoint_auth_methods_supported"],

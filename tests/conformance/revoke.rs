@@ -3,10 +3,12 @@
 use polar_oauth2::AccessToken;
 
 use crate::target::Target;
-use crate::{Failure, Outcome, ensure, expect_oauth, expect_status};
+use crate::{Failure, Outcome, ensure, expect_oauth, expect_status, settled};
 
 const SCOPE: &str = "openid email";
 
+/// (Polar commits a revocation just after answering: its effect is awaited with `settled`.)
+///
 /// Revoking the access token revokes its refresh token too: userinfo is 401, the refresh is
 /// 400 `invalid_grant`, introspection says inactive.
 pub async fn revoking_access_token_kills_its_refresh_token(target: &Target) -> Outcome {
@@ -17,11 +19,15 @@ pub async fn revoking_access_token_kills_its_refresh_token(target: &Target) -> O
         .refresh_token()
         .ok_or_else(|| Failure("no refresh token".into()))?;
     client.revoke(&credentials, token.access_token()).await?;
-    expect_status(
-        client.userinfo(token.access_token()).await,
-        401,
-        "userinfo with a revoked access token",
-    )?;
+    settled(|| async {
+        expect_status(
+            client.userinfo(token.access_token()).await,
+            401,
+            "userinfo with a revoked access token",
+        )
+        .map(drop)
+    })
+    .await?;
     let introspection = client.introspect(&credentials, token.access_token()).await?;
     ensure!(!introspection.is_active(), "a revoked access token is active");
     expect_oauth(
@@ -42,8 +48,12 @@ pub async fn revoking_refresh_token_kills_its_access_token(target: &Target) -> O
         .refresh_token()
         .ok_or_else(|| Failure("no refresh token".into()))?;
     client.revoke(&credentials, refresh).await?;
-    let introspection = client.introspect(&credentials, refresh).await?;
-    ensure!(!introspection.is_active(), "a revoked refresh token is active");
+    settled(|| async {
+        let introspection = client.introspect(&credentials, refresh).await?;
+        ensure!(!introspection.is_active(), "a revoked refresh token is active");
+        Ok(())
+    })
+    .await?;
     expect_status(
         client.userinfo(token.access_token()).await,
         401,

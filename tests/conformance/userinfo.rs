@@ -1,7 +1,7 @@
 //! Userinfo (OpenID Connect Core §5.3) by scope.
 
 use polar_oauth2::AccessToken;
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH};
 use serde_json::Value;
 
 use crate::target::Target;
@@ -51,6 +51,9 @@ pub async fn post_works_like_get(target: &Target) -> Outcome {
             AUTHORIZATION,
             format!("Bearer {}", token.access_token().secret()),
         )
+        // Polar's server wants a length on a POST (411 without one); reqwest sends none for
+        // an empty body.
+        .header(CONTENT_LENGTH, "0")
         .send()
         .await?;
     ensure_eq!(answer.status().as_u16(), 200, "status of POST userinfo");
