@@ -22,7 +22,11 @@ pub async fn consent_data_with_session_cookie(target: &Target) -> Outcome {
     let body: Value = serde_json::from_str(&text)?;
     ensure_eq!(body["sub_type"], json!("user"), "sub_type");
     ensure_eq!(body["sub"]["id"], json!(target.user.id), "sub.id");
-    ensure_eq!(body["client"]["client_id"], json!(registered.client_id), "client.client_id");
+    ensure_eq!(
+        body["client"]["client_id"],
+        json!(registered.client_id),
+        "client.client_id"
+    );
     ensure_eq!(body["scopes"], json!(["openid", "email"]), "scopes");
     ensure_eq!(
         body["requires_single_organization"],

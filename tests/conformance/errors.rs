@@ -87,3 +87,62 @@ pub async fn unknown_redirect_uri_is_not_redirected(target: &Target) -> Outcome 
     ensure!(body["error"].is_string(), "no `error` in {body}");
     Ok(())
 }
+
+/// Polar authenticates any bearer token before routing: one that is none of its live
+/// credentials is 401 `invalid_token` on every route, even the token endpoint and the JWKS.
+pub async fn stale_bearer_is_401_on_any_route(target: &Target) -> Outcome {
+    let http = browser::http()?;
+    let stale = "Bearer polar_at_u_conformanceUnknownConformanceUnknown00";
+    let jwks = http
+        .get(format!("{}/.well-known/jwks.json", target.base_url))
+        .header(reqwest::header::AUTHORIZATION, stale)
+        .send()
+        .await?;
+    ensure_eq!(jwks.status().as_u16(), 401, "JWKS with a stale bearer");
+    let token = http
+        .post(format!("{}/v1/oauth2/token", target.base_url))
+        .header(reqwest::header::AUTHORIZATION, stale)
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await?;
+    ensure_eq!(
+        token.status().as_u16(),
+        401,
+        "token endpoint with a stale bearer"
+    );
+    let body: Value = token.json().await?;
+    ensure_eq!(body["error"].as_str(), Some("invalid_token"), "error");
+    Ok(())
+}
+
+/// `prompt=none` for a client the user has not consented to: redirected with
+/// `error=consent_required` and the `state`.
+pub async fn prompt_none_without_consent_is_consent_required(target: &Target) -> Outcome {
+    let registered = target
+        .fresh_client(TokenEndpointAuthMethod::ClientSecretPost)
+        .await?;
+    let pending = target
+        .request(&registered.client_id, "openid")
+        .prompt("none")
+        .build()?;
+    let answer = browser::consent_data(target, pending.url()).await?;
+    ensure!(
+        answer.status().is_redirection(),
+        "prompt=none without consent: HTTP {}, Polar redirects",
+        answer.status()
+    );
+    let location = answer
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    match pending.callback(&location) {
+        Err(CallbackError::Authorization(error)) => {
+            ensure_eq!(error.code.as_str(), "consent_required", "error");
+        }
+        Err(other) => fail!("callback after prompt=none: {other}"),
+        Ok(_) => fail!("prompt=none without consent gave a code"),
+    }
+    Ok(())
+}

@@ -58,9 +58,16 @@ pub async fn other_answers_are_private_no_store(target: &Target) -> Outcome {
     let http = browser::http()?;
     let base = &target.base_url;
     let bearer = format!("Bearer {}", token.access_token().secret());
-    let fresh = target.request(&credentials.client_id().to_owned(), "openid").prompt("consent").build()?;
+    let fresh = target
+        .request(&credentials.client_id().to_owned(), "openid")
+        .prompt("consent")
+        .build()?;
     let answers = [
-        ("consent data", "private, no-store", browser::consent_data(target, fresh.url()).await?),
+        (
+            "consent data",
+            "private, no-store",
+            browser::consent_data(target, fresh.url()).await?,
+        ),
         (
             "userinfo",
             "private, no-store",
@@ -73,7 +80,10 @@ pub async fn other_answers_are_private_no_store(target: &Target) -> Outcome {
             "userinfo 401",
             "no-store",
             http.get(format!("{base}/v1/oauth2/userinfo"))
-                .header(AUTHORIZATION, "Bearer polar_at_u_conformanceUnknownConformanceUnknown00")
+                .header(
+                    AUTHORIZATION,
+                    "Bearer polar_at_u_conformanceUnknownConformanceUnknown00",
+                )
                 .send()
                 .await?,
         ),
@@ -84,12 +94,20 @@ pub async fn other_answers_are_private_no_store(target: &Target) -> Outcome {
                 .send()
                 .await?,
         ),
-        ("JWKS", "private, no-store", http.get(format!("{base}/.well-known/jwks.json")).send().await?),
+        (
+            "JWKS",
+            "private, no-store",
+            http.get(format!("{base}/.well-known/jwks.json"))
+                .send()
+                .await?,
+        ),
         (
             "registration",
             "no-store",
             http.post(format!("{base}/v1/oauth2/register"))
-                .json(&json!({"client_name": "conformance", "redirect_uris": [target.redirect_uri]}))
+                .json(
+                    &json!({"client_name": "conformance", "redirect_uris": [target.redirect_uri]}),
+                )
                 .send()
                 .await?,
         ),
@@ -107,15 +125,15 @@ pub async fn other_answers_are_private_no_store(target: &Target) -> Outcome {
         .filter_map(|(what, expected, answer)| {
             let cache = header(answer, CACHE_CONTROL);
             (cache.as_deref() != Some(*expected)).then(|| {
-                format!("{what} (HTTP {}): {cache:?}, Polar sends {expected:?}", answer.status())
+                format!(
+                    "{what} (HTTP {}): {cache:?}, Polar sends {expected:?}",
+                    answer.status()
+                )
             })
         })
         .collect();
     if !problems.is_empty() {
-        return Err(Failure(format!(
-            "Cache-Control: {}",
-            problems.join("; ")
-        )));
+        return Err(Failure(format!("Cache-Control: {}", problems.join("; "))));
     }
     Ok(())
 }

@@ -23,7 +23,11 @@ pub async fn verified_with_discovery_and_jwks(target: &Target) -> Outcome {
     ensure_eq!(claims.sub, target.user.id, "sub");
     ensure_eq!(claims.aud, vec![credentials.client_id().to_owned()], "aud");
     ensure_eq!(claims.nonce.as_deref(), pending.nonce(), "nonce");
-    ensure_eq!(claims.email.as_deref(), Some(target.user.email.as_str()), "email");
+    ensure_eq!(
+        claims.email.as_deref(),
+        Some(target.user.email.as_str()),
+        "email"
+    );
     ensure!(claims.exp > claims.iat, "exp is not after iat");
     Ok(())
 }
@@ -39,7 +43,11 @@ pub async fn wrong_nonce_is_refused(target: &Target) -> Outcome {
         .client()?
         .id_token_verifier(credentials.client_id())
         .issuer(ISSUER);
-    if verifier.verify(id_token, Some("another-nonce")).await.is_ok() {
+    if verifier
+        .verify(id_token, Some("another-nonce"))
+        .await
+        .is_ok()
+    {
         fail!("an ID token verified against another nonce");
     }
     Ok(())
@@ -59,5 +67,20 @@ pub async fn other_audience_is_refused(target: &Target) -> Outcome {
     if verifier.verify(id_token, pending.nonce()).await.is_ok() {
         fail!("an ID token verified for another client");
     }
+    Ok(())
+}
+
+/// Polar's ID token header is `{"typ": "JWT", "alg": "RS256"}`: no `kid`, so a verifier takes
+/// the JWKS's only key.
+pub async fn header_is_rs256_without_kid(target: &Target) -> Outcome {
+    let credentials = target.clients.confidential_post.credentials();
+    let (token, _) = target.connect(&credentials, "openid").await?;
+    let id_token = token
+        .id_token()
+        .ok_or_else(|| Failure("no ID token with openid".into()))?;
+    let header = jsonwebtoken::decode_header(id_token.secret())?;
+    ensure_eq!(header.alg, jsonwebtoken::Algorithm::RS256, "alg");
+    ensure_eq!(header.typ.as_deref(), Some("JWT"), "typ");
+    ensure_eq!(header.kid, None, "kid");
     Ok(())
 }

@@ -39,7 +39,9 @@ pub async fn organization_request_yields_a_user_token(target: &Target) -> Outcom
     let client = target.client()?;
     let me = client.userinfo(token.access_token()).await?;
     ensure_eq!(me.sub, target.user.id, "userinfo sub");
-    let introspection = client.introspect(&credentials, token.access_token()).await?;
+    let introspection = client
+        .introspect(&credentials, token.access_token())
+        .await?;
     let Some(active) = introspection.active() else {
         crate::fail!("the fresh token is inactive");
     };

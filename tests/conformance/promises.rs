@@ -89,7 +89,10 @@ pub async fn jwks_has_one_rsa_key(target: &Target) -> Outcome {
         ensure!(key[member].is_string(), "the key has no `{member}`");
     }
     for member in ["alg", "use"] {
-        ensure!(key.get(member).is_none(), "the key has `{member}`, Polar's has none");
+        ensure!(
+            key.get(member).is_none(),
+            "the key has `{member}`, Polar's has none"
+        );
     }
     Ok(())
 }
@@ -98,7 +101,11 @@ pub async fn jwks_has_one_rsa_key(target: &Target) -> Outcome {
 pub async fn token_prefixes_and_lifetimes(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
     let (token, _) = target.connect(&credentials, "openid").await?;
-    ensure_eq!(token.expires_in().map(|d| d.as_secs()), Some(864_000), "expires_in from a code");
+    ensure_eq!(
+        token.expires_in().map(|d| d.as_secs()),
+        Some(864_000),
+        "expires_in from a code"
+    );
     let refresh = token
         .refresh_token()
         .ok_or_else(|| Failure("no refresh token".into()))?;

@@ -18,7 +18,10 @@ pub async fn refresh_rotates_and_old_refresh_token_dies(target: &Target) -> Outc
     let new_refresh = renewed
         .refresh_token()
         .ok_or_else(|| Failure("the refresh gave no new refresh token".into()))?;
-    ensure!(new_refresh != old_refresh, "the refresh token was not rotated");
+    ensure!(
+        new_refresh != old_refresh,
+        "the refresh token was not rotated"
+    );
     ensure_eq!(renewed.scope().to_string(), SCOPE, "scope after refresh");
     let me = client.userinfo(renewed.access_token()).await?;
     ensure_eq!(me.sub, target.user.id, "userinfo sub with the new token");

@@ -26,22 +26,44 @@ pub async fn anonymous_registration_and_management(target: &Target) -> Outcome {
             .is_some_and(|s| s.secret().starts_with("polar_cs_")),
         "no polar_cs_ secret"
     );
+    ensure!(
+        registered.client_id_issued_at.is_some(),
+        "no client_id_issued_at"
+    );
+    ensure_eq!(
+        registered.client_secret_expires_at,
+        Some(0),
+        "client_secret_expires_at"
+    );
     let token = registered
         .registration_access_token
         .clone()
         .ok_or_else(|| Failure("no registration_access_token".into()))?;
     ensure_eq!(
         registered.registration_client_uri.as_deref(),
-        Some(format!("{}/v1/oauth2/register/{}", target.base_url, registered.client_id).as_str()),
+        Some(
+            format!(
+                "{}/v1/oauth2/register/{}",
+                target.base_url, registered.client_id
+            )
+            .as_str()
+        ),
         "registration_client_uri"
     );
     let client = target.client()?;
     let read = client.get_client(&token, &registered.client_id).await?;
     ensure_eq!(read.client_id, registered.client_id, "client_id read back");
-    ensure_eq!(read.client_name.as_deref(), Some("conformance"), "client_name");
+    ensure_eq!(
+        read.client_name.as_deref(),
+        Some("conformance"),
+        "client_name"
+    );
     let renamed = ClientRegistration::new(
         "conformance renamed",
-        [target.redirect_uri.clone(), target.other_redirect_uri.clone()],
+        [
+            target.redirect_uri.clone(),
+            target.other_redirect_uri.clone(),
+        ],
     )
     .scope(ScopeSet::from_wire("openid email"));
     let update = ClientUpdate::new(&registered.client_id, renamed);
@@ -55,7 +77,10 @@ pub async fn anonymous_registration_and_management(target: &Target) -> Outcome {
     // Polar commits the deletion just after answering.
     settled(|| async {
         ensure!(
-            client.get_client(&token, &registered.client_id).await.is_err(),
+            client
+                .get_client(&token, &registered.client_id)
+                .await
+                .is_err(),
             "a deleted client can still be read"
         );
         Ok(())
@@ -145,5 +170,22 @@ pub async fn web_session_registers_through_the_crate(target: &Target) -> Outcome
         .ok_or_else(|| Failure("no registration_access_token".into()))?;
     client.get_client(&token, &registered.client_id).await?;
     client.delete_client(&token, &registered.client_id).await?;
+    Ok(())
+}
+
+/// An OAuth2 access token cannot register either: 403.
+pub async fn access_token_cannot_register(target: &Target) -> Outcome {
+    let (token, _) = target
+        .connect(&target.clients.confidential_post.credentials(), "openid")
+        .await?;
+    let registration = ClientRegistration::new("conformance", [target.redirect_uri.clone()]);
+    expect_status(
+        target
+            .client()?
+            .register_client(Some(Bearer::from(token.access_token())), &registration)
+            .await,
+        403,
+        "registration with an OAuth2 access token",
+    )?;
     Ok(())
 }

@@ -28,8 +28,13 @@ pub async fn revoking_access_token_kills_its_refresh_token(target: &Target) -> O
         .map(drop)
     })
     .await?;
-    let introspection = client.introspect(&credentials, token.access_token()).await?;
-    ensure!(!introspection.is_active(), "a revoked access token is active");
+    let introspection = client
+        .introspect(&credentials, token.access_token())
+        .await?;
+    ensure!(
+        !introspection.is_active(),
+        "a revoked access token is active"
+    );
     expect_oauth(
         client.refresh(&credentials, refresh).await,
         "invalid_grant",
@@ -50,7 +55,10 @@ pub async fn revoking_refresh_token_kills_its_access_token(target: &Target) -> O
     client.revoke(&credentials, refresh).await?;
     settled(|| async {
         let introspection = client.introspect(&credentials, refresh).await?;
-        ensure!(!introspection.is_active(), "a revoked refresh token is active");
+        ensure!(
+            !introspection.is_active(),
+            "a revoked refresh token is active"
+        );
         Ok(())
     })
     .await?;

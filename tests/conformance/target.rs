@@ -7,7 +7,7 @@ use std::time::Duration;
 use polar_oauth2::test_server::{self, RegisteredClient as TestClient, TestServer};
 use polar_oauth2::{
     AuthorizationRequest, Client, ClientCredentials, ClientRegistration, ClientSecret,
-    PendingAuthorization, RegisteredClient, Server, ScopeSet, Token, TokenEndpointAuthMethod,
+    PendingAuthorization, RegisteredClient, ScopeSet, Server, Token, TokenEndpointAuthMethod,
 };
 use serde::Deserialize;
 
@@ -131,10 +131,9 @@ impl Target {
                 registration_access_token,
             });
         }
-        let [confidential_post, confidential_basic, public, web] = <[SeedClient; 4]>::try_from(
-            seeded,
-        )
-        .map_err(|_| Failure("four clients were seeded".into()))?;
+        let [confidential_post, confidential_basic, public, web] =
+            <[SeedClient; 4]>::try_from(seeded)
+                .map_err(|_| Failure("four clients were seeded".into()))?;
         Ok(Target {
             base_url: server.base_url().to_owned(),
             user: User {

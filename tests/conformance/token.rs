@@ -24,7 +24,10 @@ pub async fn code_with_client_secret_post(target: &Target) -> Outcome {
     );
     ensure_eq!(token.token_type(), &TokenType::Bearer, "token_type");
     ensure_eq!(token.scope().to_string(), SCOPE, "scope");
-    ensure!(token.id_token().is_some(), "no ID token although openid was granted");
+    ensure!(
+        token.id_token().is_some(),
+        "no ID token although openid was granted"
+    );
     let me = target.client()?.userinfo(token.access_token()).await?;
     ensure_eq!(me.sub, target.user.id, "userinfo sub");
     Ok(())
@@ -44,7 +47,10 @@ pub async fn code_with_client_secret_basic(target: &Target) -> Outcome {
 pub async fn code_for_public_client_with_pkce(target: &Target) -> Outcome {
     let credentials = target.clients.public.credentials();
     let (token, _) = target.connect(&credentials, SCOPE).await?;
-    ensure!(token.refresh_token().is_some(), "public client got no refresh token");
+    ensure!(
+        token.refresh_token().is_some(),
+        "public client got no refresh token"
+    );
     let me = target.client()?.userinfo(token.access_token()).await?;
     ensure_eq!(me.sub, target.user.id, "userinfo sub");
     Ok(())
@@ -73,7 +79,12 @@ pub async fn code_is_single_use(target: &Target) -> Outcome {
     let client = target.client()?;
     let verifier = Some(pending.pkce_verifier().clone());
     client
-        .exchange_code(&credentials, code.clone(), pending.redirect_uri(), verifier.clone())
+        .exchange_code(
+            &credentials,
+            code.clone(),
+            pending.redirect_uri(),
+            verifier.clone(),
+        )
         .await?;
     let again = client
         .exchange_code(&credentials, code, pending.redirect_uri(), verifier)
@@ -97,7 +108,12 @@ pub async fn code_with_other_redirect_uri_is_invalid_grant(target: &Target) -> O
             Some(pending.pkce_verifier().clone()),
         )
         .await;
-    expect_oauth(result, "invalid_grant", 400, "exchange with another redirect_uri")?;
+    expect_oauth(
+        result,
+        "invalid_grant",
+        400,
+        "exchange with another redirect_uri",
+    )?;
     Ok(())
 }
 
@@ -111,7 +127,12 @@ pub async fn code_with_wrong_pkce_verifier_is_invalid_grant(target: &Target) -> 
         .client()?
         .exchange_code(&credentials, code, pending.redirect_uri(), Some(wrong))
         .await;
-    expect_oauth(result, "invalid_grant", 400, "exchange with a wrong verifier")?;
+    expect_oauth(
+        result,
+        "invalid_grant",
+        400,
+        "exchange with a wrong verifier",
+    )?;
     Ok(())
 }
 
@@ -125,7 +146,12 @@ pub async fn public_client_without_verifier_is_invalid_grant(target: &Target) ->
         .client()?
         .exchange_code(&credentials, code, pending.redirect_uri(), None)
         .await;
-    expect_oauth(result, "invalid_request", 400, "exchange without a verifier")?;
+    expect_oauth(
+        result,
+        "invalid_request",
+        400,
+        "exchange without a verifier",
+    )?;
     Ok(())
 }
 

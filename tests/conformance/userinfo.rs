@@ -14,7 +14,11 @@ pub async fn openid_only_gives_sub(target: &Target) -> Outcome {
     let me = target.client()?.userinfo(token.access_token()).await?;
     ensure_eq!(me.sub, target.user.id, "sub");
     ensure_eq!(me.email, None, "email without the email scope");
-    ensure_eq!(me.email_verified, None, "email_verified without the email scope");
+    ensure_eq!(
+        me.email_verified,
+        None,
+        "email_verified without the email scope"
+    );
     ensure_eq!(me.name, None, "name of a user");
     Ok(())
 }
@@ -36,7 +40,11 @@ pub async fn email_gives_email(target: &Target) -> Outcome {
     let (token, _) = target.connect(&credentials, "openid email").await?;
     let me = target.client()?.userinfo(token.access_token()).await?;
     ensure_eq!(me.sub, target.user.id, "sub");
-    ensure_eq!(me.email.as_deref(), Some(target.user.email.as_str()), "email");
+    ensure_eq!(
+        me.email.as_deref(),
+        Some(target.user.email.as_str()),
+        "email"
+    );
     ensure_eq!(me.email_verified, Some(true), "email_verified");
     Ok(())
 }
@@ -59,7 +67,11 @@ pub async fn post_works_like_get(target: &Target) -> Outcome {
     ensure_eq!(answer.status().as_u16(), 200, "status of POST userinfo");
     let body: Value = answer.json().await?;
     ensure_eq!(body["sub"].as_str(), Some(target.user.id.as_str()), "sub");
-    ensure_eq!(body["email"].as_str(), Some(target.user.email.as_str()), "email");
+    ensure_eq!(
+        body["email"].as_str(),
+        Some(target.user.email.as_str()),
+        "email"
+    );
     Ok(())
 }
 

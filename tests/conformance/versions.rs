@@ -15,7 +15,9 @@ async fn works_with(target: &Target, version: &str) -> Outcome {
         .build()?;
     let me = client.userinfo(token.access_token()).await?;
     ensure_eq!(me.sub, target.user.id, "userinfo sub");
-    let introspection = client.introspect(&credentials, token.access_token()).await?;
+    let introspection = client
+        .introspect(&credentials, token.access_token())
+        .await?;
     ensure!(introspection.is_active(), "fresh token inactive");
     let refresh = token
         .refresh_token()
@@ -48,7 +50,11 @@ pub async fn unknown_polar_version_is_404(target: &Target) -> Outcome {
         .header("Polar-Version", "2025-01")
         .send()
         .await?;
-    ensure_eq!(answer.status().as_u16(), 404, "userinfo with Polar-Version 2025-01");
+    ensure_eq!(
+        answer.status().as_u16(),
+        404,
+        "userinfo with Polar-Version 2025-01"
+    );
     let through_crate = match Client::builder(target.server())
         .polar_version("2025-01")
         .build()
