@@ -59,7 +59,7 @@ pub async fn other_answers_are_private_no_store(target: &Target) -> Outcome {
     let base = &target.base_url;
     let bearer = format!("Bearer {}", token.access_token().secret());
     let fresh = target
-        .request(&credentials.client_id().to_owned(), "openid")
+        .request(credentials.client_id(), "openid")
         .prompt("consent")
         .build()?;
     let answers = [
