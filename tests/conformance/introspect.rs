@@ -13,7 +13,7 @@ const SCOPE: &str = "openid email user:read";
 /// `exp - iat` its lifetime (864000 s from a code).
 pub async fn active_access_token_fields(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, SCOPE).await?;
+    let (token, _) = target.connect_settled(&credentials, SCOPE).await?;
     let introspection = target
         .client()?
         .introspect(&credentials, token.access_token())
@@ -35,7 +35,7 @@ pub async fn active_access_token_fields(target: &Target) -> Outcome {
 /// An active refresh token: the same claims (`token_type` `Bearer` too).
 pub async fn active_refresh_token_fields(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, SCOPE).await?;
+    let (token, _) = target.connect_settled(&credentials, SCOPE).await?;
     let refresh = token
         .refresh_token()
         .ok_or_else(|| Failure("no refresh token".into()))?;
@@ -52,7 +52,7 @@ pub async fn active_refresh_token_fields(target: &Target) -> Outcome {
 /// Polar answers only for the calling client's tokens: another client's is inactive.
 pub async fn other_clients_token_is_inactive(target: &Target) -> Outcome {
     let (token, _) = target
-        .connect(&target.clients.web.credentials(), SCOPE)
+        .connect_settled(&target.clients.web.credentials(), SCOPE)
         .await?;
     let introspection = target
         .client()?

@@ -5,7 +5,7 @@ use polar_oauth2::{SubType, TokenEndpointAuthMethod};
 use serde_json::{Value, json};
 
 use crate::target::{Target, credentials_of};
-use crate::{Outcome, browser, ensure, ensure_eq};
+use crate::{Outcome, browser, ensure, ensure_eq, settled};
 
 const SCOPE: &str = "openid email organizations:read";
 
@@ -37,8 +37,13 @@ pub async fn organization_request_yields_a_user_token(target: &Target) -> Outcom
         "an organization request gave no user token (polar_at_u_)"
     );
     let client = target.client()?;
-    let me = client.userinfo(token.access_token()).await?;
-    ensure_eq!(me.sub, target.user.id, "userinfo sub");
+    // Polar commits the token just after answering (see `just_issued_tokens_work_at_once`).
+    settled(|| async {
+        let me = client.userinfo(token.access_token()).await?;
+        ensure_eq!(me.sub, target.user.id, "userinfo sub");
+        Ok(())
+    })
+    .await?;
     let introspection = client
         .introspect(&credentials, token.access_token())
         .await?;

@@ -101,7 +101,7 @@ pub async fn jwks_has_one_rsa_key(target: &Target) -> Outcome {
 /// From a code: `polar_at_u_` for 864000 s and `polar_rt_u_`; from a refresh: 3600 s.
 pub async fn token_prefixes_and_lifetimes(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, "openid").await?;
+    let (token, _) = target.connect_settled(&credentials, "openid").await?;
     ensure_eq!(
         token.expires_in().map(|d| d.as_secs()),
         Some(864_000),

@@ -9,7 +9,7 @@ const SCOPE: &str = "openid email user:read";
 /// `invalid_grant` and the old access token 401 at userinfo; the new access token works.
 pub async fn refresh_rotates_and_old_refresh_token_dies(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, SCOPE).await?;
+    let (token, _) = target.connect_settled(&credentials, SCOPE).await?;
     let client = target.client()?;
     let old_refresh = token
         .refresh_token()
@@ -47,7 +47,7 @@ pub async fn refresh_rotates_and_old_refresh_token_dies(target: &Target) -> Outc
 /// A public client refreshes with its client id alone.
 pub async fn refresh_for_public_client(target: &Target) -> Outcome {
     let credentials = target.clients.public.credentials();
-    let (token, _) = target.connect(&credentials, SCOPE).await?;
+    let (token, _) = target.connect_settled(&credentials, SCOPE).await?;
     let refresh = token
         .refresh_token()
         .ok_or_else(|| Failure("no refresh token".into()))?;
@@ -62,7 +62,7 @@ pub async fn refresh_for_public_client(target: &Target) -> Outcome {
 /// A `client_secret_basic` client refreshes with its secret in `Authorization: Basic`.
 pub async fn refresh_with_client_secret_basic(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_basic.credentials();
-    let (token, _) = target.connect(&credentials, SCOPE).await?;
+    let (token, _) = target.connect_settled(&credentials, SCOPE).await?;
     let refresh = token
         .refresh_token()
         .ok_or_else(|| Failure("no refresh token".into()))?;

@@ -13,7 +13,7 @@ const SCOPE: &str = "openid email";
 /// 400 `invalid_grant`, introspection says inactive.
 pub async fn revoking_access_token_kills_its_refresh_token(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, SCOPE).await?;
+    let (token, _) = target.connect_settled(&credentials, SCOPE).await?;
     let client = target.client()?;
     let refresh = token
         .refresh_token()
@@ -47,7 +47,7 @@ pub async fn revoking_access_token_kills_its_refresh_token(target: &Target) -> O
 /// Revoking the refresh token revokes its access token too.
 pub async fn revoking_refresh_token_kills_its_access_token(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, SCOPE).await?;
+    let (token, _) = target.connect_settled(&credentials, SCOPE).await?;
     let client = target.client()?;
     let refresh = token
         .refresh_token()
@@ -81,7 +81,7 @@ pub async fn revoking_unknown_token_is_success(target: &Target) -> Outcome {
 /// Another client's token: 400 `invalid_grant`, and the token keeps working.
 pub async fn revoking_other_clients_token_is_invalid_grant(target: &Target) -> Outcome {
     let owner = target.clients.web.credentials();
-    let (token, _) = target.connect(&owner, SCOPE).await?;
+    let (token, _) = target.connect_settled(&owner, SCOPE).await?;
     let client = target.client()?;
     let other = target.clients.confidential_post.credentials();
     expect_oauth(

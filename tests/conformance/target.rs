@@ -201,6 +201,24 @@ impl Target {
         Ok((token, pending))
     }
 
+    /// [`Self::connect`], then wait until Polar has committed the new token (it does so just
+    /// after answering, see `userinfo::just_issued_tokens_work_at_once`), for scenarios about
+    /// what happens to a token later (revocation, introspection, refresh).
+    pub async fn connect_settled(
+        &self,
+        credentials: &ClientCredentials,
+        scope: &str,
+    ) -> Result<(Token, PendingAuthorization), Failure> {
+        let (token, pending) = self.connect(credentials, scope).await?;
+        let client = self.client()?;
+        crate::settled(|| async {
+            client.userinfo(token.access_token()).await?;
+            Ok(())
+        })
+        .await?;
+        Ok((token, pending))
+    }
+
     /// The user approves `pending`, and its code is exchanged.
     pub async fn finish(
         &self,

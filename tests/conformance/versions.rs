@@ -9,7 +9,7 @@ use crate::{Failure, Outcome, browser, ensure, ensure_eq};
 /// Userinfo, introspection and a refresh through a client pinned to `version`.
 async fn works_with(target: &Target, version: &str) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, "openid email").await?;
+    let (token, _) = target.connect_settled(&credentials, "openid email").await?;
     let client = Client::builder(target.server())
         .polar_version(version)
         .build()?;
@@ -40,7 +40,7 @@ pub async fn polar_version_2026_10(target: &Target) -> Outcome {
 /// answer for a valid token.
 pub async fn unknown_polar_version_is_404(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, "openid").await?;
+    let (token, _) = target.connect_settled(&credentials, "openid").await?;
     let answer = browser::http()?
         .get(format!("{}/v1/oauth2/userinfo", target.base_url))
         .header(
