@@ -88,3 +88,39 @@ pub async fn consented_client_skips_the_consent_step(target: &Target) -> Outcome
     second.callback(location)?;
     Ok(())
 }
+
+/// Polar reads the web session only from its cookie: sent as a bearer token it is 401, for the
+/// consent data and for registration alike.
+pub async fn session_as_bearer_is_refused(target: &Target) -> Outcome {
+    let pending = target
+        .request(&target.clients.confidential_post.client_id, "openid")
+        .build()?;
+    let http = browser::http()?;
+    let bearer = format!("Bearer {}", target.web_session);
+    let data = http
+        .get(format!(
+            "{}/v1/oauth2/authorize?{}",
+            target.base_url,
+            browser::query_of(pending.url())
+        ))
+        .header(reqwest::header::AUTHORIZATION, &bearer)
+        .send()
+        .await?;
+    ensure_eq!(
+        data.status().as_u16(),
+        401,
+        "consent data with the session as bearer"
+    );
+    let registration = http
+        .post(format!("{}/v1/oauth2/register", target.base_url))
+        .header(reqwest::header::AUTHORIZATION, &bearer)
+        .json(&json!({"client_name": "conformance", "redirect_uris": [target.redirect_uri]}))
+        .send()
+        .await?;
+    ensure_eq!(
+        registration.status().as_u16(),
+        401,
+        "registration with the session as bearer"
+    );
+    Ok(())
+}

@@ -194,6 +194,8 @@ scenarios! {
     registration::access_token_cannot_register,
     registration::personal_access_token_cannot_manage,
     registration::web_session_registers_through_the_crate,
+    registration::registration_defaults,
+    registration::registration_422_shape,
     errors::wrong_client_secret_is_401_invalid_client,
     errors::unknown_client_is_400_invalid_client,
     errors::denied_consent_redirects_access_denied,
@@ -204,6 +206,7 @@ scenarios! {
     consent::consent_data_with_session_cookie,
     consent::consent_data_through_the_crate,
     consent::consented_client_skips_the_consent_step,
+    consent::session_as_bearer_is_refused,
     organization::organization_request_yields_a_user_token,
     organization::returning_user_without_prompt_is_invalid_request,
     versions::polar_version_2026_04,
@@ -214,4 +217,5 @@ scenarios! {
     promises::discovery_document,
     promises::jwks_has_one_rsa_key,
     promises::token_prefixes_and_lifetimes,
+    promises::authorization_url_is_discoverys_page,
 }

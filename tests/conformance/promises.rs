@@ -10,7 +10,7 @@ use crate::{Failure, Outcome, browser, ensure, ensure_eq};
 /// Discovery names issuer `https://polar.sh` and this server's API endpoints, the grants
 /// `authorization_code`, `refresh_token` and `web`, the three client authentication methods,
 /// RS256, and among the scopes neither the reserved `web:*` nor
-/// `organization_access_tokens:*`.
+/// `organization_access_tokens:*`; its `authorization_endpoint` is the web app's page.
 pub async fn discovery_document(target: &Target) -> Outcome {
     let base = &target.base_url;
     let document: Value = browser::http()?
@@ -20,6 +20,14 @@ pub async fn discovery_document(target: &Target) -> Outcome {
         .json()
         .await?;
     ensure_eq!(document["issuer"], json!("https://polar.sh"), "issuer");
+    // The page is Polar's web app (its own origin), not a route of the API server.
+    let page = document["authorization_endpoint"]
+        .as_str()
+        .unwrap_or_default();
+    ensure!(
+        page.ends_with("/oauth2/authorize") && !page.starts_with(&format!("{base}/")),
+        "authorization_endpoint {page:?}: Polar names its web app's page, not one of {base}"
+    );
     for (field, path) in [
         ("token_endpoint", "/v1/oauth2/token"),
         ("jwks_uri", "/.well-known/jwks.json"),
@@ -123,6 +131,32 @@ pub async fn token_prefixes_and_lifetimes(target: &Target) -> Outcome {
         renewed.expires_in().map(|d| d.as_secs()),
         Some(3600),
         "expires_in from a refresh"
+    );
+    Ok(())
+}
+
+/// The crate's authorization URL for a server is the page discovery names as
+/// `authorization_endpoint` (Polar's web app, not its API server).
+pub async fn authorization_url_is_discoverys_page(target: &Target) -> Outcome {
+    let document: Value = browser::http()?
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            target.base_url
+        ))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let page = document["authorization_endpoint"]
+        .as_str()
+        .ok_or_else(|| Failure("no authorization_endpoint".into()))?;
+    let pending = target
+        .request(&target.clients.confidential_post.client_id, "openid")
+        .build()?;
+    ensure!(
+        pending.url().starts_with(&format!("{page}?")),
+        "the authorization URL is {}…, discovery's page is {page}",
+        pending.url().split('?').next().unwrap_or_default()
     );
     Ok(())
 }

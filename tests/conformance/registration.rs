@@ -189,3 +189,69 @@ pub async fn access_token_cannot_register(target: &Target) -> Outcome {
     )?;
     Ok(())
 }
+
+/// A client registered without `scope` gets Polar's default: every public scope but the
+/// reserved `web:*` and the `organization_access_tokens:*` ones; grants `authorization_code`
+/// and `refresh_token`; `client_secret_post`; response type `code`.
+pub async fn registration_defaults(target: &Target) -> Outcome {
+    let registration = ClientRegistration::new("conformance", [target.redirect_uri.clone()]);
+    let registered = target
+        .client()?
+        .register_client(None, &registration)
+        .await?;
+    let scope = registered
+        .scope
+        .as_ref()
+        .ok_or_else(|| Failure("no scope in the registration".into()))?;
+    let unexpected: Vec<String> = scope
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .filter(|s| s.starts_with("web:") || s.starts_with("organization_access_tokens:"))
+        .collect();
+    ensure!(
+        unexpected.is_empty(),
+        "the default scope lists {unexpected:?}, which Polar leaves out"
+    );
+    ensure!(
+        scope.iter().any(|s| s.as_str() == "openid"),
+        "no openid in the default scope"
+    );
+    ensure_eq!(
+        registered.grant_types,
+        ["authorization_code", "refresh_token"],
+        "grant_types"
+    );
+    ensure_eq!(
+        registered.token_endpoint_auth_method,
+        Some(TokenEndpointAuthMethod::ClientSecretPost),
+        "token_endpoint_auth_method"
+    );
+    ensure_eq!(registered.response_types, ["code"], "response_types");
+    Ok(())
+}
+
+/// A registration without `redirect_uris` is Polar's 422 envelope:
+/// `{"error": "RequestValidationError", "detail": [{"type": "missing", "loc": ["body",
+/// "redirect_uris"], …}]}`.
+pub async fn registration_422_shape(target: &Target) -> Outcome {
+    let answer = crate::browser::http()?
+        .post(format!("{}/v1/oauth2/register", target.base_url))
+        .json(&serde_json::json!({"client_name": "conformance"}))
+        .send()
+        .await?;
+    ensure_eq!(answer.status().as_u16(), 422, "status");
+    let body: serde_json::Value = answer.json().await?;
+    ensure_eq!(
+        body["error"].as_str(),
+        Some("RequestValidationError"),
+        "error"
+    );
+    let first = &body["detail"][0];
+    ensure_eq!(first["type"].as_str(), Some("missing"), "detail[0].type");
+    ensure_eq!(
+        first["loc"],
+        serde_json::json!(["body", "redirect_uris"]),
+        "detail[0].loc"
+    );
+    Ok(())
+}
