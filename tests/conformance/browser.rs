@@ -70,7 +70,7 @@ async fn decide(target: &Target, authorization_url: &str, action: &str) -> Resul
     let data = consent_data(target, authorization_url).await?;
     if data.status().is_redirection() {
         // Consent given before: Polar redirects with a code at once.
-        return location(data);
+        return location(data).await;
     }
     let status = data.status();
     let body = data.text().await?;
@@ -85,14 +85,18 @@ async fn decide(target: &Target, authorization_url: &str, action: &str) -> Resul
         form.push(("organizations", organization.as_str()));
     }
     let answer = post_consent(target, authorization_url, true, &form).await?;
-    location(answer)
+    location(answer).await
 }
 
 /// The `Location` of a redirect, or a failure naming what came instead.
-fn location(response: reqwest::Response) -> Result<String, Failure> {
+async fn location(response: reqwest::Response) -> Result<String, Failure> {
     let status = response.status();
-    match response.headers().get(LOCATION).map(|l| l.to_str()) {
-        Some(Ok(location)) if status.is_redirection() => Ok(location.to_owned()),
-        _ => fail!("expected a redirect to the client, got HTTP {status}"),
+    if let Some(Ok(location)) = response.headers().get(LOCATION).map(|l| l.to_str())
+        && status.is_redirection()
+    {
+        return Ok(location.to_owned());
     }
+    let body = response.text().await.unwrap_or_default();
+    let excerpt: String = body.chars().take(300).collect();
+    fail!("expected a redirect to the client, got HTTP {status} {excerpt}")
 }
