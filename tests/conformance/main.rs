@@ -164,7 +164,7 @@ scenarios! {
     token::code_is_single_use,
     token::code_with_other_redirect_uri_is_invalid_grant,
     token::code_with_wrong_pkce_verifier_is_invalid_grant,
-    token::public_client_without_verifier_is_invalid_grant,
+    token::public_client_without_verifier_is_invalid_request,
     token::web_grant_for_the_signed_in_user,
     refresh::refresh_rotates_and_old_refresh_token_dies,
     refresh::refresh_for_public_client,

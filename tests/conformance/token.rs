@@ -138,7 +138,7 @@ pub async fn code_with_wrong_pkce_verifier_is_invalid_grant(target: &Target) -> 
 
 /// A code issued with a PKCE challenge and exchanged without a verifier: 400
 /// `invalid_request` (authlib: missing `code_verifier`).
-pub async fn public_client_without_verifier_is_invalid_grant(target: &Target) -> Outcome {
+pub async fn public_client_without_verifier_is_invalid_request(target: &Target) -> Outcome {
     let credentials = target.clients.public.credentials();
     let pending = target.request(credentials.client_id(), SCOPE).build()?;
     let code = pending.callback(&browser::approve(target, pending.url()).await?)?;
