@@ -27,6 +27,9 @@ use super::{
 };
 use crate::scope::Scope;
 
+/// Polar's consent form endpoint (its web app posts the user's decision there).
+const CONSENT_PATH: &str = "/v1/oauth2/consent";
+
 /// What every handler shares.
 pub(super) struct Shared {
     pub(super) inner: Mutex<Inner>,
@@ -93,6 +96,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route(TOKEN_PATH, axum::routing::post(token))
         .route(CONSENT_DATA_PATH, get(consent_data))
         .route(AUTHORIZATION_PAGE_PATH, get(authorization_page))
+        .route(CONSENT_PATH, axum::routing::post(consent))
         .route(REVOKE_PATH, axum::routing::post(revoke))
         .route(INTROSPECT_PATH, axum::routing::post(introspect))
         .route(USERINFO_PATH, get(userinfo).post(userinfo))
@@ -222,6 +226,35 @@ async fn consent_data(
 async fn authorization_page(State(shared): AppState, RawQuery(query): RawQuery) -> Reply {
     let query = Params::parse(query.as_deref().unwrap_or_default());
     match shared.lock().authorization_response(&query, true, true) {
+        Ok(location) => Reply::Redirect(location),
+        Err(failure) => failure.into_reply(),
+    }
+}
+
+/// Polar's consent form, as its web app posts it with the session cookie: the authorization
+/// request in the query, `action=allow|deny` and the organization picked as `organizations`.
+async fn consent(
+    State(shared): AppState,
+    RawQuery(query): RawQuery,
+    request: Request<Body>,
+) -> Reply {
+    let mut query = Params::parse(query.as_deref().unwrap_or_default());
+    let (headers, form) = match read_form(&shared, request).await {
+        Ok(read) => read,
+        Err(reply) => return reply,
+    };
+    let cookie = header_value(&headers, header::COOKIE);
+    let mut inner = shared.lock();
+    if !matches!(inner.web_user(None, cookie.as_deref()), Ok(true)) {
+        return Reply::detail(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    if query.get("sub_type") == Some("organization")
+        && query.get("sub").is_none()
+        && let Some(organization) = form.get("organizations")
+    {
+        query.push("sub", organization);
+    }
+    match inner.authorization_response(&query, form.get("action") == Some("allow"), true) {
         Ok(location) => Reply::Redirect(location),
         Err(failure) => failure.into_reply(),
     }

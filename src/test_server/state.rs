@@ -542,7 +542,11 @@ impl Inner {
 
     /// Polar's `WebUserOrAnonymous`: `Ok(true)` for the signed-in user, `Ok(false)` for
     /// anonymous, or the error for a bearer token that is invalid or lacks `web:write`.
-    fn web_user(&self, authorization: Option<&str>, cookie: Option<&str>) -> Result<bool, Failure> {
+    pub(super) fn web_user(
+        &self,
+        authorization: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Result<bool, Failure> {
         let session = |value: &str| constant_time_eq(value.as_bytes(), self.web_session.as_bytes());
         let bearer = authorization
             .and_then(|a| a.split_once(' '))
