@@ -4,14 +4,14 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use polar_oauth2::{
-    AccessToken, AuthorizationCode, Client, ClientCredentials, ClientSecret, Error,
-    POLAR_VERSIONS, RegisteredClient, Server as PolarServer, TokenEndpointAuthMethod,
+    AccessToken, AuthorizationCode, Client, ClientCredentials, ClientSecret, Error, POLAR_VERSIONS,
+    RegisteredClient, Server as PolarServer, TokenEndpointAuthMethod,
 };
 use support::{Reply, Server, TOKEN_BODY};
 
@@ -45,8 +45,14 @@ async fn a_client_secret_basic_client_sends_basic_and_no_secret_in_the_form() {
         Some(format!("Basic {encoded}").as_str())
     );
     let form = request.form();
-    assert!(form.iter().all(|(name, _)| name != "client_secret"), "{form:?}");
-    assert!(form.contains(&("client_id".into(), CLIENT_ID.into())), "{form:?}");
+    assert!(
+        form.iter().all(|(name, _)| name != "client_secret"),
+        "{form:?}"
+    );
+    assert!(
+        form.contains(&("client_id".into(), CLIENT_ID.into())),
+        "{form:?}"
+    );
 }
 
 #[tokio::test]
@@ -139,7 +145,11 @@ async fn a_token_refused_right_after_it_was_issued_is_tried_again() {
         .await
         .unwrap();
     assert_eq!(me.sub, "7f2b3c4d-0000-4000-8000-000000000001");
-    assert_eq!(server.requests().len(), 4, "token, two refusals, the answer");
+    assert_eq!(
+        server.requests().len(),
+        4,
+        "token, two refusals, the answer"
+    );
 }
 
 #[tokio::test]
@@ -147,7 +157,7 @@ async fn a_token_the_client_did_not_just_receive_is_refused_at_once() {
     let (server, _) = committing_late(1).await;
     let e = server
         .client()
-        .userinfo(&AccessToken::new(FRESH_ACCESS))
+        .userinfo(&AccessToken::new("polar_at_u_test_never_issued"))
         .await
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(401));
@@ -185,5 +195,9 @@ async fn a_post_carrying_a_just_received_token_waits_for_it_to_settle() {
     // A lower bound only: the request was held at least this long.
     assert!(received.elapsed() >= Duration::from_millis(200));
     let revoke = &server.requests()[1];
-    assert!(revoke.form().contains(&("token".into(), FRESH_ACCESS.into())));
+    assert!(
+        revoke
+            .form()
+            .contains(&("token".into(), FRESH_ACCESS.into()))
+    );
 }

@@ -198,7 +198,6 @@ impl ClientBuilder {
             own_http,
             runtimes: own_http.then(|| Arc::new(RuntimePools::new(direct, self.timeout))),
             urls: StaticUrls::parse(&base)?,
-            fresh: Arc::default(),
         };
         Ok(Client {
             api: Arc::new(generated::Client::new_with_client(&base, http, hooks)),

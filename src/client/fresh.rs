@@ -17,8 +17,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+/// The credentials the crate received within the window, whichever [`Client`](super::Client)
+/// received them (an app may exchange a code with one client and call userinfo with another).
+pub(crate) static FRESH: Fresh = Fresh::new();
+
 /// The credentials received within the window (at most [`Fresh::CAPACITY`]), oldest first.
-#[derive(Default)]
 pub(crate) struct Fresh {
     /// Whether `received` may hold anything: the one check every other request pays.
     any: AtomicBool,
@@ -46,6 +49,13 @@ impl Fresh {
     ];
     /// A burst of logins keeps at most this many (the oldest go first).
     const CAPACITY: usize = 1024;
+
+    const fn new() -> Self {
+        Self {
+            any: AtomicBool::new(false),
+            received: Mutex::new(VecDeque::new()),
+        }
+    }
 
     /// Remember `secret`, just received from the server.
     pub(crate) fn record(&self, secret: &str) {
@@ -120,7 +130,7 @@ mod tests {
 
     #[test]
     fn a_request_carrying_a_just_received_credential_is_recognised() {
-        let fresh = Fresh::default();
+        let fresh = Fresh::new();
         assert!(
             fresh
                 .carried_by(&request(Some("polar_at_u_x"), ""))
@@ -147,7 +157,7 @@ mod tests {
 
     #[test]
     fn the_oldest_credential_goes_when_full() {
-        let fresh = Fresh::default();
+        let fresh = Fresh::new();
         for i in 0..=Fresh::CAPACITY {
             fresh.record(&format!("polar_at_u_{i:05}"));
         }

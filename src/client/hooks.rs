@@ -20,7 +20,7 @@ use reqwest::{Method, Url};
 use tokio::sync::Semaphore;
 
 use super::builder::default_http_client;
-use super::fresh::Fresh;
+use super::fresh::{FRESH, Fresh};
 use super::response::{OneShotBody, Place, buffered, guard, is_guard_failure, queue_timeout};
 use crate::error::Error;
 use crate::generated;
@@ -46,8 +46,6 @@ pub struct Hooks {
     pub(crate) runtimes: Option<Arc<RuntimePools>>,
     /// The URL of each of the generated `STATIC_PATHS`, parsed once (see [`Hooks::url`]).
     pub(crate) urls: StaticUrls,
-    /// Credentials this client (with its clones) has just received (see [`Fresh`]).
-    pub(crate) fresh: Arc<Fresh>,
 }
 
 /// The base URL joined with each of the generated [`STATIC_PATHS`](generated::STATIC_PATHS),
@@ -355,7 +353,7 @@ impl ClientHooks<Hooks> for generated::Client {
         // 1,000 requests at once multiply).
         async move {
             let hooks = &self.inner;
-            if let Some(age) = hooks.fresh.carried_by(&request) {
+            if let Some(age) = FRESH.carried_by(&request) {
                 return Box::pin(self.exec_fresh(request, age)).await;
             }
             if hooks.retry.max_retries() > 0 {

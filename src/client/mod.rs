@@ -22,7 +22,8 @@
 //! (`polar_oauth2_codegen::credentials`): an operation without a credential has no parameter
 //! through which one could be sent. A credential the client itself has just received (a fresh
 //! access token, a refresh token, a registration token) is handled for Polar's commit race:
-//! see [`ClientBuilder`]'s "Just-issued credentials".
+//! a bearer call with one is tried again after a 401, a `POST` with one is held a moment
+//! (`fresh.rs`).
 
 pub(crate) mod builder;
 mod credential;
@@ -256,10 +257,9 @@ impl Client {
                 self.api.oauth2_request_token(basic.as_deref(), request)
             })
             .await?;
-        let fresh = &self.api.inner.fresh;
-        fresh.record(token.access_token().secret());
+        fresh::FRESH.record(token.access_token().secret());
         if let Some(refresh_token) = token.refresh_token() {
-            fresh.record(refresh_token.secret());
+            fresh::FRESH.record(refresh_token.secret());
         }
         Ok(token)
     }
@@ -436,7 +436,7 @@ impl Client {
         };
         let registered: RegisteredClient = self.call(CREATE_CLIENT, sent, request).await?;
         if let Some(token) = &registered.registration_access_token {
-            self.api.inner.fresh.record(token.secret());
+            fresh::FRESH.record(token.secret());
         }
         Ok(registered)
     }

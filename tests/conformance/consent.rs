@@ -1,6 +1,6 @@
 //! The consent data (`GET /v1/oauth2/authorize`) as Polar's consent page reads it.
 
-use polar_oauth2::{AccessToken, AuthorizeResponse, SubType, TokenEndpointAuthMethod};
+use polar_oauth2::{AuthorizeResponse, SessionToken, SubType, TokenEndpointAuthMethod};
 use serde_json::{Value, json};
 
 use crate::target::Target;
@@ -53,10 +53,10 @@ pub async fn consent_data_through_the_crate(target: &Target) -> Outcome {
     let pending = target
         .request(&registered.client_id, "openid email")
         .build()?;
-    let session = AccessToken::new(&target.web_session);
+    let session = SessionToken::new(&target.web_session);
     let data = target
         .client()?
-        .authorize(&session, &pending.authorize_params())
+        .consent_data(&session, &pending.authorize_params())
         .await?;
     ensure_eq!(data.sub_type(), SubType::User, "sub_type");
     ensure_eq!(data.client().client_id, registered.client_id, "client_id");

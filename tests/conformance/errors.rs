@@ -79,6 +79,7 @@ pub async fn unknown_redirect_uri_is_not_redirected(target: &Target) -> Outcome 
         &target.clients.confidential_post.client_id,
         "http://127.0.0.1:9/not-registered",
     )
+    .endpoint(&target.authorization_page)
     .random_nonce()
     .build()?;
     let answer = browser::consent_data(target, pending.url()).await?;

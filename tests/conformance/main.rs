@@ -148,7 +148,7 @@ macro_rules! scenarios {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 #[ignore = "needs Polar's real server: POLAR_SERVER_URL and POLAR_SERVER_SEED"]
                 async fn $name() -> $crate::Outcome {
-                    let target = $crate::target::Target::real()?;
+                    let target = $crate::target::Target::real().await?;
                     $crate::$module::$name(&target).await
                 }
             )*
@@ -190,9 +190,7 @@ scenarios! {
     registration::anonymous_registration_and_management,
     registration::public_client_registration_has_no_secret,
     registration::registered_client_completes_the_flow,
-    registration::personal_access_token_cannot_register,
-    registration::access_token_cannot_register,
-    registration::personal_access_token_cannot_manage,
+    registration::api_tokens_cannot_register_or_manage,
     registration::web_session_registers_through_the_crate,
     registration::registration_defaults,
     registration::registration_422_shape,

@@ -1,7 +1,7 @@
 //! What the embedded server's docs promise, checked against Polar's own answers: discovery,
 //! the JWKS, token prefixes and lifetimes.
 
-use polar_oauth2::Scope;
+use polar_oauth2::{AuthorizationRequest, Scope};
 use serde_json::{Value, json};
 
 use crate::target::Target;
@@ -135,28 +135,32 @@ pub async fn token_prefixes_and_lifetimes(target: &Target) -> Outcome {
     Ok(())
 }
 
-/// The crate's authorization URL for a server is the page discovery names as
-/// `authorization_endpoint` (Polar's web app, not its API server).
+/// The browser is sent to the page discovery names (`authorization_endpoint`: Polar's web
+/// app, not an API route), never to a page guessed from the API's base URL: a request for a
+/// custom server without its page is refused, and one with discovery's page completes the flow.
 pub async fn authorization_url_is_discoverys_page(target: &Target) -> Outcome {
-    let document: Value = browser::http()?
-        .get(format!(
-            "{}/.well-known/openid-configuration",
-            target.base_url
-        ))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let page = document["authorization_endpoint"]
-        .as_str()
-        .ok_or_else(|| Failure("no authorization_endpoint".into()))?;
+    let unguessed = AuthorizationRequest::new(
+        &target.server(),
+        &target.clients.confidential_post.client_id,
+        &target.redirect_uri,
+    )
+    .build();
+    ensure!(unguessed.is_err(), "a custom server's page was guessed");
     let pending = target
         .request(&target.clients.confidential_post.client_id, "openid")
         .build()?;
     ensure!(
-        pending.url().starts_with(&format!("{page}?")),
-        "the authorization URL is {}…, discovery's page is {page}",
-        pending.url().split('?').next().unwrap_or_default()
+        pending
+            .url()
+            .starts_with(&format!("{}?", target.authorization_page)),
+        "the authorization URL is not discovery's page"
+    );
+    let (token, _) = target
+        .connect(&target.clients.confidential_post.credentials(), "openid")
+        .await?;
+    ensure!(
+        token.access_token().secret().starts_with("polar_at_u_"),
+        "no user token"
     );
     Ok(())
 }

@@ -37,12 +37,16 @@ pub struct SeedClient {
     pub client_id: String,
     pub client_secret: Option<String>,
     pub registration_access_token: Option<String>,
+    pub token_endpoint_auth_method: String,
 }
 
 impl SeedClient {
     /// What the crate sends for this client.
     pub fn credentials(&self) -> ClientCredentials {
         match &self.client_secret {
+            Some(secret) if self.token_endpoint_auth_method == "client_secret_basic" => {
+                ClientCredentials::basic(&self.client_id, ClientSecret::new(secret))
+            }
             Some(secret) => {
                 ClientCredentials::confidential(&self.client_id, ClientSecret::new(secret))
             }
@@ -77,6 +81,10 @@ pub struct Target {
     pub redirect_uri: String,
     pub other_redirect_uri: String,
     pub clients: Clients,
+    /// The authorization page, as the server's discovery document names it (Polar's is its
+    /// web app's, not an API route).
+    #[serde(default)]
+    pub authorization_page: String,
     /// The embedded server, kept running for the scenario.
     #[serde(skip)]
     _embedded: Option<TestServer>,
@@ -84,7 +92,7 @@ pub struct Target {
 
 impl Target {
     /// Polar's real server, from `POLAR_SERVER_URL` and the seed file `POLAR_SERVER_SEED`.
-    pub fn real() -> Result<Target, Failure> {
+    pub async fn real() -> Result<Target, Failure> {
         let (Ok(url), Ok(seed)) = (
             std::env::var("POLAR_SERVER_URL"),
             std::env::var("POLAR_SERVER_SEED"),
@@ -100,6 +108,7 @@ impl Target {
         let mut target: Target = serde_json::from_str(&text)
             .map_err(|e| Failure(format!("POLAR_SERVER_SEED {seed} is not a seed file: {e}")))?;
         target.base_url = url.trim_end_matches('/').to_owned();
+        target.discover().await?;
         Ok(target)
     }
 
@@ -129,12 +138,13 @@ impl Target {
                 client_id: credentials.client_id().to_owned(),
                 client_secret: credentials.client_secret().map(|s| s.secret().to_owned()),
                 registration_access_token,
+                token_endpoint_auth_method: credentials.auth_method().as_str().to_owned(),
             });
         }
         let [confidential_post, confidential_basic, public, web] =
             <[SeedClient; 4]>::try_from(seeded)
                 .map_err(|_| Failure("four clients were seeded".into()))?;
-        Ok(Target {
+        let mut target = Target {
             base_url: server.base_url().to_owned(),
             user: User {
                 id: test_server::USER_ID.to_string(),
@@ -157,8 +167,29 @@ impl Target {
                 public,
                 web,
             },
+            authorization_page: String::new(),
             _embedded: Some(server),
-        })
+        };
+        target.discover().await?;
+        Ok(target)
+    }
+
+    /// Read the authorization page from the discovery document.
+    async fn discover(&mut self) -> Result<(), Failure> {
+        let document: serde_json::Value = crate::browser::http()?
+            .get(format!(
+                "{}/.well-known/openid-configuration",
+                self.base_url
+            ))
+            .send()
+            .await?
+            .json()
+            .await?;
+        match document["authorization_endpoint"].as_str() {
+            Some(page) => self.authorization_page = page.to_owned(),
+            None => fail!("the discovery document names no authorization_endpoint"),
+        }
+        Ok(())
     }
 
     /// The server as the crate names it.
@@ -185,6 +216,7 @@ impl Target {
     /// nonce (Polar refuses a reused one as a replay attack).
     pub fn request(&self, client_id: &str, scope: &str) -> AuthorizationRequest {
         AuthorizationRequest::new(&self.server(), client_id, &self.redirect_uri)
+            .endpoint(&self.authorization_page)
             .scopes(ScopeSet::from_wire(scope))
             .random_nonce()
     }
@@ -263,10 +295,7 @@ impl Target {
     }
 }
 
-/// The credentials of a registered client.
+/// The credentials of a registered client, by the method it was registered with.
 pub fn credentials_of(client: &RegisteredClient) -> ClientCredentials {
-    match &client.client_secret {
-        Some(secret) => ClientCredentials::confidential(&client.client_id, secret.clone()),
-        None => ClientCredentials::public(&client.client_id),
-    }
+    ClientCredentials::from(client)
 }
