@@ -599,9 +599,15 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// boundary, control characters escaped, token-like values redacted.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LEN * 4)]);
-    let redacted = redact(&text);
+    bounded(&redact(&text))
+}
+
+/// The one rule for quoting input in an error message: at most [`EXCERPT_LEN`] bytes (then
+/// `…`) on a character boundary, control characters escaped. Reads no more of `text` than it
+/// keeps, so a hostile megabyte costs nothing.
+pub(crate) fn bounded(text: &str) -> String {
     let mut out = String::new();
-    for c in redacted.chars() {
+    for c in text.chars() {
         let width = if c.is_control() {
             c.escape_default().count()
         } else {
