@@ -334,7 +334,8 @@ pub struct DecodeError {
     pub status: Option<StatusCode>,
     /// Where in the body decoding failed, as a path (`scopes[2]`, `.` for the top level).
     pub path: String,
-    /// What was wrong (serde's message, naming the missing or mistyped field).
+    /// What was wrong (serde's message, naming the missing or mistyped field). For a success
+    /// status the strings serde quotes from the body are withheld (`string "…"`).
     pub message: String,
     /// Line and column in the body.
     pub line: usize,
