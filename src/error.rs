@@ -379,13 +379,16 @@ pub struct DecodeError {
     pub status: Option<StatusCode>,
     /// Where in the body decoding failed, as a path (`scopes[2]`, `.` for the top level).
     pub path: String,
-    /// What was wrong (serde's message, naming the missing or mistyped field).
+    /// What was wrong (serde's message, naming the missing or mistyped field). For a success
+    /// status the strings serde quotes from the body are withheld (`string "…"`).
     pub message: String,
     /// Line and column in the body.
     pub line: usize,
     /// See [`Self::line`].
     pub column: usize,
-    /// The start of the body (at most [`EXCERPT_LEN`] bytes, token-like values redacted).
+    /// The start of the body (at most [`EXCERPT_LEN`] bytes, token-like values redacted); for a
+    /// success status only its shape (`<JSON object; fields: …; values withheld>`), since a
+    /// success body may carry fresh secrets under names no redaction rule knows.
     pub excerpt: String,
 }
 
@@ -629,6 +632,15 @@ impl Error {
                 first.column(),
             ),
         };
+        // A success body carries what the operation returns, secrets included (new tokens, a
+        // client secret), possibly spelled so that no rule finds them (`accessToken`, XML):
+        // none of its values is ever quoted, only its shape.
+        let success = status.is_some_and(|s| s.is_success());
+        let message = if success {
+            withhold_values(&message)
+        } else {
+            message
+        };
         Error::Decode(DecodeError {
             operation,
             status,
@@ -638,7 +650,7 @@ impl Error {
             message: shorten(redact(&shorten(message, EXCERPT_LEN * 8)), EXCERPT_LEN * 4),
             line,
             column,
-            excerpt: excerpt(body),
+            excerpt: if success { shape(body) } else { excerpt(body) },
         })
     }
 }
@@ -665,9 +677,15 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// boundary, control characters escaped, token-like values redacted.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LEN * 4)]);
-    let redacted = redact(&text);
+    bounded(&redact(&text))
+}
+
+/// The one rule for quoting input in an error message: at most [`EXCERPT_LEN`] bytes (then
+/// `…`) on a character boundary, control characters escaped. Reads no more of `text` than it
+/// keeps, so a hostile megabyte costs nothing.
+pub(crate) fn bounded(text: &str) -> String {
     let mut out = String::new();
-    for c in redacted.chars() {
+    for c in text.chars() {
         let width = if c.is_control() {
             c.escape_default().count()
         } else {
@@ -685,6 +703,62 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         }
     }
     out
+}
+
+/// What a body looks like, none of its values shown: the field names of a JSON object, the
+/// kind of any other JSON value, or its size when it is not JSON. Empty for an empty body.
+fn shape(body: &[u8]) -> String {
+    use serde_json::Value;
+    if body.is_empty() {
+        return String::new();
+    }
+    let described = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => {
+            let mut fields = String::new();
+            for key in map.keys() {
+                if fields.len() > EXCERPT_LEN {
+                    break;
+                }
+                if !fields.is_empty() {
+                    fields.push_str(", ");
+                }
+                fields.push_str(&shorten(key.clone(), 64));
+            }
+            format!("<JSON object; fields: {fields}; values withheld>")
+        }
+        Ok(Value::Array(items)) => format!("<JSON array of {}; values withheld>", items.len()),
+        Ok(_) => "<a JSON scalar; withheld>".to_owned(),
+        Err(_) => format!("<{} bytes, not JSON; withheld>", body.len()),
+    };
+    bounded(&redact(&described))
+}
+
+/// serde's message with the strings it quotes (`invalid type: string "…"`) replaced by `…`;
+/// what it quotes in backticks (field and variant names, numbers) is kept: an enum's or a
+/// number's position never holds a secret.
+fn withhold_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(EXCERPT_LEN * 8));
+    let mut rest = message;
+    loop {
+        let Some(open) = rest.find(['"', '`']) else {
+            out.push_str(rest);
+            return out;
+        };
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let before = &rest[..open];
+        out.push_str(before);
+        let after = &rest[open + 1..];
+        let close = after.find(quote).map_or(after.len(), |c| c);
+        let keep = quote == '`';
+        out.push(quote);
+        out.push_str(if keep { &after[..close] } else { "…" });
+        if close < after.len() {
+            out.push(quote);
+            rest = &after[close + 1..];
+        } else {
+            return out;
+        }
+    }
 }
 
 /// `text` cut to at most `max` bytes on a character boundary, with `…` when cut.

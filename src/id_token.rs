@@ -4,9 +4,13 @@
 //! clock leeway, and which keys may sign. It fetches the server's discovery document
 //! (`/.well-known/openid-configuration`) and its JWKS (`jwks_uri`, `/.well-known/jwks.json` at
 //! Polar) through the [`Client`]'s HTTP stack (same timeout, body cap, user agent and in-flight
-//! limit), caches both, and fetches the JWKS again once when a token names a key it does not know
-//! (key rotation). A token that names no key (`kid`; Polar's name none) is checked against each
-//! key of its algorithm's type, and the JWKS fetched again once when none verifies.
+//! limit) and caches both. The key set is kept for the JWKS response's `Cache-Control: max-age`
+//! (RFC 9111 §5.2.2.1), bounded by [`IdTokenVerifier::key_set_lifetime`], so that a withdrawn
+//! key stops verifying. When a token names a key the cache does not have (key rotation), or
+//! names none (`kid`; Polar's name none) and no cached key of its algorithm's type verifies it,
+//! the JWKS is fetched again, at most once per [`IdTokenVerifier::refetch_cooldown`]: forged
+//! tokens cannot make the verifier hammer the provider. Fetches happen outside the cache's lock,
+//! one at a time: verifications whose key is cached never wait for one.
 //!
 //! A token is accepted only when:
 //! - it is a JWS signed with an asymmetric algorithm that the matching JWKS key declares
@@ -17,10 +21,14 @@
 //! - `iss` is the issuer; `aud` contains the client id and no audience the verifier does not
 //!   trust; `azp`, when present or when there are several audiences, is the client id;
 //! - `exp` is in the future and `iat` (and `nbf`, if any) not in the future, both with the
-//!   leeway ([`DEFAULT_LEEWAY`]);
+//!   leeway ([`DEFAULT_LEEWAY`]); each is an integer NumericDate (RFC 7519 §2), anything else
+//!   (a float, a string, a number past `i64`) is [`IdTokenError::InvalidClaims`];
+//! - its header names no critical extension (`crit`, RFC 7515 §4.1.11): this verifier
+//!   understands none, so any is [`IdTokenError::CriticalExtension`];
 //! - `nonce` equals the one the authorization request carried.
 //!
-//! Each failed rule is its own [`IdTokenError`] variant.
+//! Each failed rule is its own [`IdTokenError`] variant. A value an error quotes from the token
+//! or the server (`kid`, `alg`, an issuer, …) is cut to a bounded excerpt.
 //!
 //! Signatures are checked by [`jsonwebtoken`] 9, whose crypto is *ring* (already this crate's):
 //! jsonwebtoken 10 needs either aws-lc-rs (the C build this crate avoids, see [`crate::tls`]) or
@@ -29,8 +37,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -38,10 +46,9 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, HeaderValue};
+use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
-use tokio::sync::Mutex;
 
 use crate::client::Client;
 use crate::error::Error;
@@ -53,6 +60,17 @@ pub const POLAR_ISSUER: &str = "https://polar.sh";
 
 /// Default clock leeway for `exp`, `iat` and `nbf`: 60 s.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// Default for [`IdTokenVerifier::refetch_cooldown`]: 60 s.
+pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(60);
+
+/// How long a key set is kept when the JWKS response has no `max-age`: one hour.
+pub const DEFAULT_KEY_SET_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Default bounds of [`IdTokenVerifier::key_set_lifetime`]: at least 60 s (a `max-age=0` or
+/// `no-store` key set would otherwise be fetched for every token), at most one day.
+pub const DEFAULT_KEY_SET_LIFETIME_BOUNDS: (Duration, Duration) =
+    (Duration::from_secs(60), Duration::from_secs(86_400));
 
 /// The path of the discovery document (OpenID Connect Discovery 1.0 §4).
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
@@ -93,7 +111,7 @@ pub enum IdTokenError {
     InvalidSignature,
     /// A required claim (`iss`, `sub`, `aud`, `exp`, `iat`) is missing.
     MissingClaim(&'static str),
-    /// A claim has the wrong type (e.g. `exp` not a number).
+    /// A claim has the wrong type (e.g. `exp`, `iat` or `nbf` not an integer).
     InvalidClaims(String),
     /// `iss` is not the issuer.
     IssuerMismatch {
@@ -151,6 +169,9 @@ pub enum IdTokenError {
     /// The discovery document names an unusable `jwks_uri` (not a URL, or plain `http` on
     /// another origin).
     InvalidJwksUri(String),
+    /// The header's `crit` names extensions that must be understood (RFC 7515 §4.1.11); this
+    /// verifier understands none, so the token is never accepted.
+    CriticalExtension(String),
 }
 
 impl fmt::Display for IdTokenError {
@@ -214,6 +235,10 @@ impl fmt::Display for IdTokenError {
                 "the OpenID configuration names issuer {found:?}, expected {expected:?}"
             ),
             Self::InvalidJwksUri(m) => write!(f, "unusable jwks_uri: {m}"),
+            Self::CriticalExtension(c) => write!(
+                f,
+                "ID token header names critical extensions this verifier does not understand: {c}"
+            ),
         }
     }
 }
@@ -225,6 +250,22 @@ impl std::error::Error for IdTokenError {
             _ => None,
         }
     }
+}
+
+/// A value from the token or the server as an error quotes it: the crate's one bounded excerpt
+/// (a forged 1 MB `kid` must not make a 1 MB log line).
+fn quoted(text: &str) -> String {
+    crate::error::bounded(text)
+}
+
+/// A list of such values: the first few, each [`quoted`], then how many more there were.
+fn quoted_list(values: &[String]) -> Vec<String> {
+    const SHOWN: usize = 8;
+    let mut list: Vec<String> = values.iter().take(SHOWN).map(|v| quoted(v)).collect();
+    if values.len() > SHOWN {
+        list.push(format!("… ({} more)", values.len() - SHOWN));
+    }
+    list
 }
 
 fn unix(t: SystemTime) -> u64 {
@@ -249,6 +290,9 @@ pub struct IdTokenClaims {
     pub exp: i64,
     /// Issue time, in seconds since the Unix epoch.
     pub iat: i64,
+    /// Not before, in seconds since the Unix epoch, if the token has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// The nonce of the authorization request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
@@ -334,7 +378,19 @@ pub struct IdTokenVerifier {
     issuer: Option<String>,
     trusted_audiences: Vec<String>,
     leeway: Duration,
-    cache: Arc<Mutex<Cache>>,
+    refetch_cooldown: Duration,
+    lifetime_bounds: (Duration, Duration),
+    shared: Arc<Shared>,
+}
+
+/// What clones of a verifier share.
+#[derive(Debug, Default)]
+struct Shared {
+    /// Held only to read or store, never across a fetch: a verification whose key is cached
+    /// never waits for the network.
+    cache: Mutex<Cache>,
+    /// Held by the one caller that fetches; the others wait here, then find what it fetched.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -343,6 +399,49 @@ struct Cache {
     keys: Option<Arc<KeySet>>,
     /// Bumped at each JWKS fetch, so that callers that waited for a refetch use it.
     generation: u64,
+    /// When a token's unknown key last caused a refetch (the cool-down counts from it).
+    last_refetch: Option<Instant>,
+}
+
+/// Why keys are asked for.
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    /// Any unexpired key set.
+    Current,
+    /// A newer key set than generation `stale`, which lacks the token's key: a refetch,
+    /// subject to the cool-down.
+    NewerThan(u64),
+}
+
+impl Cache {
+    /// What the cache can answer for `need` without fetching: `Some(Some(keys))` to use,
+    /// `Some(None)` when a refetch is due but the cool-down forbids it, `None` to fetch.
+    #[allow(clippy::option_option)]
+    fn answer(
+        &self,
+        need: Need,
+        now: Instant,
+        cooldown: Duration,
+    ) -> Option<Option<(Arc<KeySet>, Discovery)>> {
+        let discovery = self.discovery.clone()?;
+        let keys = self.keys.as_ref()?;
+        match need {
+            Need::Current if now < keys.expires => Some(Some((Arc::clone(keys), discovery))),
+            Need::Current => None,
+            // Someone fetched since the caller looked: use that.
+            Need::NewerThan(stale) if keys.generation != stale => {
+                Some(Some((Arc::clone(keys), discovery)))
+            }
+            Need::NewerThan(_)
+                if self
+                    .last_refetch
+                    .is_some_and(|at| now.saturating_duration_since(at) < cooldown) =>
+            {
+                Some(None)
+            }
+            Need::NewerThan(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -356,6 +455,8 @@ struct Discovery {
 struct KeySet {
     generation: u64,
     keys: Vec<Key>,
+    /// When it must be fetched again (its `max-age`, bounded).
+    expires: Instant,
 }
 
 struct Key {
@@ -396,7 +497,9 @@ impl IdTokenVerifier {
             issuer: None,
             trusted_audiences: Vec::new(),
             leeway: DEFAULT_LEEWAY,
-            cache: Arc::default(),
+            refetch_cooldown: DEFAULT_REFETCH_COOLDOWN,
+            lifetime_bounds: DEFAULT_KEY_SET_LIFETIME_BOUNDS,
+            shared: Arc::default(),
         }
     }
 
@@ -419,6 +522,24 @@ impl IdTokenVerifier {
         self
     }
 
+    /// The least time between two JWKS fetches caused by tokens whose key the cache does not
+    /// have (default [`DEFAULT_REFETCH_COOLDOWN`]). Within it such a token is rejected with the
+    /// keys at hand, so that forged tokens cannot turn the verifier into an amplifier towards
+    /// the provider. Clones share the cool-down.
+    pub fn refetch_cooldown(mut self, cooldown: Duration) -> Self {
+        self.refetch_cooldown = cooldown;
+        self
+    }
+
+    /// Bounds on how long a fetched key set is used: the JWKS response's `Cache-Control:
+    /// max-age` ([`DEFAULT_KEY_SET_LIFETIME`] when it has none, the lower bound for `no-store`
+    /// or `no-cache`), kept between `min` and `max` (default
+    /// [`DEFAULT_KEY_SET_LIFETIME_BOUNDS`]). A `max` below `min` is read as `min`.
+    pub fn key_set_lifetime(mut self, min: Duration, max: Duration) -> Self {
+        self.lifetime_bounds = (min, max.max(min));
+        self
+    }
+
     /// Verify `id_token` (see the [module docs](self) for the rules) and return its claims.
     ///
     /// `expected_nonce` is the nonce the authorization request carried
@@ -432,17 +553,26 @@ impl IdTokenVerifier {
     ) -> Result<IdTokenClaims, IdTokenError> {
         let jws = Jws::parse(id_token.secret())?;
         let alg = accepted_algorithm(&jws.header.alg)?;
-        let (keys, discovery) = self.keys(None).await?;
+        if let Some(crit) = &jws.header.crit {
+            return Err(IdTokenError::CriticalExtension(quoted(&crit.to_string())));
+        }
+        let (keys, discovery) = match self.keys(Need::Current).await? {
+            Some(found) => found,
+            // Unreachable: `Current` never waits for a cool-down.
+            None => return Err(IdTokenError::UnknownKey { kid: None }),
+        };
         let kid = jws.header.kid.as_deref();
         match check_signature(&jws, alg, &keys, &discovery) {
             Ok(()) => {}
             // A key the cache does not have (or, for a token naming no key, none of the cached
             // ones verifies): the server may have rotated its keys since the last fetch.
-            Err(IdTokenError::UnknownKey { .. }) | Err(IdTokenError::InvalidSignature)
+            Err(e @ (IdTokenError::UnknownKey { .. } | IdTokenError::InvalidSignature))
                 if kid.is_none() || !keys.keys.iter().any(|k| k.kid.as_deref() == kid) =>
             {
-                let (keys, _) = self.keys(Some(keys.generation)).await?;
-                check_signature(&jws, alg, &keys, &discovery)?;
+                match self.keys(Need::NewerThan(keys.generation)).await? {
+                    Some((keys, _)) => check_signature(&jws, alg, &keys, &discovery)?,
+                    None => return Err(e),
+                }
             }
             Err(e) => return Err(e),
         }
@@ -450,31 +580,73 @@ impl IdTokenVerifier {
         self.check_claims(&jws.payload, issuer, expected_nonce, SystemTime::now())
     }
 
-    /// The cached keys and discovery, fetched if there are none or if `stale` names the
-    /// generation the caller found wanting (and nobody has fetched since). One fetch at a time.
-    async fn keys(&self, stale: Option<u64>) -> Result<(Arc<KeySet>, Discovery), IdTokenError> {
-        let mut cache = self.cache.lock().await;
-        let discovery = match &cache.discovery {
-            Some(d) => d.clone(),
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        // The cache holds plain values, consistent at every store: a panic elsewhere while
+        // holding the lock cannot leave it half-written.
+        self.shared
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keys and discovery for `need`, fetched when the cache cannot answer; `None` when a
+    /// refetch is due but inside the cool-down. One fetch at a time, outside the cache's lock.
+    async fn keys(&self, need: Need) -> Result<Option<(Arc<KeySet>, Discovery)>, IdTokenError> {
+        let cooldown = self.refetch_cooldown;
+        // Bound first: the guard must be gone before the arms lock again.
+        let answer = self.cache().answer(need, Instant::now(), cooldown);
+        match answer {
+            Some(Some(found)) => return Ok(Some(found)),
+            // Inside the cool-down: only a refetch already in flight can still help.
+            Some(None) => {
+                if let Ok(_idle) = self.shared.fetching.try_lock() {
+                    let answer = self.cache().answer(need, Instant::now(), cooldown);
+                    return Ok(answer.flatten());
+                }
+            }
+            None => {}
+        }
+        let _fetching = self.shared.fetching.lock().await;
+        // Whoever held the fetch before may have fetched what this caller needs.
+        let discovery = {
+            let mut cache = self.cache();
+            let now = Instant::now();
+            if let Some(answer) = cache.answer(need, now, cooldown) {
+                return Ok(answer);
+            }
+            if matches!(need, Need::NewerThan(_)) {
+                // Counted before the fetch, so that a failing provider is not asked again
+                // within the cool-down either.
+                cache.last_refetch = Some(now);
+            }
+            cache.discovery.clone()
+        };
+        let discovery = match discovery {
+            Some(d) => d,
             None => {
                 let d = self.fetch_discovery().await?;
-                cache.discovery = Some(d.clone());
+                self.cache().discovery = Some(d.clone());
                 d
             }
         };
-        if let Some(keys) = &cache.keys
-            && stale != Some(keys.generation)
-        {
-            return Ok((Arc::clone(keys), discovery));
-        }
-        let keys = fetch_json::<RawJwks>(&self.client, &discovery.jwks_uri, JWKS).await?;
+        let (raw, headers) = fetch_json::<RawJwks>(&self.client, &discovery.jwks_uri, JWKS).await?;
+        let (min, max) = self.lifetime_bounds;
+        let lifetime = max_age(&headers)
+            .unwrap_or(DEFAULT_KEY_SET_LIFETIME)
+            .clamp(min, max);
+        let keys: Vec<Key> = raw.keys.into_iter().filter_map(Key::from_raw).collect();
+        let mut cache = self.cache();
         cache.generation += 1;
         let keys = Arc::new(KeySet {
             generation: cache.generation,
-            keys: keys.keys.into_iter().filter_map(Key::from_raw).collect(),
+            keys,
+            // A century stands for "for ever" where an `Instant` cannot go further.
+            expires: Instant::now()
+                .checked_add(lifetime.min(Duration::from_secs(100 * 365 * 86_400)))
+                .unwrap_or_else(Instant::now),
         });
         cache.keys = Some(Arc::clone(&keys));
-        Ok((keys, discovery))
+        Ok(Some((keys, discovery)))
     }
 
     async fn fetch_discovery(&self) -> Result<Discovery, IdTokenError> {
@@ -487,13 +659,13 @@ impl IdTokenVerifier {
         }
         let base = self.client.base_url();
         let url = format!("{base}{DISCOVERY_PATH}");
-        let raw = fetch_json::<Raw>(&self.client, &url, DISCOVERY).await?;
+        let (raw, _) = fetch_json::<Raw>(&self.client, &url, DISCOVERY).await?;
         if let Some(expected) = &self.issuer
             && *expected != raw.issuer
         {
             return Err(IdTokenError::DiscoveryIssuerMismatch {
                 expected: expected.clone(),
-                found: raw.issuer,
+                found: quoted(&raw.issuer),
             });
         }
         check_jwks_uri(base, &raw.jwks_uri)?;
@@ -516,25 +688,24 @@ impl IdTokenVerifier {
         now: SystemTime,
     ) -> Result<IdTokenClaims, IdTokenError> {
         let value: serde_json::Value = serde_json::from_slice(payload)
-            .map_err(|e| IdTokenError::Malformed(format!("payload: {e}")))?;
+            .map_err(|e| IdTokenError::Malformed(quoted(&format!("payload: {e}"))))?;
         for claim in ["iss", "sub", "aud", "exp", "iat"] {
             if value.get(claim).is_none_or(serde_json::Value::is_null) {
                 return Err(IdTokenError::MissingClaim(claim));
             }
         }
-        let nbf = value.get("nbf").and_then(serde_json::Value::as_i64);
         let claims: IdTokenClaims = serde_json::from_value(value)
-            .map_err(|e| IdTokenError::InvalidClaims(e.to_string()))?;
+            .map_err(|e| IdTokenError::InvalidClaims(quoted(&e.to_string())))?;
         if claims.iss != issuer {
             return Err(IdTokenError::IssuerMismatch {
                 expected: issuer.to_owned(),
-                found: claims.iss,
+                found: quoted(&claims.iss),
             });
         }
         if !claims.aud.contains(&self.client_id) {
             return Err(IdTokenError::AudienceMismatch {
                 expected: self.client_id.clone(),
-                found: claims.aud,
+                found: quoted_list(&claims.aud),
             });
         }
         if let Some(other) = claims
@@ -542,7 +713,7 @@ impl IdTokenVerifier {
             .iter()
             .find(|a| **a != self.client_id && !self.trusted_audiences.contains(a))
         {
-            return Err(IdTokenError::UntrustedAudience(other.clone()));
+            return Err(IdTokenError::UntrustedAudience(quoted(other)));
         }
         let azp_ok = match &claims.azp {
             Some(azp) => *azp == self.client_id,
@@ -551,22 +722,29 @@ impl IdTokenVerifier {
         if !azp_ok {
             return Err(IdTokenError::AuthorizedPartyMismatch {
                 expected: self.client_id.clone(),
-                found: claims.azp,
+                found: claims.azp.as_deref().map(quoted),
             });
         }
-        let leeway = self.leeway;
-        let expired_at = claims.expires_at();
-        if expired_at.checked_add(leeway).is_some_and(|t| now >= t) {
-            return Err(IdTokenError::Expired { expired_at });
+        // Compared as whole seconds (RFC 7519 §2 NumericDate), so that no value, however far
+        // out, can wrap or saturate a `SystemTime` into the past.
+        let now = i128::from(unix(now));
+        let leeway = i128::from(self.leeway.as_secs());
+        if i128::from(claims.exp) + leeway <= now {
+            return Err(IdTokenError::Expired {
+                expired_at: claims.expires_at(),
+            });
         }
-        let issued_at = claims.issued_at();
-        if now.checked_add(leeway).is_some_and(|t| issued_at > t) {
-            return Err(IdTokenError::IssuedInFuture { issued_at });
+        if i128::from(claims.iat) > now + leeway {
+            return Err(IdTokenError::IssuedInFuture {
+                issued_at: claims.issued_at(),
+            });
         }
-        if let Some(not_before) = nbf.map(from_unix)
-            && now.checked_add(leeway).is_some_and(|t| not_before > t)
+        if let Some(nbf) = claims.nbf
+            && i128::from(nbf) > now + leeway
         {
-            return Err(IdTokenError::NotYetValid { not_before });
+            return Err(IdTokenError::NotYetValid {
+                not_before: from_unix(nbf),
+            });
         }
         if let Some(expected) = expected_nonce {
             match &claims.nonce {
@@ -594,6 +772,14 @@ struct Header {
     alg: String,
     #[serde(default)]
     kid: Option<String>,
+    /// Present (even `null` or `[]`, both invalid) means the token demands extensions.
+    #[serde(default, deserialize_with = "present")]
+    crit: Option<serde_json::Value>,
+}
+
+/// `Some` whenever the member is there, `null` included.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 impl Jws {
@@ -607,13 +793,13 @@ impl Jws {
             ));
         };
         let decode = |part: &str, what: &str| {
-            URL_SAFE_NO_PAD
-                .decode(part)
-                .map_err(|e| IdTokenError::Malformed(format!("{what} is not base64url: {e}")))
+            URL_SAFE_NO_PAD.decode(part).map_err(|e| {
+                IdTokenError::Malformed(quoted(&format!("{what} is not base64url: {e}")))
+            })
         };
         let header_json = decode(header, "header")?;
         let header_value: Header = serde_json::from_slice(&header_json)
-            .map_err(|e| IdTokenError::Malformed(format!("header: {e}")))?;
+            .map_err(|e| IdTokenError::Malformed(quoted(&format!("header: {e}"))))?;
         let payload_json = decode(payload, "payload")?;
         Ok(Self {
             header: header_value,
@@ -641,7 +827,7 @@ fn accepted_algorithm(alg: &str) -> Result<Algorithm, IdTokenError> {
         "EdDSA" => Ok(Algorithm::EdDSA),
         // The HMAC "secret" would be the public key, which anyone has.
         "HS256" | "HS384" | "HS512" => Err(IdTokenError::SymmetricAlgorithm(alg.to_owned())),
-        other => Err(IdTokenError::UnsupportedAlgorithm(other.to_owned())),
+        other => Err(IdTokenError::UnsupportedAlgorithm(quoted(other))),
     }
 }
 
@@ -681,7 +867,7 @@ fn check_signature(
             .iter()
             .find(|k| k.kid.as_deref() == Some(kid))
             .ok_or_else(|| IdTokenError::UnknownKey {
-                kid: Some(kid.to_owned()),
+                kid: Some(quoted(kid)),
             })?;
         check_algorithm(header_alg, alg, key, discovery)?;
         return if verifies(key) {
@@ -714,8 +900,8 @@ fn check_algorithm(
     discovery: &Discovery,
 ) -> Result<(), IdTokenError> {
     let mismatch = || IdTokenError::AlgorithmMismatch {
-        token: header_alg.to_owned(),
-        key: key.alg.clone().unwrap_or_else(|| key.kty.clone()),
+        token: quoted(header_alg),
+        key: quoted(key.alg.as_deref().unwrap_or(&key.kty)),
     };
     if key_type(alg) != key.kty {
         return Err(mismatch());
@@ -759,14 +945,16 @@ impl Key {
 
 /// `jwks_uri` must be https, or on the same origin as the (already validated) base URL.
 fn check_jwks_uri(base: &str, jwks_uri: &str) -> Result<(), IdTokenError> {
-    let uri = url::Url::parse(jwks_uri)
-        .map_err(|e| IdTokenError::InvalidJwksUri(format!("{jwks_uri:?} is not a URL: {e}")))?;
+    let uri = url::Url::parse(jwks_uri).map_err(|e| {
+        IdTokenError::InvalidJwksUri(format!("{:?} is not a URL: {e}", quoted(jwks_uri)))
+    })?;
     let same_origin = url::Url::parse(base).is_ok_and(|b| b.origin() == uri.origin());
     if uri.scheme() == "https" || same_origin {
         Ok(())
     } else {
         Err(IdTokenError::InvalidJwksUri(format!(
-            "{jwks_uri:?} is neither https nor on the server's origin"
+            "{:?} is neither https nor on the server's origin",
+            quoted(jwks_uri)
         )))
     }
 }
@@ -777,7 +965,7 @@ async fn fetch_json<T: DeserializeOwned>(
     client: &Client,
     url: &str,
     operation: &'static str,
-) -> Result<T, IdTokenError> {
+) -> Result<(T, HeaderMap), IdTokenError> {
     let fail = |e: Error| IdTokenError::Fetch(e);
     let url = reqwest::Url::parse(url)
         .map_err(|e| fail(Error::InvalidRequest(format!("{url:?} is not a URL: {e}"))))?;
@@ -806,8 +994,36 @@ async fn fetch_json<T: DeserializeOwned>(
         let excerpt = &body[..body.len().min(ERROR_BODY_CAP)];
         return Err(fail(Error::from_response(status, &headers, excerpt)));
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| fail(Error::decode::<T>(operation, Some(status), &body, &e)))
+    let value = serde_json::from_slice(&body)
+        .map_err(|e| fail(Error::decode::<T>(operation, Some(status), &body, &e)))?;
+    Ok((value, headers))
+}
+
+/// A response's freshness lifetime from `Cache-Control` (RFC 9111 §5.2.2.1): its `max-age`,
+/// zero for `no-store` or `no-cache`, `None` when it says neither. A `max-age` too large for
+/// a number of seconds is the largest one.
+fn max_age(headers: &HeaderMap) -> Option<Duration> {
+    let mut found = None;
+    let directives = headers
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','));
+    for directive in directives {
+        let (name, value) = directive.split_once('=').unwrap_or((directive, ""));
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("no-store") || name.eq_ignore_ascii_case("no-cache") {
+            return Some(Duration::ZERO);
+        }
+        if name.eq_ignore_ascii_case("max-age") {
+            let digits = value.trim().trim_matches('"');
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                let seconds = digits.parse::<u64>().unwrap_or(u64::MAX);
+                found = Some(Duration::from_secs(seconds));
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -850,6 +1066,38 @@ mod tests {
         assert!(check_jwks_uri("http://127.0.0.1:9", "http://127.0.0.1:9/jwks").is_ok());
         assert!(check_jwks_uri("https://api.polar.sh", "https://keys.example/jwks").is_ok());
         assert!(check_jwks_uri("http://127.0.0.1:9", "http://example.com/jwks").is_err());
+    }
+
+    #[test]
+    fn max_age_is_read_from_every_cache_control_header() {
+        let headers = |values: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append(CACHE_CONTROL, HeaderValue::from_str(v).unwrap());
+            }
+            h
+        };
+        let secs = Duration::from_secs;
+        assert_eq!(max_age(&headers(&["public, max-age=300"])), Some(secs(300)));
+        assert_eq!(
+            max_age(&headers(&["public", "MAX-AGE = \"42\""])),
+            Some(secs(42))
+        );
+        assert_eq!(
+            max_age(&headers(&["private, no-store"])),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            max_age(&headers(&["max-age=600, no-cache"])),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            max_age(&headers(&["max-age=99999999999999999999999"])),
+            Some(secs(u64::MAX))
+        );
+        assert_eq!(max_age(&headers(&["max-age=-5"])), None);
+        assert_eq!(max_age(&headers(&["max-age=1e3"])), None);
+        assert_eq!(max_age(&headers(&[])), None);
     }
 
     #[test]

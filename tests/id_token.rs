@@ -62,16 +62,19 @@ fn sign(claims: &Value) -> IdToken {
     sign_with(KEY_A_PEM, "key-a", claims)
 }
 
-/// A loopback OpenID provider whose JWKS can be changed (key rotation).
+/// A loopback OpenID provider whose JWKS (and its `Cache-Control`) can be changed.
 struct Provider {
     server: Server,
     jwks: Arc<Mutex<Value>>,
+    cache_control: Arc<Mutex<Option<String>>>,
 }
 
 impl Provider {
     async fn start(issuer: &str, keys: Vec<Value>) -> Self {
         let jwks = Arc::new(Mutex::new(json!({ "keys": keys })));
+        let cache_control = Arc::new(Mutex::new(None::<String>));
         let (served, issuer) = (Arc::clone(&jwks), issuer.to_owned());
+        let served_cache_control = Arc::clone(&cache_control);
         let server = Server::answering(move |request| {
             let host = request.header("host").unwrap_or("127.0.0.1");
             match request.path() {
@@ -85,12 +88,22 @@ impl Provider {
                     })
                     .to_string(),
                 ),
-                "/.well-known/jwks.json" => Reply::json(200, served.lock().unwrap().to_string()),
+                "/.well-known/jwks.json" => {
+                    let reply = Reply::json(200, served.lock().unwrap().to_string());
+                    match served_cache_control.lock().unwrap().as_deref() {
+                        Some(value) => reply.header("cache-control", value),
+                        None => reply,
+                    }
+                }
                 _ => Reply::json(404, r#"{"detail":"Not Found"}"#),
             }
         })
         .await;
-        Self { server, jwks }
+        Self {
+            server,
+            jwks,
+            cache_control,
+        }
     }
 
     async fn polar() -> Self {
@@ -176,13 +189,17 @@ async fn an_unknown_kid_fetches_the_jwks_again_once() {
     verifier.verify(&rotated, Some(NONCE)).await.unwrap();
     assert_eq!(provider.fetches("/.well-known/jwks.json"), 2);
 
+    // Within the cool-down another unknown key is rejected with the keys at hand.
     let unknown = sign_with(KEY_B_PEM, "key-c", &claims());
     let error = verifier.verify(&unknown, Some(NONCE)).await.unwrap_err();
     assert!(
         matches!(&error, IdTokenError::UnknownKey { kid } if kid.as_deref() == Some("key-c")),
         "{error}"
     );
-    // One more fetch for key-c, and no more than one.
+    assert_eq!(provider.fetches("/.well-known/jwks.json"), 2);
+    // Without a cool-down, one more fetch for key-c, and no more than one.
+    let eager = verifier.clone().refetch_cooldown(Duration::ZERO);
+    eager.verify(&unknown, Some(NONCE)).await.unwrap_err();
     assert_eq!(provider.fetches("/.well-known/jwks.json"), 3);
     assert_eq!(provider.fetches("/.well-known/openid-configuration"), 1);
 }
@@ -535,5 +552,310 @@ async fn discovery_goes_through_the_clients_body_cap() {
             assert!(e.message.contains("64-byte cap"), "{e}")
         }
         other => panic!("expected the body cap to stop the discovery document, got {other}"),
+    }
+}
+
+/// A token with this header and payload text, written as given, signed with key A.
+fn sign_raw(header: &str, payload: &str) -> IdToken {
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let key = EncodingKey::from_rsa_pem(KEY_A_PEM.as_bytes()).unwrap();
+    let signature = jsonwebtoken::crypto::sign(signed.as_bytes(), &key, Algorithm::RS256).unwrap();
+    IdToken::new(format!("{signed}.{signature}"))
+}
+
+/// [`claims`] as JSON text, `claim` replaced by `text` written as given.
+fn claims_text_with(claim: &str, text: &str) -> String {
+    let mut c = claims();
+    c.as_object_mut().unwrap().remove(claim);
+    let json = c.to_string();
+    format!(r#"{},"{claim}":{text}}}"#, &json[..json.len() - 1])
+}
+
+const HEADER_A: &str = r#"{"alg":"RS256","typ":"JWT","kid":"key-a"}"#;
+
+#[tokio::test]
+async fn forged_tokens_refetch_the_jwks_at_most_once_per_cooldown() {
+    let provider = Provider::polar().await;
+    let verifier = provider.verifier();
+    verifier
+        .verify(&sign(&claims()), Some(NONCE))
+        .await
+        .unwrap();
+    for i in 0..40 {
+        let forged = sign_with(KEY_B_PEM, &format!("forged-{i}"), &claims());
+        let error = verifier.verify(&forged, Some(NONCE)).await.unwrap_err();
+        assert!(matches!(error, IdTokenError::UnknownKey { .. }), "{error}");
+        let forged = sign_without_kid(KEY_B_PEM, &claims());
+        let error = verifier.verify(&forged, Some(NONCE)).await.unwrap_err();
+        assert!(matches!(error, IdTokenError::InvalidSignature), "{error}");
+    }
+    // The first fetch, and one refetch for 80 forged tokens (the default cool-down is 60 s).
+    assert_eq!(provider.fetches("/.well-known/jwks.json"), 2);
+
+    // Once the (here shortened) cool-down has passed, a miss may refetch again.
+    let short = verifier.clone().refetch_cooldown(Duration::from_millis(20));
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    let forged = sign_with(KEY_B_PEM, "forged-late", &claims());
+    short.verify(&forged, Some(NONCE)).await.unwrap_err();
+    assert_eq!(provider.fetches("/.well-known/jwks.json"), 3);
+}
+
+/// A provider (issuer [`POLAR_ISSUER`]) whose JWKS answers after the first wait until
+/// `release` is notified, once `held` has been notified; they then add key B.
+struct HoldingProvider {
+    base_url: String,
+    held: Arc<tokio::sync::Notify>,
+    release: Arc<tokio::sync::Notify>,
+    jwks_fetches: Arc<Mutex<usize>>,
+}
+
+impl HoldingProvider {
+    async fn start() -> Self {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let held = Arc::new(tokio::sync::Notify::new());
+        let release = Arc::new(tokio::sync::Notify::new());
+        let jwks_fetches = Arc::new(Mutex::new(0));
+        let (h, r, n, base) = (
+            held.clone(),
+            release.clone(),
+            jwks_fetches.clone(),
+            base_url.clone(),
+        );
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let (h, r, n, base) = (h.clone(), r.clone(), n.clone(), base.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    while let Some(request) = support::read_request(&mut stream, &mut buf).await {
+                        let body = if request.path() == "/.well-known/openid-configuration" {
+                            json!({
+                                "issuer": POLAR_ISSUER,
+                                "jwks_uri": format!("{base}/.well-known/jwks.json"),
+                                "id_token_signing_alg_values_supported": ["RS256"],
+                            })
+                        } else {
+                            let count = {
+                                let mut n = n.lock().unwrap();
+                                *n += 1;
+                                *n
+                            };
+                            if count == 1 {
+                                json!({"keys": [jwk("key-a", KEY_A_N)]})
+                            } else {
+                                h.notify_one();
+                                r.notified().await;
+                                json!({"keys": [jwk("key-a", KEY_A_N), jwk("key-b", KEY_B_N)]})
+                            }
+                        }
+                        .to_string();
+                        let response = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if stream.write_all(response.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            base_url,
+            held,
+            release,
+            jwks_fetches,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_key_verifies_while_a_refetch_is_in_flight_and_refetches_are_single_flight() {
+    let provider = HoldingProvider::start().await;
+    let client =
+        polar_oauth2::Client::builder(polar_oauth2::Server::Custom(provider.base_url.clone()))
+            .timeout(None)
+            .build()
+            .unwrap();
+    let verifier = client.id_token_verifier(CLIENT_ID);
+    verifier
+        .verify(&sign(&claims()), Some(NONCE))
+        .await
+        .unwrap();
+
+    // Tokens by key B (just rotated in) start a refetch, which the provider holds.
+    let rotated: Vec<_> = (0..5)
+        .map(|_| {
+            let verifier = verifier.clone();
+            tokio::spawn(async move {
+                let token = sign_with(KEY_B_PEM, "key-b", &claims());
+                verifier.verify(&token, Some(NONCE)).await
+            })
+        })
+        .collect();
+    provider.held.notified().await;
+
+    // Key A is cached: its tokens do not wait for the refetch. The guard only stops the test
+    // from hanging when they do.
+    let cached = tokio::time::timeout(
+        Duration::from_secs(20),
+        verifier.verify(&sign(&claims()), Some(NONCE)),
+    )
+    .await;
+    provider.release.notify_one();
+    cached
+        .expect("a verification with a cached key waited for the refetch")
+        .unwrap();
+    for task in rotated {
+        task.await.unwrap().unwrap();
+    }
+    // The first fetch and one refetch for the five waiting tokens.
+    assert_eq!(*provider.jwks_fetches.lock().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn the_key_set_expires_with_the_jwks_max_age() {
+    // max-age=0 (with a lower bound of zero): a withdrawn key stops verifying at once.
+    let provider = Provider::polar().await;
+    *provider.cache_control.lock().unwrap() = Some("public, max-age=0".into());
+    let verifier = provider
+        .verifier()
+        .key_set_lifetime(Duration::ZERO, Duration::from_secs(86_400));
+    verifier
+        .verify(&sign(&claims()), Some(NONCE))
+        .await
+        .unwrap();
+    *provider.jwks.lock().unwrap() = json!({"keys": [jwk("key-b", KEY_B_N)]});
+    let error = verifier
+        .verify(&sign(&claims()), Some(NONCE))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IdTokenError::UnknownKey { .. }), "{error}");
+
+    // A max-age in the future, or Polar's `no-store` (read as the default lower bound, 60 s):
+    // the key set is used without fetching it for every token.
+    for cache_control in ["public, max-age=3600", "private, no-store"] {
+        let provider = Provider::polar().await;
+        *provider.cache_control.lock().unwrap() = Some(cache_control.into());
+        let verifier = provider.verifier();
+        for _ in 0..3 {
+            verifier
+                .verify(&sign(&claims()), Some(NONCE))
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            provider.fetches("/.well-known/jwks.json"),
+            1,
+            "{cache_control}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn nbf_must_be_an_integer_numeric_date_like_exp_and_iat() {
+    let provider = Provider::polar().await;
+    let verifier = provider.verifier();
+    let future = now() + 600;
+    for claim in ["nbf", "exp", "iat"] {
+        for text in [
+            format!("{future}.0"),
+            format!("{future}.5"),
+            "9e9".to_owned(),
+            format!("\"{future}\""),
+            "9223372036854775808".to_owned(),
+            "1e300".to_owned(),
+        ] {
+            let token = sign_raw(HEADER_A, &claims_text_with(claim, &text));
+            let error = verifier.verify(&token, Some(NONCE)).await.unwrap_err();
+            assert!(
+                matches!(error, IdTokenError::InvalidClaims(_)),
+                "{claim}: {text}: {error}"
+            );
+        }
+    }
+    // The largest integer is a time far in the future, never one that wraps into the past.
+    let token = sign_raw(HEADER_A, &claims_text_with("nbf", &i64::MAX.to_string()));
+    let error = verifier.verify(&token, Some(NONCE)).await.unwrap_err();
+    assert!(matches!(error, IdTokenError::NotYetValid { .. }), "{error}");
+    let token = sign_raw(HEADER_A, &claims_text_with("iat", &i64::MAX.to_string()));
+    let error = verifier.verify(&token, Some(NONCE)).await.unwrap_err();
+    assert!(
+        matches!(error, IdTokenError::IssuedInFuture { .. }),
+        "{error}"
+    );
+    // An integer `nbf` in the past is accepted, and returned.
+    let token = sign_raw(
+        HEADER_A,
+        &claims_text_with("nbf", &(now() - 10).to_string()),
+    );
+    let claims = verifier.verify(&token, Some(NONCE)).await.unwrap();
+    assert!(claims.nbf.is_some());
+}
+
+#[tokio::test]
+async fn a_critical_header_extension_is_rejected_without_a_request() {
+    let provider = Provider::polar().await;
+    let payload = claims().to_string();
+    for header in [
+        r#"{"alg":"RS256","kid":"key-a","crit":["exp"],"exp":1}"#,
+        r#"{"alg":"RS256","kid":"key-a","crit":["b64"],"b64":false}"#,
+        r#"{"alg":"RS256","kid":"key-a","crit":[]}"#,
+        r#"{"alg":"RS256","kid":"key-a","crit":null}"#,
+    ] {
+        let error = provider
+            .verifier()
+            .verify(&sign_raw(header, &payload), Some(NONCE))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, IdTokenError::CriticalExtension(_)),
+            "{header}: {error}"
+        );
+    }
+    assert!(provider.server.requests().is_empty());
+    // The same token without `crit` verifies.
+    provider
+        .verifier()
+        .verify(&sign_raw(HEADER_A, &payload), Some(NONCE))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_huge_value_in_a_token_gives_a_bounded_error() {
+    let provider = Provider::polar().await;
+    let verifier = provider.verifier();
+    let huge = "k".repeat(1 << 20);
+    let bound = 4 * polar_oauth2::error::EXCERPT_LEN;
+    let header = |alg: &str, kid: &str| json!({"alg": alg, "kid": kid}).to_string();
+    let mut c = claims();
+    c["iss"] = json!(huge);
+    let mut many = claims();
+    many["aud"] = json!(vec!["polar_ci_other"; 100_000]);
+    let tokens = [
+        (
+            "kid",
+            sign_raw(&header("RS256", &huge), &claims().to_string()),
+        ),
+        (
+            "alg",
+            sign_raw(&header(&huge, "key-a"), &claims().to_string()),
+        ),
+        ("iss", sign_raw(HEADER_A, &c.to_string())),
+        ("aud", sign_raw(HEADER_A, &many.to_string())),
+    ];
+    for (what, token) in tokens {
+        let error = verifier.verify(&token, Some(NONCE)).await.unwrap_err();
+        let shown = format!("{error}");
+        let debug = format!("{error:?}");
+        assert!(shown.len() < bound, "{what}: {} bytes", shown.len());
+        assert!(debug.len() < bound, "{what}: {} bytes", debug.len());
+        assert!(shown.contains("kkkk") || what == "aud", "{what}: {shown}");
     }
 }

@@ -171,3 +171,132 @@ async fn authorize_scrubs_state_nonce_and_a_plain_challenge_echoed_back() {
     assert!(matches!(error, Error::Http(_)), "{error:?}");
     assert_clean("authorize", &error, &[state, "n0nce", challenge]);
 }
+
+/// A secret with no `polar_` prefix, 36 characters: only the exact-secret rules can find it.
+const LONG_SECRET: &str = "cs0123456789abcdefghijklmnopqrstuvwx";
+const LONG_CODE: &str = "ac_9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+
+async fn exchange_long(server: &Server) -> Error {
+    let credentials = ClientCredentials::confidential(CLIENT_ID, ClientSecret::new(LONG_SECRET));
+    server
+        .client()
+        .exchange_code(
+            &credentials,
+            AuthorizationCode::new(LONG_CODE),
+            "https://app.example/cb",
+            Some(PkceCodeVerifier::new(VERIFIER)),
+        )
+        .await
+        .unwrap_err()
+}
+
+/// Whether some run of base64 characters in `text`, decoded from any of its first four
+/// characters, contains one of `secrets`.
+fn base64_reveals(text: &str, secrets: &[&str]) -> bool {
+    let runs = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '/'));
+    runs.into_iter().any(|run| {
+        (0..4.min(run.len())).any(|start| {
+            let run = &run[start..];
+            let run = &run[..run.len() / 4 * 4];
+            STANDARD.decode(run).is_ok_and(|bytes| {
+                secrets
+                    .iter()
+                    .any(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
+            })
+        })
+    })
+}
+
+#[tokio::test]
+async fn a_base64_echo_of_the_whole_request_body_hides_its_secrets_at_every_alignment() {
+    let secrets = [LONG_SECRET, LONG_CODE, VERIFIER];
+    for shift in 0..3 {
+        let server = Server::answering(move |request| {
+            let mut echoed = b"xx"[..shift].to_vec();
+            echoed.extend_from_slice(&request.body);
+            let description = format!("you sent {}", STANDARD.encode(&echoed));
+            // The check below would see the secrets in the echo as sent.
+            assert!(base64_reveals(&description, &secrets));
+            let body =
+                serde_json::json!({"error": "invalid_request", "error_description": description});
+            Reply::json(400, body.to_string())
+        })
+        .await;
+        let error = exchange_long(&server).await;
+        assert!(matches!(error, Error::OAuth(_)), "{error:?}");
+        let shown = format!("{error} {error:?}");
+        assert!(!base64_reveals(&shown, &secrets), "shift {shift}: {shown}");
+        assert_clean("base64 body", &error, &secrets);
+    }
+}
+
+#[tokio::test]
+async fn a_truncated_or_upper_cased_echo_of_the_client_secret_is_hidden() {
+    let upper = LONG_SECRET.to_uppercase();
+    let echoes = [
+        ("first 24", LONG_SECRET[..24].to_owned()),
+        ("last 24", LONG_SECRET[12..].to_owned()),
+        ("middle 14", LONG_SECRET[10..24].to_owned()),
+        ("upper-cased", upper.clone()),
+        ("upper-cased, first 24", upper[..24].to_owned()),
+    ];
+    for (label, echo) in echoes {
+        let description = format!("client_id ok, bad secret <{echo}>");
+        let body = serde_json::json!({"error": "invalid_client", "error_description": description});
+        let server = Server::reply(Reply::json(401, body.to_string())).await;
+        let error = exchange_long(&server).await;
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains(&echo), "{label}: {shown}");
+        assert!(
+            shown.contains("bad secret <[redacted]>"),
+            "{label}: {shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_200_that_does_not_decode_shows_no_value_whatever_its_field_names() {
+    let bodies = [
+        (
+            "camelCase",
+            "application/json",
+            format!(
+                r#"{{"accessToken": "{NEW_ACCESS}", "refreshToken": "{NEW_REFRESH}", "tokenType": "Bearer", "expiresIn": 3600}}"#
+            ),
+        ),
+        (
+            "PascalCase",
+            "application/json",
+            format!(
+                r#"{{"AccessToken": "{NEW_ACCESS}", "RefreshToken": "{NEW_REFRESH}", "TokenType": "Bearer"}}"#
+            ),
+        ),
+        (
+            "XML",
+            "application/xml",
+            format!(
+                "<TokenResponse><AccessToken>{NEW_ACCESS}</AccessToken><RefreshToken>{NEW_REFRESH}</RefreshToken></TokenResponse>"
+            ),
+        ),
+        (
+            "a secret where a number belongs",
+            "application/json",
+            format!(
+                r#"{{"access_token": "x", "token_type": "Bearer", "expires_in": "{NEW_ACCESS}", "scope": ""}}"#
+            ),
+        ),
+    ];
+    for (label, content_type, body) in bodies {
+        let server = Server::reply(Reply::with_content_type(200, content_type, body)).await;
+        let error = exchange(&server).await;
+        let Error::Decode(decode) = &error else {
+            panic!("{label}: {error:?}")
+        };
+        assert_clean(label, &error, &[NEW_ACCESS, NEW_REFRESH]);
+        // What is left still says what came back.
+        assert!(!decode.excerpt.is_empty(), "{label}");
+        if label == "camelCase" {
+            assert!(decode.excerpt.contains("accessToken"), "{}", decode.excerpt);
+        }
+    }
+}

@@ -1,7 +1,11 @@
 //! The one error type of the generator: what went wrong, in which file, at which JSON pointer.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// The most of a message or a pointer an error shows, in bytes (see [`excerpt`]).
+pub const EXCERPT_LEN: usize = 512;
 
 /// A spec document that cannot be turned into Rust code.
 ///
@@ -46,24 +50,45 @@ impl Error {
     }
 }
 
+/// The one rule for text from a document in a message (a key, a value, a pointer built from
+/// them): at most about [`EXCERPT_LEN`] bytes, its start and its end, with how much was left
+/// out between, so that a hostile 10 MB name makes a line, not megabytes of output.
+#[must_use]
+pub fn excerpt(text: &str) -> Cow<'_, str> {
+    if text.len() <= EXCERPT_LEN {
+        return Cow::Borrowed(text);
+    }
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let head = floor(EXCERPT_LEN * 3 / 4);
+    let tail = floor(text.len() - EXCERPT_LEN / 4);
+    Cow::Owned(format!(
+        "{}…[{} bytes left out]…{}",
+        &text[..head],
+        tail - head,
+        &text[tail..]
+    ))
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = excerpt(&self.message);
+        let pointer = excerpt(&self.pointer);
         let files = self
             .files
             .iter()
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(" and ");
-        match (files.is_empty(), self.pointer.is_empty()) {
-            (true, true) => write!(f, "{}", self.message),
-            (true, false) => write!(f, "at {}: {}", display_pointer(&self.pointer), self.message),
-            (false, true) => write!(f, "{files}: {}", self.message),
-            (false, false) => write!(
-                f,
-                "{files} at {}: {}",
-                display_pointer(&self.pointer),
-                self.message
-            ),
+        match (files.is_empty(), pointer.is_empty()) {
+            (true, true) => write!(f, "{message}"),
+            (true, false) => write!(f, "at {}: {message}", display_pointer(&pointer)),
+            (false, true) => write!(f, "{files}: {message}"),
+            (false, false) => write!(f, "{files} at {}: {message}", display_pointer(&pointer)),
         }
     }
 }

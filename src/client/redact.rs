@@ -4,8 +4,11 @@
 //!
 //! Two kinds of secret are searched for, in one pass:
 //! - **the exact secrets a request carried** (client secret, code, verifier, refresh token,
-//!   bearer, `state`, `nonce`, a plain PKCE challenge): as sent, and base64 (standard or url-safe)
-//!   of the secret and of `client_id:secret` (an echoed `Authorization: Basic`);
+//!   bearer, `state`, `nonce`, a plain PKCE challenge): as sent, in any letter case, and any run
+//!   of at least [`PIECE_LEN`] of their characters (a truncated echo); and base64 (standard or
+//!   url-safe) of the secret and of `client_id:secret` (an echoed `Authorization: Basic`), at
+//!   each of the three byte alignments it can have inside a longer base64 text (an echo of the
+//!   whole request body);
 //! - **secrets nobody knew in advance**, such as the new tokens of a 200 token body that does not
 //!   decode: Polar's `polar_…` tokens, and the value after a secret field name, JSON
 //!   (`"access_token": "…"`) or form-encoded (`access_token=…`).
@@ -56,12 +59,22 @@ const POLAR_PREFIX: &str = "polar_";
 /// letters and digits), so that a 3-byte secret does not blank every word containing it.
 const WORD_MATCH_BELOW: usize = 8;
 
+/// A run of this many of a secret's characters is a piece of it (a truncated echo), redacted
+/// with whatever more of the secret surrounds it.
+pub(crate) const PIECE_LEN: usize = 12;
+
+/// At most about this many pieces are searched per secret (a long token's pieces overlap less).
+const PIECES_PER_SECRET: usize = 128;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     /// An exact secret (or one of its base64 forms); `word`: only as a whole word.
     Secret { word: bool },
     /// `polar_`: the token characters that follow are redacted.
     PolarPrefix,
+    /// [`PIECE_LEN`] characters of `secrets[secret]` from `offset`: the match is widened to
+    /// all of the secret around it.
+    Piece { secret: usize, offset: usize },
     /// A secret field name: the value that follows `:` or `=` is redacted.
     Key,
 }
@@ -70,6 +83,8 @@ enum Kind {
 pub(crate) struct Redactor {
     automaton: Option<AhoCorasick>,
     kinds: Vec<Kind>,
+    /// The exact secrets, for widening a [`Kind::Piece`] match.
+    secrets: Vec<Vec<u8>>,
     /// Whether any exact secret contains `%` or `\` (then the raw text is searched too).
     raw_pass: bool,
 }
@@ -100,8 +115,26 @@ impl Redactor {
             word: p.len() < WORD_MATCH_BELOW,
         };
         let mut raw_pass = false;
+        let mut pieces = Vec::new();
+        let mut exact: Vec<Vec<u8>> = Vec::new();
         for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
             raw_pass |= secret.contains(['%', '\\']);
+            let bytes = secret.as_bytes();
+            if bytes.len() > PIECE_LEN {
+                let step = ((bytes.len() - PIECE_LEN) / PIECES_PER_SECRET).max(1);
+                let last = bytes.len() - PIECE_LEN;
+                let offsets = (0..=last).step_by(step).chain(std::iter::once(last));
+                for offset in offsets {
+                    pieces.push((
+                        bytes[offset..offset + PIECE_LEN].to_vec(),
+                        Kind::Piece {
+                            secret: exact.len(),
+                            offset,
+                        },
+                    ));
+                }
+                exact.push(bytes.to_vec());
+            }
             let mut forms = vec![secret.as_bytes().to_vec()];
             if secret.contains(' ') {
                 forms.push(secret.replace(' ', "+").into_bytes());
@@ -125,14 +158,21 @@ impl Redactor {
         for key in SECRET_KEYS {
             add(key.as_bytes().to_vec(), Kind::Key);
         }
-        // Standard semantics for overlapping iteration: every occurrence of every pattern.
+        for (piece, kind) in pieces {
+            add(piece, kind);
+        }
+        // Standard semantics for overlapping iteration: every occurrence of every pattern. Any
+        // letter case: a server may echo a secret upper-cased (field names and `polar_` are
+        // then checked for their exact case in `find`).
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
             .build(&patterns)
             .ok();
         Self {
             automaton,
             kinds,
+            secrets: exact,
             raw_pass,
         }
     }
@@ -245,12 +285,36 @@ impl Redactor {
         // Field values and token tails already redacted end here (in `original`): a match
         // starting before it is inside one, and is not scanned again (linear time).
         let mut covered = 0;
+        // The same for pieces of a secret (in `text`): the rest of one echo is already widened.
+        let mut piece_covered = 0;
         let Ok(matches) = automaton.try_find_overlapping_iter(text) else {
             return;
         };
+        let exact_case = |s: usize, e: usize, word: &str| text.get(s..e) == Some(word.as_bytes());
         for m in matches {
             let (s, e) = (m.start(), m.end());
             match self.kinds.get(m.pattern().as_usize()) {
+                Some(Kind::Piece { secret, offset }) => {
+                    let Some(secret) = self.secrets.get(*secret) else {
+                        continue;
+                    };
+                    if s < piece_covered {
+                        continue;
+                    }
+                    let same = |a: u8, b: u8| a.eq_ignore_ascii_case(&b);
+                    let (mut start, mut from) = (s, *offset);
+                    while from > 0 && start > 0 && same(text[start - 1], secret[from - 1]) {
+                        start -= 1;
+                        from -= 1;
+                    }
+                    let (mut end, mut to) = (e, offset + PIECE_LEN);
+                    while to < secret.len() && end < text.len() && same(text[end], secret[to]) {
+                        end += 1;
+                        to += 1;
+                    }
+                    piece_covered = end;
+                    ranges.push((view.start(start), view.end(end)));
+                }
                 Some(Kind::Secret { word }) => {
                     let alnum = |i: Option<&u8>| i.is_some_and(u8::is_ascii_alphanumeric);
                     if *word
@@ -261,7 +325,7 @@ impl Redactor {
                     ranges.push((view.start(s), view.end(e)));
                 }
                 Some(Kind::PolarPrefix) => {
-                    if view.start(s) < covered {
+                    if view.start(s) < covered || !exact_case(s, e, POLAR_PREFIX) {
                         continue;
                     }
                     let tail = text[e..]
@@ -275,7 +339,9 @@ impl Redactor {
                 }
                 Some(Kind::Key) => {
                     let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+                    let lower = text[s..e].iter().all(|b| !b.is_ascii_uppercase());
                     if view.start(s) < covered
+                        || !lower
                         || s.checked_sub(1).and_then(|p| text.get(p)).is_some_and(word)
                         || text.get(e).is_some_and(word)
                     {
@@ -295,17 +361,27 @@ impl Redactor {
     }
 }
 
-/// The base64 forms of `bytes` searched for: standard and url-safe alphabets, only the groups
-/// of whole input bytes (so that it also matches when more follows, padded or not).
+/// The base64 forms of `bytes` searched for: standard and url-safe alphabets, as encoded on
+/// their own, and for each of the three offsets (modulo 3) at which `bytes` can start inside a
+/// longer encoded text (an echo of a whole request body), the characters that depend on
+/// `bytes` alone: only whole groups, minus the leading characters that share bits with
+/// whatever precedes.
 fn base64_forms(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let whole = &bytes[..bytes.len() - bytes.len() % 3];
     let mut forms = vec![
         STANDARD_NO_PAD.encode(bytes).into_bytes(),
         URL_SAFE_NO_PAD.encode(bytes).into_bytes(),
     ];
-    if !whole.is_empty() && whole.len() != bytes.len() {
-        forms.push(STANDARD_NO_PAD.encode(whole).into_bytes());
-        forms.push(URL_SAFE_NO_PAD.encode(whole).into_bytes());
+    // Characters that mix in bits of the bytes before, for 0, 1 and 2 of them.
+    const MIXED: [usize; 3] = [0, 2, 3];
+    for (shift, mixed) in MIXED.iter().enumerate() {
+        let mut shifted = vec![0; shift];
+        shifted.extend_from_slice(bytes);
+        let whole = &shifted[..shifted.len() - shifted.len() % 3];
+        for encoded in [STANDARD_NO_PAD.encode(whole), URL_SAFE_NO_PAD.encode(whole)] {
+            if let Some(own) = encoded.get(*mixed..) {
+                forms.push(own.as_bytes().to_vec());
+            }
+        }
     }
     forms.retain(|f| f.len() >= 4);
     forms
