@@ -1,6 +1,8 @@
 //! How each credential travels: the client's own at the token endpoint (by its registered
 //! method), the API version, and a credential the client has just received, which Polar's
 //! server may not have committed yet.
+// Tests state their expectations with unwrap/expect/panic: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 

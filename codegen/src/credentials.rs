@@ -4,7 +4,7 @@
 //! parameter through which one could be sent.
 //!
 //! - `Authorization` on an operation whose `security` asks for a bearer (RFC 6750 §2.1), see
-//!   [`shape::bearer`];
+//!   [`shape::bearer`](crate::shape::bearer);
 //! - `Authorization` on an operation whose request body carries `client_secret`: the client's
 //!   credentials as HTTP Basic instead (`client_secret_basic`, RFC 6749 §2.3.1), which Polar's
 //!   token endpoint requires of a client registered with that method;
