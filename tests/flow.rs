@@ -1,12 +1,12 @@
-//! The authorization code flow end to end against the embedded server (feature `test-server`,
+//! The authorization code flow end to end against the embedded server (`polar-oauth2-test-server`,
 //! turned on for tests by the package's own dev-dependency), every error path of that server
 //! with the status and `error` Polar's server gives, and the callback checks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use polar_oauth2::authorization::{AuthorizationError, parse_callback};
-use polar_oauth2::test_server::{
+use polar_oauth2_test_server::{
     CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
-    REDIRECT_URI, RegisteredClient, TestServer, USER_EMAIL, USER_ID,
+    REDIRECT_URI, TestClient, TestServer, USER_EMAIL, USER_ID,
 };
 use polar_oauth2::{
     AuthorizationCode, AuthorizeResponse, CallbackError, Client, ClientCredentials, ClientSecret,
@@ -131,9 +131,9 @@ fn base64url_decode(text: &str) -> Vec<u8> {
 
 /// A client that may hold `web:write`, like Polar's first-party clients: its tokens can read
 /// consent data.
-fn first_party_client() -> RegisteredClient {
+fn first_party_client() -> TestClient {
     let scope: ScopeSet = Scope::KNOWN.iter().cloned().chain([web_write()]).collect();
-    RegisteredClient::confidential("polar_ci_test_first_party", "polar_cs_test_first_party")
+    TestClient::confidential("polar_ci_test_first_party", "polar_cs_test_first_party")
         .scope(&scope)
 }
 
@@ -295,7 +295,7 @@ async fn id_token_carries_nonce_audience_subject_and_email() {
     let header: Value = serde_json::from_slice(&base64url_decode(parts[0])).unwrap();
     let claims: Value = serde_json::from_slice(&base64url_decode(parts[1])).unwrap();
     assert_eq!(header["alg"], "RS256");
-    // Polar's header: no `kid` (see src/test_server/keys.rs).
+    // Polar's header: no `kid` (see test-server/src/keys.rs).
     assert_eq!(header, serde_json::json!({"typ": "JWT", "alg": "RS256"}));
     assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
     assert_eq!(claims["aud"], serde_json::json!([CONFIDENTIAL_CLIENT_ID]));
@@ -437,7 +437,7 @@ async fn public_client_sending_a_secret_is_401_invalid_client() {
 async fn client_secret_basic_client_must_use_basic() {
     let (server, client) = start().await;
     server.register_client(
-        RegisteredClient::confidential("polar_ci_test_basic", "polar_cs_test_basic")
+        TestClient::confidential("polar_ci_test_basic", "polar_cs_test_basic")
             .client_secret_basic(),
     );
     let pending = polar_oauth2::AuthorizationRequest::new(
@@ -786,7 +786,7 @@ async fn refresh_may_narrow_the_scope_but_not_widen_it() {
 async fn client_without_refresh_grant_gets_no_refresh_token() {
     let (server, client) = start().await;
     server.register_client(
-        RegisteredClient::confidential("polar_ci_test_norefresh", "polar_cs_test_norefresh")
+        TestClient::confidential("polar_ci_test_norefresh", "polar_cs_test_norefresh")
             .grant_types(["authorization_code"]),
     );
     let credentials = ClientCredentials::confidential(

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use polar_oauth2::test_server::{
+use polar_oauth2_test_server::{
     CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
-    REDIRECT_URI, RegisteredClient, TestServer, USER_EMAIL, USER_ID,
+    REDIRECT_URI, TestClient, TestServer, USER_EMAIL, USER_ID,
 };
 use polar_oauth2::{PendingAuthorization, Scope, SubType};
 use reqwest::StatusCode;
@@ -249,7 +249,7 @@ async fn revoking_an_unknown_or_already_revoked_token_is_200() {
 #[tokio::test]
 async fn revoking_another_clients_token_is_invalid_grant_and_leaves_it_active() {
     let server = TestServer::start().await.unwrap();
-    server.register_client(RegisteredClient::confidential(
+    server.register_client(TestClient::confidential(
         "polar_ci_test_other",
         "polar_cs_test_other",
     ));
@@ -384,7 +384,7 @@ async fn active_token_introspection_has_every_spec_field() {
 #[tokio::test]
 async fn unknown_expired_or_other_clients_tokens_are_inactive() {
     let server = TestServer::start().await.unwrap();
-    server.register_client(RegisteredClient::confidential(
+    server.register_client(TestClient::confidential(
         "polar_ci_test_other",
         "polar_cs_test_other",
     ));

@@ -3,7 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::scope::Scope;
+use polar_oauth2::Scope;
 
 /// `CODE_CHALLENGE_PATTERN`/`CODE_VERIFIER_PATTERN` of RFC 7636 §4.1–4.2.
 const PKCE_LENGTH: std::ops::RangeInclusive<usize> = 43..=128;

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::clients::{
-    ClientConfiguration, RegisteredClient, Registration, TokenEndpointAuthMethod,
+    ClientConfiguration, TestClient, Registration, TestClientAuth,
 };
 use super::failure::{Failure, Reply};
 use super::keys::SigningKey;
@@ -25,9 +25,9 @@ use super::{
     CONFIDENTIAL_CLIENT_SECRET, DEFAULT_ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, ISSUER,
     ORGANIZATIONS, PUBLIC_CLIENT_ID, SESSION_COOKIE, TestOrganization, USER_EMAIL, USER_ID,
 };
-use crate::authorization::{constant_time_eq, random_token};
-use crate::authorize::SubType;
-use crate::scope::Scope;
+use crate::util::{constant_time_eq, random_token};
+use polar_oauth2::SubType;
+use polar_oauth2::Scope;
 
 /// How often (in server time) spent and expired records are dropped: often enough to bound
 /// memory, rarely enough that a burst of requests does not rescan the maps each time.
@@ -88,7 +88,7 @@ pub(super) struct Inner {
     pub(super) signing_key: SigningKey,
     pub(super) web_session: String,
     pub(super) personal_access_token: String,
-    pub(super) clients: HashMap<String, RegisteredClient>,
+    pub(super) clients: HashMap<String, TestClient>,
     pub(super) codes: HashMap<String, CodeRecord>,
     pub(super) tokens: Vec<TokenRecord>,
     consents: Vec<Consent>,
@@ -108,7 +108,7 @@ pub(super) enum Caller {
 /// An authorization request that passed validation (authlib's
 /// `validate_authorization_request`).
 struct ValidatedRequest {
-    client: RegisteredClient,
+    client: TestClient,
     redirect_uri: String,
     redirect_uri_param: Option<String>,
     state: Option<String>,
@@ -119,7 +119,7 @@ impl Inner {
     pub(super) fn new() -> Result<Self, String> {
         let web_session = format!(
             "polar_test_session_{}",
-            random_token().map_err(|e| e.to_string())?
+            random_token()?
         );
         let mut inner = Self {
             offset: Duration::ZERO,
@@ -137,9 +137,9 @@ impl Inner {
             .polar_token("polar_pat_")
             .map_err(|_| "the system's secure random generator failed".to_owned())?;
         for client in [
-            RegisteredClient::confidential(CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET)
+            TestClient::confidential(CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET)
                 .client_name("Test Confidential App"),
-            RegisteredClient::public(PUBLIC_CLIENT_ID).client_name("Test Public App"),
+            TestClient::public(PUBLIC_CLIENT_ID).client_name("Test Public App"),
         ] {
             inner
                 .store_client(client, true)
@@ -152,11 +152,11 @@ impl Inner {
     /// access token, an owner and `client_id_issued_at`.
     pub(super) fn store_client(
         &mut self,
-        mut client: RegisteredClient,
+        mut client: TestClient,
         owned_by_user: bool,
     ) -> Result<(), Failure> {
         let hidden_secret = match client.auth_method {
-            TokenEndpointAuthMethod::None => Some(self.polar_token("polar_cs_")?),
+            TestClientAuth::None => Some(self.polar_token("polar_cs_")?),
             _ => None,
         };
         client.registration = Some(Registration {
@@ -595,15 +595,15 @@ impl Inner {
         authorization: Option<&str>,
     ) -> Result<Reply, Failure> {
         let grant_type = form.get("grant_type");
-        let methods: &[TokenEndpointAuthMethod] = match grant_type {
+        let methods: &[TestClientAuth] = match grant_type {
             Some("authorization_code" | "refresh_token") => &[
-                TokenEndpointAuthMethod::ClientSecretBasic,
-                TokenEndpointAuthMethod::ClientSecretPost,
-                TokenEndpointAuthMethod::None,
+                TestClientAuth::ClientSecretBasic,
+                TestClientAuth::ClientSecretPost,
+                TestClientAuth::None,
             ],
             Some("web") => &[
-                TokenEndpointAuthMethod::ClientSecretBasic,
-                TokenEndpointAuthMethod::ClientSecretPost,
+                TestClientAuth::ClientSecretBasic,
+                TestClientAuth::ClientSecretPost,
             ],
             // The description authlib computes is not put in the body.
             _ => {
@@ -636,8 +636,8 @@ impl Inner {
         &self,
         form: &Params,
         authorization: Option<&str>,
-        methods: &[TokenEndpointAuthMethod],
-    ) -> Result<(RegisteredClient, TokenEndpointAuthMethod), Failure> {
+        methods: &[TestClientAuth],
+    ) -> Result<(TestClient, TestClientAuth), Failure> {
         self.authenticate_client_at(form, authorization, methods, true)
     }
 
@@ -645,16 +645,16 @@ impl Inner {
         &self,
         form: &Params,
         authorization: Option<&str>,
-        methods: &[TokenEndpointAuthMethod],
+        methods: &[TestClientAuth],
         token_endpoint: bool,
-    ) -> Result<(RegisteredClient, TokenEndpointAuthMethod), Failure> {
+    ) -> Result<(TestClient, TestClientAuth), Failure> {
         let registered_for =
-            |client: &RegisteredClient, method| !token_endpoint || client.auth_method == method;
+            |client: &TestClient, method| !token_endpoint || client.auth_method == method;
         let unknown =
             |status| Failure::invalid_client(status, "The client does not exist on this server.");
         for method in methods {
             match method {
-                TokenEndpointAuthMethod::ClientSecretBasic => {
+                TestClientAuth::ClientSecretBasic => {
                     if let Some((id, Some(secret))) = authorization.and_then(basic_credentials)
                         && !id.is_empty()
                         && !secret.is_empty()
@@ -664,13 +664,13 @@ impl Inner {
                             .get(&id)
                             .ok_or_else(|| unknown(StatusCode::UNAUTHORIZED))?;
                         if client.check_secret(&secret)
-                            && registered_for(client, TokenEndpointAuthMethod::ClientSecretBasic)
+                            && registered_for(client, TestClientAuth::ClientSecretBasic)
                         {
                             return Ok((client.clone(), *method));
                         }
                     }
                 }
-                TokenEndpointAuthMethod::ClientSecretPost => {
+                TestClientAuth::ClientSecretPost => {
                     if let (Some(id), Some(secret)) =
                         (form.truthy("client_id"), form.truthy("client_secret"))
                     {
@@ -679,13 +679,13 @@ impl Inner {
                             .get(id)
                             .ok_or_else(|| unknown(StatusCode::BAD_REQUEST))?;
                         if client.check_secret(secret)
-                            && registered_for(client, TokenEndpointAuthMethod::ClientSecretPost)
+                            && registered_for(client, TestClientAuth::ClientSecretPost)
                         {
                             return Ok((client.clone(), *method));
                         }
                     }
                 }
-                TokenEndpointAuthMethod::None => {
+                TestClientAuth::None => {
                     if let Some(id) = form.truthy("client_id")
                         && form.truthy("client_secret").is_none()
                     {
@@ -693,7 +693,7 @@ impl Inner {
                             .clients
                             .get(id)
                             .ok_or_else(|| unknown(StatusCode::BAD_REQUEST))?;
-                        if registered_for(client, TokenEndpointAuthMethod::None) {
+                        if registered_for(client, TestClientAuth::None) {
                             return Ok((client.clone(), *method));
                         }
                     }
@@ -725,8 +725,8 @@ impl Inner {
     fn authorization_code_grant(
         &mut self,
         form: &Params,
-        client: &RegisteredClient,
-        auth_method: TokenEndpointAuthMethod,
+        client: &TestClient,
+        auth_method: TestClientAuth,
     ) -> Result<Value, Failure> {
         if !client.allows_grant("authorization_code") {
             return Err(Self::unauthorized_client("authorization_code"));
@@ -747,7 +747,7 @@ impl Inner {
             return Err(Failure::invalid_grant("Invalid 'redirect_uri' in request."));
         }
         let verifier = form.truthy("code_verifier");
-        if auth_method == TokenEndpointAuthMethod::None && verifier.is_none() {
+        if auth_method == TestClientAuth::None && verifier.is_none() {
             return Err(Failure::invalid_request("Missing 'code_verifier'"));
         }
         if record.code_challenge.is_some() || verifier.is_some() {
@@ -796,7 +796,7 @@ impl Inner {
     fn refresh_token_grant(
         &mut self,
         form: &Params,
-        client: &RegisteredClient,
+        client: &TestClient,
     ) -> Result<Value, Failure> {
         if !client.allows_grant("refresh_token") {
             return Err(Self::unauthorized_client("refresh_token"));
@@ -839,7 +839,7 @@ impl Inner {
     }
 
     /// Polar's `web` grant: a web session exchanged for a token (first-party clients).
-    fn web_grant(&mut self, form: &Params, client: &RegisteredClient) -> Result<Value, Failure> {
+    fn web_grant(&mut self, form: &Params, client: &TestClient) -> Result<Value, Failure> {
         if !client.allows_grant("web") {
             return Err(Self::unauthorized_client("web"));
         }
@@ -901,7 +901,7 @@ impl Inner {
     /// authlib's `BearerTokenGenerator.generate` with Polar's prefixes, stored.
     fn issue_token(
         &mut self,
-        client: &RegisteredClient,
+        client: &TestClient,
         subject: Subject,
         scope: Vec<String>,
         expires_in: Duration,
@@ -948,7 +948,7 @@ impl Inner {
     /// then the userinfo claims (`generate_user_info`).
     fn id_token(
         &self,
-        client: &RegisteredClient,
+        client: &TestClient,
         subject: Subject,
         scope: &[String],
         nonce: Option<String>,
@@ -1151,11 +1151,11 @@ impl Inner {
             Err(failure) => return failure.into_reply(),
         };
         let mut client = match configuration.auth_method {
-            TokenEndpointAuthMethod::None => RegisteredClient::public(client_id),
+            TestClientAuth::None => TestClient::public(client_id),
             method => match self.polar_token("polar_cs_") {
                 Ok(secret) => {
-                    let client = RegisteredClient::confidential(client_id, secret);
-                    if method == TokenEndpointAuthMethod::ClientSecretBasic {
+                    let client = TestClient::confidential(client_id, secret);
+                    if method == TestClientAuth::ClientSecretBasic {
                         client.client_secret_basic()
                     } else {
                         client
@@ -1181,7 +1181,7 @@ impl Inner {
     /// `authenticate_client`: the caller's credential must be the client's registration access
     /// token, or the web session of the user who registered it.
     fn configured_client(&self, caller: &Caller, client_id: &str) -> Result<String, Reply> {
-        let credential_matches = |client: &RegisteredClient| {
+        let credential_matches = |client: &TestClient| {
             let Some(registration) = &client.registration else {
                 return false;
             };
@@ -1253,7 +1253,7 @@ impl Inner {
                     .as_ref()
                     .and_then(|r| r.hidden_secret.clone())
             {
-                client.client_secret = Some(crate::secret::ClientSecret::new(secret));
+                client.client_secret = Some(polar_oauth2::ClientSecret::new(secret));
             }
             client.auth_method = new_method;
         }
@@ -1312,9 +1312,9 @@ pub(super) fn scope_display_names() -> Value {
 }
 
 /// The methods of Polar's `RevocationEndpoint` and `IntrospectionEndpoint`.
-const ENDPOINT_AUTH_METHODS: &[TokenEndpointAuthMethod] = &[
-    TokenEndpointAuthMethod::ClientSecretBasic,
-    TokenEndpointAuthMethod::ClientSecretPost,
+const ENDPOINT_AUTH_METHODS: &[TestClientAuth] = &[
+    TestClientAuth::ClientSecretBasic,
+    TestClientAuth::ClientSecretPost,
 ];
 
 /// Polar's `Unauthorized` (no credentials at all).
@@ -1345,7 +1345,7 @@ fn invalid_client_metadata(description: &str) -> Reply {
 
 /// The registered metadata onto a stored client (the secret and auth method are the
 /// caller's business).
-fn apply_configuration(client: &mut RegisteredClient, configuration: ClientConfiguration) {
+fn apply_configuration(client: &mut TestClient, configuration: ClientConfiguration) {
     client.redirect_uris = configuration.redirect_uris;
     client.grant_types = configuration.grant_types;
     client.scope = configuration.scope;

@@ -1,11 +1,11 @@
-//! An embedded Polar-compatible OAuth2 server, for tests and the offline quickstart
-//! (cargo feature `test-server`).
+//! An embedded Polar-compatible OAuth2 server, for testing apps built on [`polar_oauth2`]
+//! offline (add it as a dev-dependency).
 //!
 //! Real HTTP on `127.0.0.1:<free port>`, all state in memory, one line to start:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use polar_oauth2::test_server::TestServer;
+//! use polar_oauth2_test_server::TestServer;
 //!
 //! let server = TestServer::start().await?;
 //! let client = server.client()?; // a `Client` pointed at it
@@ -84,12 +84,15 @@
 //! [`CONFIDENTIAL_CLIENT_SECRET`]) and a public one ([`PUBLIC_CLIENT_ID`]), both redirecting
 //! to [`REDIRECT_URI`]. [`TestServer::register_client`] and the registration endpoint add more.
 
+#![forbid(unsafe_code)]
+
 mod clients;
 mod failure;
 mod keys;
 mod params;
 mod routes;
 mod state;
+mod util;
 #[cfg(test)]
 mod tests;
 
@@ -101,13 +104,13 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-pub use clients::{RegisteredClient, TokenEndpointAuthMethod};
+pub use clients::{TestClient, TestClientAuth};
 
-use crate::authorization::AuthorizationRequest;
-use crate::client::{Client, Server};
-use crate::error::Error;
-use crate::secret::{AccessToken, ClientSecret, SessionToken};
-use crate::token::ClientCredentials;
+use polar_oauth2::AuthorizationRequest;
+use polar_oauth2::{Client, Server};
+use polar_oauth2::Error;
+use polar_oauth2::{AccessToken, ClientSecret, SessionToken};
+use polar_oauth2::ClientCredentials;
 use params::{Params, query_of};
 use routes::Shared;
 
@@ -205,7 +208,7 @@ pub struct TestServer {
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
 /// use std::time::Duration;
-/// use polar_oauth2::test_server::TestServer;
+/// use polar_oauth2_test_server::TestServer;
 ///
 /// let server = TestServer::builder()
 ///     .header_read_timeout(Duration::from_millis(500))
@@ -336,7 +339,7 @@ impl TestServer {
     ///
     /// The client belongs to the test user: its registration can be read, updated and deleted
     /// with [`Self::web_session_token`] or [`Self::registration_access_token`].
-    pub fn register_client(&self, client: RegisteredClient) {
+    pub fn register_client(&self, client: TestClient) {
         // Only a failing system random generator can make this fail; the client is then
         // stored without a registration access token.
         let mut inner = self.shared.lock();
@@ -401,7 +404,7 @@ impl TestServer {
     ///
     /// ```no_run
     /// # async fn demo() -> std::io::Result<()> {
-    /// use polar_oauth2::test_server::{CONFIDENTIAL_CLIENT_ID, TestServer};
+    /// use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, TestServer};
     ///
     /// let server = TestServer::start().await?;
     /// let expired = server.sign_id_token(&serde_json::json!({

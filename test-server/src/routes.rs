@@ -25,7 +25,7 @@ use super::{
     AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH, Limits,
     OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
-use crate::scope::Scope;
+use polar_oauth2::Scope;
 
 /// What every handler shares.
 pub(super) struct Shared {

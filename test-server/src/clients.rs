@@ -7,16 +7,16 @@ use super::REDIRECT_URI;
 #[cfg(doc)]
 use super::TestServer;
 use super::params::{is_reserved, scope_list};
-use crate::authorization::constant_time_eq;
-use crate::authorize::SubType;
-use crate::scope::{Scope, ScopeSet};
-use crate::secret::ClientSecret;
-use crate::token::ClientCredentials;
+use crate::util::constant_time_eq;
+use polar_oauth2::SubType;
+use polar_oauth2::{Scope, ScopeSet};
+use polar_oauth2::ClientSecret;
+use polar_oauth2::ClientCredentials;
 
 /// How a client authenticates at the token endpoint (`token_endpoint_auth_method`, RFC 7591).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum TokenEndpointAuthMethod {
+pub enum TestClientAuth {
     /// Credentials in the form body: Polar's default.
     ClientSecretPost,
     /// Credentials in an `Authorization: Basic` header.
@@ -25,7 +25,7 @@ pub enum TokenEndpointAuthMethod {
     None,
 }
 
-impl TokenEndpointAuthMethod {
+impl TestClientAuth {
     /// The RFC 7591 name (`client_secret_post`, `client_secret_basic`, `none`).
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -51,10 +51,10 @@ impl TokenEndpointAuthMethod {
 /// `sub_type` `user`, redirect URI [`REDIRECT_URI`].
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct RegisteredClient {
+pub struct TestClient {
     pub(super) client_id: String,
     pub(super) client_secret: Option<ClientSecret>,
-    pub(super) auth_method: TokenEndpointAuthMethod,
+    pub(super) auth_method: TestClientAuth,
     pub(super) redirect_uris: Vec<String>,
     pub(super) scope: Vec<String>,
     pub(super) grant_types: Vec<String>,
@@ -77,25 +77,25 @@ pub(super) struct Registration {
     pub(super) hidden_secret: Option<String>,
 }
 
-impl RegisteredClient {
+impl TestClient {
     /// A confidential client authenticating with `client_secret_post`.
     pub fn confidential(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self::new(
             client_id.into(),
             Some(ClientSecret::new(client_secret)),
-            TokenEndpointAuthMethod::ClientSecretPost,
+            TestClientAuth::ClientSecretPost,
         )
     }
 
     /// A public client (`token_endpoint_auth_method=none`): no secret, PKCE required.
     pub fn public(client_id: impl Into<String>) -> Self {
-        Self::new(client_id.into(), None, TokenEndpointAuthMethod::None)
+        Self::new(client_id.into(), None, TestClientAuth::None)
     }
 
     fn new(
         client_id: String,
         client_secret: Option<ClientSecret>,
-        auth_method: TokenEndpointAuthMethod,
+        auth_method: TestClientAuth,
     ) -> Self {
         Self {
             client_id,
@@ -119,7 +119,7 @@ impl RegisteredClient {
     /// client registered for one method cannot use the other).
     pub fn client_secret_basic(mut self) -> Self {
         if self.client_secret.is_some() {
-            self.auth_method = TokenEndpointAuthMethod::ClientSecretBasic;
+            self.auth_method = TestClientAuth::ClientSecretBasic;
         }
         self
     }
@@ -193,7 +193,7 @@ impl RegisteredClient {
     }
 }
 
-impl RegisteredClient {
+impl TestClient {
     /// authlib's `client_info` + `client_metadata` (RFC 7591 §3.2.1), as Polar's registration
     /// endpoints return them; a public client's secret fields are left out, as Polar does.
     pub(super) fn registration_json(&self, base_url: &str) -> Value {
@@ -213,7 +213,7 @@ impl RegisteredClient {
             body.insert(key.clone(), value.clone());
         }
         body.insert("client_id".into(), self.client_id.clone().into());
-        if self.auth_method != TokenEndpointAuthMethod::None {
+        if self.auth_method != TestClientAuth::None {
             let secret = self.client_secret.as_ref().map(|s| s.secret().to_owned());
             body.insert("client_secret".into(), json!(secret));
             body.insert("client_secret_expires_at".into(), 0.into());
@@ -238,7 +238,7 @@ impl RegisteredClient {
 #[derive(Debug)]
 pub(super) struct ClientConfiguration {
     pub(super) redirect_uris: Vec<String>,
-    pub(super) auth_method: TokenEndpointAuthMethod,
+    pub(super) auth_method: TestClientAuth,
     pub(super) grant_types: Vec<String>,
     pub(super) scope: Vec<String>,
     pub(super) client_name: String,
@@ -331,15 +331,15 @@ impl ClientConfiguration {
             )),
         }
         let auth_method = match string("token_endpoint_auth_method", &mut errors) {
-            None => TokenEndpointAuthMethod::ClientSecretPost,
-            Some(method) => TokenEndpointAuthMethod::from_wire(&method).unwrap_or_else(|| {
+            None => TestClientAuth::ClientSecretPost,
+            Some(method) => TestClientAuth::from_wire(&method).unwrap_or_else(|| {
                 errors.push(validation_error(
                     &["token_endpoint_auth_method"],
                     "literal_error",
                     "Input should be 'client_secret_basic', 'client_secret_post' or 'none'",
                     &Value::from(method),
                 ));
-                TokenEndpointAuthMethod::ClientSecretPost
+                TestClientAuth::ClientSecretPost
             }),
         };
         let grant_types = match fields.get("grant_types") {
