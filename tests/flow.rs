@@ -240,7 +240,7 @@ async fn plain_pkce_is_accepted_when_asked_for() {
 }
 
 #[tokio::test]
-async fn organization_flow_lists_organizations_and_issues_organization_tokens() {
+async fn organization_flow_asks_for_one_organization_and_issues_a_user_token() {
     let (server, client) = start().await;
     let pending = server
         .authorization_request()
@@ -252,12 +252,12 @@ async fn organization_flow_lists_organizations_and_issues_organization_tokens() 
         .consent_data(&server.web_session_token(), &pending.authorize_params())
         .await
         .unwrap();
-    let AuthorizeResponse::Organization(organization) = &consent else {
-        panic!("expected the organization arm: {consent:?}")
+    // Polar answers with the user arm and asks the page for exactly one organization.
+    let AuthorizeResponse::User(user) = &consent else {
+        panic!("expected the user arm: {consent:?}")
     };
-    // No organization chosen yet: `sub` is null, the choices are listed.
-    assert!(organization.sub.is_none());
-    let listed: Vec<_> = organization.organizations.iter().map(|o| o.id).collect();
+    assert!(user.requires_single_organization);
+    let listed: Vec<_> = user.organizations.iter().map(|o| o.id).collect();
     let expected: Vec<_> = ORGANIZATIONS.iter().map(|o| o.id).collect();
     assert_eq!(listed, expected);
 
@@ -265,14 +265,23 @@ async fn organization_flow_lists_organizations_and_issues_organization_tokens() 
     let token = exchange(&client, &server.confidential_client(), &pending, code)
         .await
         .unwrap();
-    assert!(token.access_token().secret().starts_with("polar_at_o_"));
+    assert!(token.access_token().secret().starts_with("polar_at_u_"));
     assert!(
         token
             .refresh_token()
             .unwrap()
             .secret()
-            .starts_with("polar_rt_o_")
+            .starts_with("polar_rt_u_")
     );
+    let introspection = client
+        .introspect(&server.confidential_client(), token.access_token())
+        .await
+        .unwrap();
+    let polar_oauth2::Introspection::Active(active) = introspection else {
+        panic!("expected an active token")
+    };
+    assert_eq!(active.sub, USER_ID.to_string());
+    assert_eq!(active.organizations, vec![ORGANIZATIONS[0].id.to_string()]);
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@
 //!   public clients; single-use codes valid for 300 s ([`TestServer::advance`] moves the
 //!   clock); PKCE `S256`/`plain`, mandatory for public clients; refresh tokens rotate (the old
 //!   refresh token and its access token are revoked); Polar's token prefixes (`polar_ac_`,
-//!   `polar_at_u_`, `polar_rt_o_`, …) and lifetimes (864000 s from a code, 3600 s otherwise);
+//!   `polar_at_u_`, `polar_rt_u_`, …) and lifetimes (864000 s from a code, 3600 s otherwise);
 //!   an ID token (RS256, see below) when `openid` is granted.
 //!   Errors are RFC 6749 §5.2 bodies with Polar's statuses: 400, or 401 `invalid_client` with
 //!   `WWW-Authenticate` when the client failed to authenticate, and `Cache-Control: no-store`.
@@ -149,6 +149,7 @@ pub const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 const TOKEN_PATH: &str = "/v1/oauth2/token";
 const CONSENT_DATA_PATH: &str = "/v1/oauth2/authorize";
+const CONSENT_PATH: &str = "/v1/oauth2/consent";
 const AUTHORIZATION_PAGE_PATH: &str = "/oauth2/authorize";
 const REVOKE_PATH: &str = "/v1/oauth2/revoke";
 const INTROSPECT_PATH: &str = "/v1/oauth2/introspect";
@@ -187,7 +188,8 @@ impl Default for Limits {
 /// An organization of the test user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TestOrganization {
-    /// Its id (the `sub` of organization tokens).
+    /// Its id (what `organizations=` picks at consent, and a down-scoped token's
+    /// `organizations`).
     pub id: Uuid,
     /// Its slug.
     pub slug: &'static str,
@@ -429,8 +431,9 @@ impl TestServer {
         SessionToken::new(self.lock().web_session.clone())
     }
 
-    /// The test user opens `authorization_url` and clicks "Allow" (choosing the first of
-    /// [`ORGANIZATIONS`] for `sub_type=organization`, unless the URL has `sub`).
+    /// The test user opens `authorization_url` and clicks "Allow" (picking the
+    /// `organizations` of the URL, or else the first of [`ORGANIZATIONS`] for
+    /// `sub_type=organization`: the token is then the user's, down-scoped to it).
     ///
     /// Returns the URL the browser is redirected to: the client's `redirect_uri` with `code`
     /// and `state`, or with `error` (RFC 6749 §4.1.2.1) for a request Polar rejects that way.
@@ -448,7 +451,9 @@ impl TestServer {
 
     fn decide(&self, authorization_url: &str, allow: bool) -> Result<String, Error> {
         let params = Params::parse(query_of(authorization_url));
-        match self.lock().authorization_response(&params, allow, true) {
+        let mut inner = self.lock();
+        let organizations = inner.picked_organizations(&params);
+        match inner.authorization_response(&params, allow, true, &organizations) {
             Ok(location) => Ok(location),
             Err(failure) => match failure.redirect_location() {
                 Some(location) => Ok(location),

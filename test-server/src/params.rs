@@ -75,8 +75,13 @@ impl Params {
         self.0.iter().filter(|(k, _)| k == name).count()
     }
 
-    pub(super) fn push(&mut self, name: &str, value: &str) {
-        self.0.push((name.to_owned(), value.to_owned()));
+    /// Every value of a repeated parameter, in order (Starlette's `getlist`).
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 

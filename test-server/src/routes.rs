@@ -22,7 +22,7 @@ use super::failure::Reply;
 use super::params::Params;
 use super::state::{Caller, Inner};
 use super::{
-    AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH, Limits,
+    AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, CONSENT_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH, Limits,
     OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
 use polar_oauth2::Scope;
@@ -92,6 +92,7 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(TOKEN_PATH, axum::routing::post(token))
         .route(CONSENT_DATA_PATH, get(consent_data))
+        .route(CONSENT_PATH, axum::routing::post(consent))
         .route(AUTHORIZATION_PAGE_PATH, get(authorization_page))
         .route(REVOKE_PATH, axum::routing::post(revoke))
         .route(INTROSPECT_PATH, axum::routing::post(introspect))
@@ -219,9 +220,28 @@ async fn consent_data(
         .consent_data(&query, authorization.as_deref(), cookie.as_deref())
 }
 
+async fn consent(
+    State(shared): AppState,
+    RawQuery(query): RawQuery,
+    request: Request<Body>,
+) -> Reply {
+    let query = Params::parse(query.as_deref().unwrap_or_default());
+    let (headers, form) = match read_form(&shared, request).await {
+        Ok(read) => read,
+        Err(reply) => return reply,
+    };
+    let authorization = header_value(&headers, header::AUTHORIZATION);
+    let cookie = header_value(&headers, header::COOKIE);
+    shared
+        .lock()
+        .consent(&query, &form, authorization.as_deref(), cookie.as_deref())
+}
+
 async fn authorization_page(State(shared): AppState, RawQuery(query): RawQuery) -> Reply {
     let query = Params::parse(query.as_deref().unwrap_or_default());
-    match shared.lock().authorization_response(&query, true, true) {
+    let mut inner = shared.lock();
+    let organizations = inner.picked_organizations(&query);
+    match inner.authorization_response(&query, true, true, &organizations) {
         Ok(location) => Reply::Redirect(location),
         Err(failure) => failure.into_reply(),
     }

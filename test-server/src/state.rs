@@ -33,22 +33,6 @@ use polar_oauth2::Scope;
 /// memory, rarely enough that a burst of requests does not rescan the maps each time.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Who a code or token is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Subject {
-    User,
-    Organization(Uuid),
-}
-
-impl Subject {
-    fn id(self) -> Uuid {
-        match self {
-            Subject::User => USER_ID,
-            Subject::Organization(id) => id,
-        }
-    }
-}
-
 pub(super) struct CodeRecord {
     client_id: String,
     /// As sent in the authorization request: `None` when the client's default was used, and
@@ -60,13 +44,16 @@ pub(super) struct CodeRecord {
     nonce: Option<String>,
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
-    subject: Subject,
+    /// The organizations the user picked at consent: the token's down-scope (Polar issues
+    /// only user tokens; `sub_type=organization` means exactly one).
+    organizations: Vec<Uuid>,
     issued_at: Duration,
 }
 
 pub(super) struct TokenRecord {
     client_id: String,
-    subject: Subject,
+    /// The down-scope (introspection's `organizations`); empty for an unrestricted token.
+    organizations: Vec<Uuid>,
     scope: Vec<String>,
     access_token: String,
     pub(super) refresh_token: Option<String>,
@@ -76,8 +63,8 @@ pub(super) struct TokenRecord {
     pub(super) revoked: bool,
 }
 
+/// The test user's consent to a client's scopes.
 struct Consent {
-    subject: Subject,
     client_id: String,
     scope: Vec<String>,
 }
@@ -312,52 +299,79 @@ impl Inner {
         })
     }
 
-    /// The sub the user picked (Polar's `ValidateSubAndPrompt._validate_sub`): `None` when an
-    /// organization request names none. Errors here are not redirected.
-    fn resolve_subject(
-        &self,
+    /// Polar's `ValidateSubAndPrompt._validate_sub`: whether the request asks for one
+    /// organization (`sub_type=organization`, or the client's default). Polar issues only user
+    /// tokens; the legacy `sub` parameter is ignored. Errors here are not redirected.
+    fn requires_single_organization(
         params: &Params,
         request: &ValidatedRequest,
-        user_signed_in: bool,
-    ) -> Result<(SubType, Option<Subject>), Failure> {
-        let with_state = |f: Failure| f.state(request.state.clone());
+    ) -> Result<bool, Failure> {
         let sub_type = match params.truthy("sub_type") {
             None => request.client.default_sub_type,
             Some("user") => SubType::User,
             Some("organization") => SubType::Organization,
-            Some(_) => return Err(with_state(Failure::invalid_request("Invalid sub_type"))),
+            Some(_) => {
+                return Err(Failure::invalid_request("Invalid sub_type").state(request.state.clone()));
+            }
         };
-        let sub = params.get("sub");
-        match sub_type {
-            SubType::Organization => match (sub, user_signed_in) {
-                (Some(sub), true) => {
-                    let organization = Uuid::parse_str(sub)
-                        .ok()
-                        .filter(|id| ORGANIZATIONS.iter().any(|o| o.id == *id));
-                    match organization {
-                        Some(id) => Ok((sub_type, Some(Subject::Organization(id)))),
-                        None => Err(with_state(Failure::new(
-                            StatusCode::BAD_REQUEST,
-                            "invalid_sub",
-                        ))),
-                    }
-                }
-                _ => Ok((sub_type, None)),
-            },
-            _ if sub.is_some() => Err(with_state(Failure::invalid_request(
-                "Can't specify sub for user sub_type",
-            ))),
-            _ => Ok((sub_type, user_signed_in.then_some(Subject::User))),
+        Ok(sub_type == SubType::Organization)
+    }
+
+    /// What the test user picks on the stand-in page ([`crate::TestServer::approve`], `GET
+    /// /oauth2/authorize`): the URL's `organizations`, else the first organization when the
+    /// request asks for one, else none.
+    pub(super) fn picked_organizations(&self, params: &Params) -> Vec<String> {
+        let picked = params.all("organizations");
+        if !picked.is_empty() {
+            return picked;
+        }
+        let single = self
+            .validate_authorization_request(params)
+            .and_then(|request| Self::requires_single_organization(params, &request))
+            .unwrap_or(false);
+        match ORGANIZATIONS.first() {
+            Some(first) if single => vec![first.id.to_string()],
+            _ => Vec::new(),
         }
     }
 
-    /// The consent page's answer (`POST /v1/oauth2/consent` with `action=allow|deny`, or an
-    /// automatic approval): the redirect location with `code`, or the error.
+    /// Polar's `_resolve_organization_ids`: the organizations picked at consent (each one the
+    /// user can access), exactly one when `single` (the smallest id if several were sent).
+    fn resolve_organizations(selected: &[String], single: bool) -> Result<Vec<Uuid>, Failure> {
+        let mut ids = Vec::new();
+        for value in selected {
+            let id = Uuid::parse_str(value)
+                .map_err(|_| Failure::invalid_request("Invalid 'organizations' UUID"))?;
+            if !ORGANIZATIONS.iter().any(|o| o.id == id) {
+                return Err(Failure::invalid_request(format!(
+                    "Organization {id} is not accessible"
+                )));
+            }
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if single {
+            ids.sort_by_key(Uuid::to_string);
+            ids.truncate(1);
+            if ids.is_empty() {
+                return Err(Failure::invalid_request(
+                    "sub_type=organization requires selecting an organization",
+                ));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The consent page's answer (`POST /v1/oauth2/consent` with `action=allow|deny` and the
+    /// picked `organizations`, or an automatic approval): the redirect location with `code`,
+    /// or the error.
     pub(super) fn authorization_response(
         &mut self,
         params: &Params,
         allow: bool,
         save_consent: bool,
+        organizations: &[String],
     ) -> Result<String, Failure> {
         let request = self.validate_authorization_request(params)?;
         if !allow {
@@ -365,22 +379,8 @@ impl Inner {
                 .state(request.state.clone())
                 .redirect_to(&request.redirect_uri));
         }
-        // The consent page posts the organization the user picked as `sub`.
-        let mut params = params.clone();
-        let for_organization = match params.truthy("sub_type") {
-            Some(sub_type) => sub_type == "organization",
-            None => request.client.default_sub_type == SubType::Organization,
-        };
-        if for_organization
-            && params.get("sub").is_none()
-            && let Some(first) = ORGANIZATIONS.first()
-        {
-            params.push("sub", &first.id.to_string());
-        }
-        let (_, subject) = self.resolve_subject(&params, &request, true)?;
-        let Some(subject) = subject else {
-            return Err(Failure::new(StatusCode::BAD_REQUEST, "invalid_sub").state(request.state));
-        };
+        let single = Self::requires_single_organization(params, &request)?;
+        let organizations = Self::resolve_organizations(organizations, single)?;
         self.sweep();
         let code = self.polar_token("polar_ac_")?;
         self.codes.insert(
@@ -392,15 +392,14 @@ impl Inner {
                 nonce: params.truthy("nonce").map(str::to_owned),
                 code_challenge: params.truthy("code_challenge").map(str::to_owned),
                 code_challenge_method: params.truthy("code_challenge_method").map(str::to_owned),
-                subject,
+                organizations,
                 issued_at: self.now(),
             },
         );
         if save_consent {
             self.consents
-                .retain(|c| !(c.subject == subject && c.client_id == request.client.client_id));
+                .retain(|c| c.client_id != request.client.client_id);
             self.consents.push(Consent {
-                subject,
                 client_id: request.client.client_id.clone(),
                 scope: request.scope.clone(),
             });
@@ -460,19 +459,17 @@ impl Inner {
                 }
             }
         }
-        let (sub_type, subject) = match self.resolve_subject(params, &request, user_signed_in) {
-            Ok(resolved) => resolved,
+        let single = match Self::requires_single_organization(params, &request) {
+            Ok(single) => single,
             Err(failure) => return failure.into_reply(),
         };
-        let granted = subject.is_some_and(|subject| {
-            self.consents.iter().any(|c| {
-                c.subject == subject
-                    && c.client_id == request.client.client_id
+        let granted = user_signed_in
+            && self.consents.iter().any(|c| {
+                c.client_id == request.client.client_id
                     && request.scope.iter().all(|s| c.scope.contains(s))
-            })
-        });
+            });
         if prompt == Some("none") {
-            if subject.is_none() {
+            if !user_signed_in {
                 return redirect(Failure::new(StatusCode::BAD_REQUEST, "login_required"));
             }
             if !granted {
@@ -484,9 +481,10 @@ impl Inner {
         }
         match effective_prompt {
             Some("login") => return Reply::detail(StatusCode::UNAUTHORIZED, "Unauthorized"),
-            // Consent already given: Polar answers with the redirect itself.
+            // Consent already given: Polar answers with the redirect itself (or, with no
+            // organization to pick from a page, its error).
             Some("none") => {
-                return match self.authorization_response(params, true, false) {
+                return match self.authorization_response(params, true, false, &[]) {
                     Ok(location) => Reply::Redirect(location),
                     Err(failure) => failure.into_reply(),
                 };
@@ -505,38 +503,64 @@ impl Inner {
                 "tos_uri": client.extra_metadata.get("tos_uri"),
                 "policy_uri": client.extra_metadata.get("policy_uri"),
             },
-            "sub_type": sub_type.as_str(),
+            // Polar issues only user tokens: `sub_type=organization` asks for one organization.
+            "sub_type": SubType::User.as_str(),
             "scopes": request.scope,
             "scope_display_names": scope_display_names(),
         });
-        let sub = match subject {
-            Some(Subject::User) => json!({"id": USER_ID, "email": USER_EMAIL, "avatar_url": null}),
-            Some(Subject::Organization(id)) => ORGANIZATIONS
-                .iter()
-                .find(|o| o.id == id)
-                .map_or(Value::Null, organization_json),
-            None => Value::Null,
+        let sub = if user_signed_in {
+            json!({"id": USER_ID, "email": USER_EMAIL, "avatar_url": null})
+        } else {
+            Value::Null
         };
         if let Value::Object(fields) = &mut body {
             fields.insert("sub".into(), sub);
-            if sub_type == SubType::Organization && !user_signed_in {
-                // Polar asserts a signed-in user here and fails with a 500.
-                return Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
-            }
-            // Both arms list the signed-in user's organizations (required since 2026-08).
+            // The organizations the user can down-scope the token to.
             let organizations: Vec<Value> = if user_signed_in {
                 ORGANIZATIONS.iter().map(organization_json).collect()
             } else {
                 Vec::new()
             };
             fields.insert("organizations".into(), Value::Array(organizations));
-            fields.insert("requires_single_organization".into(), Value::Bool(false));
+            fields.insert("requires_single_organization".into(), Value::Bool(single));
         }
         Reply::Json {
             status: StatusCode::OK,
             body,
             no_store: false,
             www_authenticate: None,
+        }
+    }
+
+    /// `POST /v1/oauth2/consent?<the authorization request>` (Polar's web app, not in the
+    /// spec): the signed-in user's `action=allow|deny`, with the `organizations` picked.
+    pub(super) fn consent(
+        &mut self,
+        query: &Params,
+        form: &Params,
+        authorization: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Reply {
+        match self.web_user(authorization, cookie) {
+            Ok(true) => {}
+            Ok(false) => return unauthorized(),
+            Err(failure) => return failure.into_reply(),
+        }
+        let allow = match form.get("action") {
+            Some("allow") => true,
+            Some("deny") => false,
+            other => {
+                return validation_failed(vec![json!({
+                    "type": if other.is_some() { "literal_error" } else { "missing" },
+                    "loc": ["body", "action"],
+                    "msg": if other.is_some() { "Input should be 'allow' or 'deny'" } else { "Field required" },
+                    "input": other,
+                })]);
+            }
+        };
+        match self.authorization_response(query, allow, true, &form.all("organizations")) {
+            Ok(location) => Reply::Redirect(location),
+            Err(failure) => failure.into_reply(),
         }
     }
 
@@ -574,8 +598,6 @@ impl Inner {
                 "The access token provided is expired, revoked, malformed, or invalid for other reasons.",
                 None,
             )),
-            // Organization tokens count as anonymous here.
-            Some(t) if t.subject != Subject::User => Ok(false),
             Some(t) if t.scope.iter().any(|s| s == "web:write") => Ok(true),
             Some(_) => Err(Failure::bearer(
                 StatusCode::FORBIDDEN,
@@ -770,19 +792,19 @@ impl Inner {
                 return Err(Failure::invalid_grant("Code challenge failed."));
             }
         }
-        let subject = record.subject;
+        let organizations = record.organizations.clone();
         let nonce = record.nonce.clone();
         let auth_time = record.issued_at;
         let scope = client.allowed_scope(&scope_list(&record.scope));
         let mut token = self.issue_token(
             client,
-            subject,
+            organizations,
             scope.clone(),
             CODE_ACCESS_TOKEN_LIFETIME,
             client.allows_grant("refresh_token"),
         )?;
         if scope.iter().any(|s| s == "openid") {
-            let id_token = self.id_token(client, subject, &scope, nonce, auth_time, &token)?;
+            let id_token = self.id_token(client, &scope, nonce, auth_time, &token)?;
             if let Value::Object(fields) = &mut token {
                 fields.insert("id_token".into(), Value::String(id_token));
             }
@@ -826,10 +848,10 @@ impl Inner {
             }
             None => original,
         };
-        let subject = self.tokens[index].subject;
+        let organizations = self.tokens[index].organizations.clone();
         let token = self.issue_token(
             client,
-            subject,
+            organizations,
             client.allowed_scope(&scope),
             DEFAULT_ACCESS_TOKEN_LIFETIME,
             true,
@@ -877,21 +899,22 @@ impl Inner {
         if !constant_time_eq(session_token.as_bytes(), self.web_session.as_bytes()) {
             return Err(Failure::new(StatusCode::BAD_REQUEST, "invalid_grant"));
         }
-        let subject = match (sub_type, sub) {
+        // Polar mints a user token down-scoped to the one organization asked for.
+        let organizations = match (sub_type, sub) {
             (SubType::Organization, Some(sub)) => {
                 let id = Uuid::parse_str(sub)
                     .map_err(|_| Failure::invalid_request("Invalid 'sub' UUID"))?;
                 if !ORGANIZATIONS.iter().any(|o| o.id == id) {
                     return Err(Failure::new(StatusCode::BAD_REQUEST, "invalid_grant"));
                 }
-                Subject::Organization(id)
+                vec![id]
             }
-            _ => Subject::User,
+            _ => Vec::new(),
         };
         let scope = requested.unwrap_or_else(|| client.scope.clone());
         self.issue_token(
             client,
-            subject,
+            organizations,
             client.allowed_scope(&scope),
             DEFAULT_ACCESS_TOKEN_LIFETIME,
             false,
@@ -902,19 +925,15 @@ impl Inner {
     fn issue_token(
         &mut self,
         client: &TestClient,
-        subject: Subject,
+        organizations: Vec<Uuid>,
         scope: Vec<String>,
         expires_in: Duration,
         include_refresh_token: bool,
     ) -> Result<Value, Failure> {
         self.sweep();
-        let kind = match subject {
-            Subject::User => "u",
-            Subject::Organization(_) => "o",
-        };
-        let access_token = self.polar_token(&format!("polar_at_{kind}_"))?;
+        let access_token = self.polar_token("polar_at_u_")?;
         let refresh_token = if include_refresh_token {
-            Some(self.polar_token(&format!("polar_rt_{kind}_"))?)
+            Some(self.polar_token("polar_rt_u_")?)
         } else {
             None
         };
@@ -930,7 +949,7 @@ impl Inner {
         }
         self.tokens.push(TokenRecord {
             client_id: client.client_id.clone(),
-            subject,
+            organizations,
             scope,
             access_token,
             refresh_token,
@@ -949,7 +968,6 @@ impl Inner {
     fn id_token(
         &self,
         client: &TestClient,
-        subject: Subject,
         scope: &[String],
         nonce: Option<String>,
         auth_time: Duration,
@@ -968,7 +986,7 @@ impl Inner {
             let half = &hash.as_ref()[..16];
             claims.insert("at_hash".into(), URL_SAFE_NO_PAD.encode(half).into());
         }
-        claims.extend(userinfo_claims(subject, scope));
+        claims.extend(userinfo_claims(scope));
         self.signing_key.sign(&Value::Object(claims)).map_err(|e| {
             Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error").describe(e)
         })
@@ -1035,18 +1053,16 @@ impl Inner {
             .filter(|t| t.client_id == client.client_id);
         let body = match token {
             Some(t) if !t.revoked && now <= t.issued_at.saturating_add(t.expires_in) => {
-                let sub_type = match t.subject {
-                    Subject::User => SubType::User,
-                    Subject::Organization(_) => SubType::Organization,
-                };
+                let organizations: Vec<String> =
+                    t.organizations.iter().map(Uuid::to_string).collect();
                 json!({
                     "active": true,
                     "client_id": t.client_id,
                     "token_type": "Bearer",
                     "scope": t.scope.join(" "),
-                    "sub_type": sub_type.as_str(),
-                    "sub": t.subject.id().to_string(),
-                    "organizations": [],
+                    "sub_type": SubType::User.as_str(),
+                    "sub": USER_ID.to_string(),
+                    "organizations": organizations,
                     "aud": t.client_id,
                     "iss": ISSUER,
                     "exp": t.issued_at.saturating_add(t.expires_in).as_secs(),
@@ -1088,7 +1104,7 @@ impl Inner {
         match self.live_access_token(bearer) {
             Some(token) => Reply::json(
                 StatusCode::OK,
-                Value::Object(userinfo_claims(token.subject, &token.scope)),
+                Value::Object(userinfo_claims(&token.scope)),
             ),
             None => Failure::invalid_token().into_reply(),
         }
@@ -1353,28 +1369,14 @@ fn apply_configuration(client: &mut TestClient, configuration: ClientConfigurati
     client.extra_metadata = configuration.extra_metadata;
 }
 
-/// Polar's `generate_user_info`: `sub` always; for a user `email` and `email_verified` with
-/// the `email` scope (never `name`); for an organization `name` (its slug) with `openid`.
-pub(super) fn userinfo_claims(subject: Subject, scope: &[String]) -> Map<String, Value> {
-    let has = |s: &str| scope.iter().any(|granted| granted == s);
+/// Polar's `generate_user_info` for the test user: `sub` always, `email` and
+/// `email_verified` with the `email` scope (never `name`).
+pub(super) fn userinfo_claims(scope: &[String]) -> Map<String, Value> {
     let mut claims = Map::new();
-    claims.insert("sub".into(), subject.id().to_string().into());
-    match subject {
-        Subject::User => {
-            if has("email") {
-                claims.insert("email".into(), USER_EMAIL.into());
-                claims.insert("email_verified".into(), true.into());
-            }
-        }
-        Subject::Organization(id) => {
-            if let Some(org) = ORGANIZATIONS
-                .iter()
-                .find(|o| o.id == id)
-                .filter(|_| has("openid"))
-            {
-                claims.insert("name".into(), org.slug.into());
-            }
-        }
+    claims.insert("sub".into(), USER_ID.to_string().into());
+    if scope.iter().any(|granted| granted == "email") {
+        claims.insert("email".into(), USER_EMAIL.into());
+        claims.insert("email_verified".into(), true.into());
     }
     claims
 }
