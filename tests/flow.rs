@@ -129,8 +129,7 @@ fn base64url_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// A client that may hold `web:write`, like Polar's first-party clients: its tokens can read
-/// consent data.
+/// A client that may hold `web:write`, like Polar's first-party clients.
 fn first_party_client() -> TestClient {
     let scope: ScopeSet = Scope::KNOWN.iter().cloned().chain([web_write()]).collect();
     TestClient::confidential("polar_ci_test_first_party", "polar_cs_test_first_party")
@@ -1061,7 +1060,10 @@ async fn consent_data_is_shaped_like_the_spec() {
     );
     let response = http()
         .get(url)
-        .bearer_auth(server.web_session_token().secret())
+        .header(
+            "cookie",
+            format!("polar_session={}", server.web_session_token().secret()),
+        )
         .send()
         .await
         .unwrap();

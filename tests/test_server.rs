@@ -564,9 +564,15 @@ async fn create_client(
 #[tokio::test]
 async fn registration_returns_what_polar_returns_and_the_client_works() {
     let server = TestServer::start().await.unwrap();
-    let session = server.web_session_token();
-    let (status, headers, body) =
-        json(create_client(&server, Some(session.secret()), &register_body()).await).await;
+    let cookie = format!("polar_session={}", server.web_session_token().secret());
+    let response = http()
+        .post(format!("{}/v1/oauth2/register", server.base_url()))
+        .header("cookie", cookie)
+        .json(&register_body())
+        .send()
+        .await
+        .unwrap();
+    let (status, headers, body) = json(response).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(headers["cache-control"], "no-store");
     let client_id = field(&body, "client_id").to_owned();
@@ -663,7 +669,7 @@ async fn anonymous_registration_is_managed_with_its_registration_access_token() 
     let (status, _, body) = json(
         http()
             .get(&url)
-            .bearer_auth(session.secret())
+            .header("cookie", format!("polar_session={}", session.secret()))
             .send()
             .await
             .unwrap(),
@@ -793,7 +799,7 @@ async fn the_test_clients_are_the_users_and_have_registration_tokens() {
     let (status, _, by_session) = json(
         http()
             .get(&url)
-            .bearer_auth(session.secret())
+            .header("cookie", format!("polar_session={}", session.secret()))
             .send()
             .await
             .unwrap(),
@@ -1345,7 +1351,7 @@ async fn consent_data_shows_a_registered_clients_metadata() {
     let (status, _, consent) = json(
         http()
             .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
-            .bearer_auth(session.secret())
+            .header("cookie", format!("polar_session={}", session.secret()))
             .send()
             .await
             .unwrap(),
@@ -1581,4 +1587,104 @@ async fn web_grant_for_an_organization_issues_a_down_scoped_user_token() {
     let (_, _, introspection) = json(response).await;
     assert_eq!(introspection["sub"], USER_ID.to_string());
     assert_eq!(introspection["organizations"], json!([organization]));
+}
+
+// ---- who may read consent data and register clients: the web session cookie only ----------
+
+async fn consent_data_with_bearer(server: &TestServer, url: &str, bearer: &str) -> reqwest::Response {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    http()
+        .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+}
+
+const INVALID_TOKEN_DESCRIPTION: &str =
+    "The access token provided is expired, revoked, malformed, or invalid for other reasons.";
+
+fn assert_authlib_invalid_token(status: StatusCode, headers: &reqwest::header::HeaderMap, body: &Value) {
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(
+        body,
+        &json!({"error": "invalid_token", "error_description": INVALID_TOKEN_DESCRIPTION})
+    );
+    assert_eq!(
+        headers["www-authenticate"],
+        format!(
+            "Bearer realm=\"polar\", error=\"invalid_token\", error_description=\"{INVALID_TOKEN_DESCRIPTION}\""
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_web_session_as_a_bearer_is_an_invalid_token_for_consent_data_and_registration() {
+    let server = TestServer::start().await.unwrap();
+    let session = server.web_session_token();
+    let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
+    let (status, headers, body) =
+        json(consent_data_with_bearer(&server, pending.url(), session.secret()).await).await;
+    assert_authlib_invalid_token(status, &headers, &body);
+    let (status, headers, body) =
+        json(create_client(&server, Some(session.secret()), &register_body()).await).await;
+    assert_authlib_invalid_token(status, &headers, &body);
+    let url = format!("{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}", server.base_url());
+    let (status, headers, body) =
+        json(http().get(&url).bearer_auth(session.secret()).send().await.unwrap()).await;
+    assert_authlib_invalid_token(status, &headers, &body);
+}
+
+#[tokio::test]
+async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
+    let server = TestServer::start().await.unwrap();
+    let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
+    let token = token_for(&server, &[Scope::Openid]).await;
+    let pat = server.personal_access_token();
+    let url = format!("{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}", server.base_url());
+    for bearer in [field(&token, "access_token"), pat.secret()] {
+        let (status, _, body) =
+            json(consent_data_with_bearer(&server, pending.url(), bearer).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body, json!({"error": "NotPermitted", "detail": "Not permitted"}));
+        let (status, _, body) =
+            json(http().get(&url).bearer_auth(bearer).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body, json!({"error": "NotPermitted", "detail": "Not permitted"}));
+    }
+}
+
+#[tokio::test]
+async fn consent_data_without_a_session_is_401_unauthorized() {
+    let server = TestServer::start().await.unwrap();
+    let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
+    let query = pending.url().split_once('?').unwrap().1;
+    let response = http()
+        .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let (status, _, body) = json(response).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, json!({"detail": "Unauthorized"}));
+}
+
+#[tokio::test]
+async fn registration_and_management_take_the_session_cookie() {
+    let server = TestServer::start().await.unwrap();
+    let cookie = format!("polar_session={}", server.web_session_token().secret());
+    let response = http()
+        .post(format!("{}/v1/oauth2/register", server.base_url()))
+        .header("cookie", &cookie)
+        .json(&register_body())
+        .send()
+        .await
+        .unwrap();
+    let (status, _, created) = json(response).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let url = format!("{}/v1/oauth2/register/{}", server.base_url(), field(&created, "client_id"));
+    let (status, _, read) =
+        json(http().get(&url).header("cookie", &cookie).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert_eq!(read["client_id"], created["client_id"]);
 }

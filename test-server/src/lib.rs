@@ -40,25 +40,35 @@
 //!   although the spec's enum says `access_token`/`refresh_token`); an unknown, expired or
 //!   revoked token, or another client's, gets `{"active": false}`.
 //! - `GET|POST /v1/oauth2/userinfo` (OpenID Connect Core §5.3), with the access token as bearer:
-//!   `sub`; for a user `email` and `email_verified` with the `email` scope (never `name`); for
-//!   an organization `name` (its slug) with `openid` (Polar's `userinfo.py`). A revoked, expired
-//!   or unknown token is 401 `invalid_token` with `WWW-Authenticate: Bearer realm="polar", …`.
+//!   `sub` (the user), `email` and `email_verified` with the `email` scope (never `name`), as
+//!   Polar's `userinfo.py`. A revoked, expired or unknown token is 401 `invalid_token` with
+//!   `WWW-Authenticate: Bearer realm="polar", …`.
 //! - `POST /v1/oauth2/register`, `GET|PUT|DELETE /v1/oauth2/register/{client_id}` (RFC 7591,
 //!   RFC 7592): create answers `201` with the metadata, `client_id`, `client_secret` (not for
 //!   `none`), `client_id_issued_at`, `client_secret_expires_at: 0`, `registration_client_uri`
 //!   and `registration_access_token`; the client works for the whole flow at once. As Polar's
 //!   server does (and unlike the spec's `security: oidc | pat`), creating needs no credential
-//!   or the user's web session; get, update and delete take the `registration_access_token` as
-//!   bearer (or the web session of the user who created the client); API tokens — a personal
-//!   access token ([`TestServer::personal_access_token`]) or an OAuth2 access token — are
-//!   refused with `403 {"error": "NotPermitted", …}`. Delete answers `204`.
-//! - `GET /v1/oauth2/authorize`: the consent data (`AuthorizeResponseUser` or
-//!   `AuthorizeResponseOrganization`, with the full `scope_display_names`) for the signed-in
-//!   test user. Polar reads the user from its `polar_session` cookie, or from an access token
-//!   with `web:write` (a first-party client's); this server also takes
-//!   [`TestServer::web_session_token`] as a bearer token. Once the user agreed to a client's
-//!   scopes, the call answers with a `302` carrying a new code instead (unless
-//!   `prompt=consent`), as Polar does.
+//!   or the user's web session cookie (`polar_session`); get, update and delete take the
+//!   `registration_access_token` as bearer (or the cookie of the user who created the client);
+//!   API tokens — a personal access token ([`TestServer::personal_access_token`]) or an OAuth2
+//!   access token — are refused with `403 {"error": "NotPermitted", …}`, and the web session
+//!   sent as a bearer is 401 `invalid_token` (Polar reads it only from its cookie). Delete
+//!   answers `204`.
+//! - `GET /v1/oauth2/authorize`: the consent data (`AuthorizeResponseUser`, with the full
+//!   `scope_display_names`) for the user signed in by the `polar_session` cookie
+//!   ([`TestServer::web_session_token`]), with the same refusals as registration; nobody
+//!   signed in is 401 `{"detail": "Unauthorized"}` when `openid` is asked for. Once the user
+//!   agreed to a client's scopes, the call answers with a `302` carrying a new code instead
+//!   (unless `prompt=consent`), as Polar does.
+//! - `POST /v1/oauth2/consent?<the authorization request>`: Polar's consent page posts the
+//!   user's choice here (cookie, form `action=allow|deny`, `organizations=<id>`): `302` to the
+//!   client's `redirect_uri` with `code` and `state`, or with `error`.
+//! - `sub_type=organization` (asked for, or a client's default) yields what Polar issues since
+//!   mid-2026: a *user* token down-scoped to one organization (`polar_at_u_`, `sub` = the user,
+//!   introspection `organizations: [id]`); the consent data says `sub_type: "user"` and
+//!   `requires_single_organization: true`, and the consent needs `organizations=<id>`
+//!   (`invalid_request` without it). A returning user asking for it without `prompt` gets 400
+//!   `invalid_request`, not a redirect, as on Polar.
 //! - `GET /oauth2/authorize`: stands in for Polar's authorization page: it approves at once
 //!   and redirects (`302`) to the client's `redirect_uri` with `code` and `state`.
 //!   [`TestServer::approve`] and [`TestServer::deny`] do the same without HTTP.

@@ -420,7 +420,7 @@ impl Inner {
     ) -> Reply {
         let user_signed_in = match self.web_user(authorization, cookie) {
             Ok(signed_in) => signed_in,
-            Err(failure) => return failure.into_reply(),
+            Err(reply) => return reply,
         };
         let request = match self.validate_authorization_request(params) {
             Ok(request) => request,
@@ -544,7 +544,7 @@ impl Inner {
         match self.web_user(authorization, cookie) {
             Ok(true) => {}
             Ok(false) => return unauthorized(),
-            Err(failure) => return failure.into_reply(),
+            Err(reply) => return reply,
         }
         let allow = match form.get("action") {
             Some("allow") => true,
@@ -564,48 +564,32 @@ impl Inner {
         }
     }
 
-    /// Polar's `WebUserOrAnonymous`: `Ok(true)` for the signed-in user, `Ok(false)` for
-    /// anonymous, or the error for a bearer token that is invalid or lacks `web:write`.
-    fn web_user(&self, authorization: Option<&str>, cookie: Option<&str>) -> Result<bool, Failure> {
-        let session = |value: &str| constant_time_eq(value.as_bytes(), self.web_session.as_bytes());
-        let bearer = authorization
-            .and_then(|a| a.split_once(' '))
-            .filter(|(scheme, value)| {
-                scheme.eq_ignore_ascii_case("bearer") && !value.is_empty() && value.is_ascii()
-            })
-            .map(|(_, value)| value.trim());
-        let Some(bearer) = bearer else {
-            let cookie_session = cookie.is_some_and(|c| {
-                c.split(';')
-                    .filter_map(|pair| pair.trim().split_once('='))
-                    .any(|(name, value)| name == SESSION_COOKIE && session(value))
+    /// Polar's `AuthSubjectMiddleware` then `WebUserOrAnonymous`: `Ok(true)` for the
+    /// signed-in user (the web session is read only from the `polar_session` cookie),
+    /// `Ok(false)` for anonymous (no credential, or a registration access token left for
+    /// authlib to check); an API token (OAuth2 access token, personal access token) is 403
+    /// `NotPermitted`, any other bearer 401 `invalid_token`.
+    fn web_user(&self, authorization: Option<&str>, cookie: Option<&str>) -> Result<bool, Reply> {
+        if let Some(bearer) = bearer_token(authorization) {
+            if bearer.starts_with("polar_crt_") {
+                return Ok(false);
+            }
+            let api_token = self.live_access_token(bearer).is_some()
+                || constant_time_eq(bearer.as_bytes(), self.personal_access_token.as_bytes());
+            return Err(if api_token {
+                not_permitted()
+            } else {
+                Failure::invalid_token().into_reply()
             });
-            return Ok(cookie_session);
-        };
-        if session(bearer) {
-            return Ok(true);
         }
-        let now = self.now();
-        let token = self.tokens.iter().find(|t| {
-            !t.revoked
-                && now <= t.issued_at.saturating_add(t.expires_in)
-                && constant_time_eq(t.access_token.as_bytes(), bearer.as_bytes())
-        });
-        match token {
-            None => Err(Failure::bearer(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "The access token provided is expired, revoked, malformed, or invalid for other reasons.",
-                None,
-            )),
-            Some(t) if t.scope.iter().any(|s| s == "web:write") => Ok(true),
-            Some(_) => Err(Failure::bearer(
-                StatusCode::FORBIDDEN,
-                "insufficient_scope",
-                "The request requires higher privileges than provided by the access token.",
-                Some("web:write"),
-            )),
-        }
+        Ok(cookie.is_some_and(|c| {
+            c.split(';')
+                .filter_map(|pair| pair.trim().split_once('='))
+                .any(|(name, value)| {
+                    name == SESSION_COOKIE
+                        && constant_time_eq(value.as_bytes(), self.web_session.as_bytes())
+                })
+        }))
     }
 
     // ---- the token endpoint --------------------------------------------------------------
@@ -1087,10 +1071,10 @@ impl Inner {
     }
 
     /// Whether Polar's middleware lets this bearer through: a registration access token, a
-    /// live OAuth2 access token, the personal access token, or the web session stand-in.
+    /// live OAuth2 access token or the personal access token (never the web session: Polar
+    /// reads it only from its cookie).
     pub(super) fn is_known_bearer(&self, bearer: &str) -> bool {
         bearer.starts_with("polar_crt_")
-            || constant_time_eq(bearer.as_bytes(), self.web_session.as_bytes())
             || constant_time_eq(bearer.as_bytes(), self.personal_access_token.as_bytes())
             || self.live_access_token(bearer).is_some()
     }
@@ -1112,43 +1096,19 @@ impl Inner {
 
     // ---- client registration (RFC 7591, RFC 7592) ----------------------------------------
 
-    /// Polar's `AuthSubjectMiddleware` then `WebUserOrAnonymous`: API tokens (personal access
-    /// tokens, OAuth2 access tokens) are refused with 403 although the spec lists `oidc | pat`;
-    /// an unknown bearer is 401 `invalid_token`.
+    /// Who calls a registration endpoint: the web user (cookie), a registration access token,
+    /// or nobody; API tokens and other bearers are refused as by [`Self::web_user`].
     pub(super) fn registration_caller(
         &self,
         authorization: Option<&str>,
         cookie: Option<&str>,
     ) -> Result<Caller, Reply> {
-        let session = |value: &str| constant_time_eq(value.as_bytes(), self.web_session.as_bytes());
-        let Some(bearer) = bearer_token(authorization) else {
-            let cookie_session = cookie.is_some_and(|c| {
-                c.split(';')
-                    .filter_map(|pair| pair.trim().split_once('='))
-                    .any(|(name, value)| name == SESSION_COOKIE && session(value))
-            });
-            return Ok(if cookie_session {
-                Caller::WebUser
-            } else {
-                Caller::Anonymous(None)
-            });
-        };
-        if bearer.starts_with("polar_crt_") {
-            return Ok(Caller::Anonymous(Some(bearer.to_owned())));
-        }
-        if session(bearer) {
+        if self.web_user(authorization, cookie)? {
             return Ok(Caller::WebUser);
         }
-        let api_token = self.live_access_token(bearer).is_some()
-            || constant_time_eq(bearer.as_bytes(), self.personal_access_token.as_bytes());
-        if api_token {
-            return Err(Reply::polar_error(
-                StatusCode::FORBIDDEN,
-                "NotPermitted",
-                "Not permitted".into(),
-            ));
-        }
-        Err(Failure::invalid_token().into_reply())
+        Ok(Caller::Anonymous(
+            bearer_token(authorization).map(str::to_owned),
+        ))
     }
 
     /// `POST /v1/oauth2/register`: 201 with the client's metadata, `client_id`,
@@ -1332,6 +1292,15 @@ const ENDPOINT_AUTH_METHODS: &[TestClientAuth] = &[
     TestClientAuth::ClientSecretBasic,
     TestClientAuth::ClientSecretPost,
 ];
+
+/// Polar's `NotPermitted`: an API token where only the web session or nobody may call.
+fn not_permitted() -> Reply {
+    Reply::polar_error(
+        StatusCode::FORBIDDEN,
+        "NotPermitted",
+        "Not permitted".into(),
+    )
+}
 
 /// Polar's `Unauthorized` (no credentials at all).
 fn unauthorized() -> Reply {
