@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::{self, HeaderMap, HeaderName};
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use http_body_util::{BodyExt, Limited};
@@ -25,7 +25,11 @@ use super::{
     AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, CONSENT_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH, Limits,
     OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
-use polar_oauth2::Scope;
+use polar_oauth2::{POLAR_VERSIONS, Scope};
+
+const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
+/// The version Polar's server answers with when the request names none.
+const DEFAULT_POLAR_VERSION: &str = "2026-04";
 
 /// What every handler shares.
 pub(super) struct Shared {
@@ -112,7 +116,47 @@ fn router(shared: Arc<Shared>) -> Router {
             Arc::clone(&shared),
             authenticate_bearer,
         ))
+        .layer(axum::middleware::from_fn(polar_version_and_cache_control))
         .with_state(shared)
+}
+
+/// The API version a request asks for, or `None` for one Polar does not serve.
+fn requested_version(headers: &HeaderMap) -> Option<&'static str> {
+    match headers.get(POLAR_VERSION) {
+        None => Some(DEFAULT_POLAR_VERSION),
+        Some(value) => {
+            let value = value.to_str().ok()?;
+            POLAR_VERSIONS.iter().copied().find(|v| *v == value)
+        }
+    }
+}
+
+/// Polar's version routing and its header middleware, around every route: a `Polar-Version`
+/// it does not serve is a bare 404 (the router answers before the middleware adds headers);
+/// otherwise the answer names the version in use and, unless it set its own, gets
+/// `Cache-Control: private, no-store`.
+async fn polar_version_and_cache_control(
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let Some(version) = requested_version(request.headers()) else {
+        let mut response = axum::response::Response::new(Body::from(
+            json!({"detail": "Not Found"}).to_string(),
+        ));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return response;
+    };
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("private, no-store"));
+    headers.insert(POLAR_VERSION, HeaderValue::from_static(version));
+    response
 }
 
 /// Polar's `AuthSubjectMiddleware`, which runs before every route: a bearer token that is
