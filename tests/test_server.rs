@@ -926,14 +926,26 @@ async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    // Polar's SCOPES_SUPPORTED: the spec's scopes but the reserved `web:*` (older documents
-    // still list them).
-    let known: Vec<&str> = Scope::KNOWN
-        .iter()
-        .map(|s| s.as_str())
-        .filter(|s| !s.starts_with("web:"))
-        .collect();
-    assert_eq!(scopes, known);
+    assert_eq!(scopes, polar_scopes_supported());
+    let members: Vec<&str> = config.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut members = members;
+    members.sort_unstable();
+    let mut polars = vec![
+        "issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
+        "registration_endpoint", "scopes_supported", "response_types_supported",
+        "response_modes_supported", "grant_types_supported",
+        "token_endpoint_auth_methods_supported", "service_documentation",
+        "revocation_endpoint", "revocation_endpoint_auth_methods_supported",
+        "introspection_endpoint", "introspection_endpoint_auth_methods_supported",
+        "code_challenge_methods_supported", "userinfo_endpoint", "subject_types_supported",
+        "id_token_signing_alg_values_supported", "claims_supported",
+    ];
+    polars.sort_unstable();
+    assert_eq!(members, polars);
+    assert_eq!(
+        config["grant_types_supported"],
+        json!(["authorization_code", "web", "refresh_token"])
+    );
 
     let (status, _, jwks) = json(
         http()
@@ -947,14 +959,11 @@ async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
     assert_eq!(jwks, server.jwks_json());
     let key = &jwks["keys"][0];
     assert_eq!(key["kid"], server.signing_key_id());
-    assert_eq!(
-        (key["kty"].as_str(), key["use"].as_str()),
-        (Some("RSA"), Some("sig"))
-    );
-    assert!(
-        key.get("alg").is_none(),
-        "Polar's key declares no alg: {key}"
-    );
+    assert_eq!(key["kty"], "RSA");
+    // Polar publishes `n`, `e`, `kty` and a named `kid`: no `use`, no `alg`.
+    let mut members: Vec<&str> = key.as_object().unwrap().keys().map(String::as_str).collect();
+    members.sort_unstable();
+    assert_eq!(members, ["e", "kid", "kty", "n"], "{key}");
     assert_eq!(key["e"], "AQAB");
     assert_eq!(b64(key["n"].as_str().unwrap()).len(), 256);
     assert!(
@@ -972,6 +981,26 @@ async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
     let (header, claims) = verify_with_jwks(field(&token, "id_token"), &jwks);
     assert_eq!(header["alg"], "RS256");
     assert_eq!(claims["iss"], config["issuer"]);
+}
+
+/// Polar's `SCOPES_SUPPORTED`: the spec's scopes but the reserved `web:*` (older documents
+/// still list them) and the organization access token scopes, which Polar keeps out.
+fn polar_scopes_supported() -> Vec<&'static str> {
+    Scope::KNOWN
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !s.starts_with("web:") && !s.starts_with("organization_access_tokens:"))
+        .collect()
+}
+
+#[tokio::test]
+async fn anonymous_registration_defaults_to_polars_supported_scopes() {
+    let server = TestServer::start().await.unwrap();
+    let body = json!({"client_name": "x", "redirect_uris": ["https://app.example.com/cb"]});
+    let (status, _, created) = json(create_client(&server, None, &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let scope: Vec<&str> = field(&created, "scope").split(' ').collect();
+    assert_eq!(scope, polar_scopes_supported());
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::REDIRECT_URI;
 #[cfg(doc)]
 use super::TestServer;
-use super::params::{is_reserved, scope_list};
+use super::params::{is_reserved, scope_list, supported_scopes};
 use crate::util::constant_time_eq;
 use polar_oauth2::SubType;
 use polar_oauth2::{Scope, ScopeSet};
@@ -102,11 +102,7 @@ impl TestClient {
             client_secret,
             auth_method,
             redirect_uris: vec![REDIRECT_URI.to_owned()],
-            scope: Scope::KNOWN
-                .iter()
-                .filter(|s| !is_reserved(s.as_str()))
-                .map(|s| s.as_str().to_owned())
-                .collect(),
+            scope: supported_scopes().map(str::to_owned).collect(),
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],
             default_sub_type: SubType::User,
             client_name: None,
@@ -370,13 +366,7 @@ impl ClientConfiguration {
             }
         };
         let scope = string("scope", &mut errors).map_or_else(
-            || {
-                Scope::KNOWN
-                    .iter()
-                    .filter(|s| !is_reserved(s.as_str()))
-                    .map(|s| s.as_str().to_owned())
-                    .collect()
-            },
+            || supported_scopes().map(str::to_owned).collect(),
             |s| scope_list(&s),
         );
         let client_name = string("client_name", &mut errors);

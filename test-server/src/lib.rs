@@ -73,8 +73,11 @@
 //!   and redirects (`302`) to the client's `redirect_uri` with `code` and `state`.
 //!   [`TestServer::approve`] and [`TestServer::deny`] do the same without HTTP.
 //! - `GET /.well-known/openid-configuration` and `GET /.well-known/jwks.json`: Polar's
-//!   metadata with this server's URLs, and the public key of the ID tokens (`kty`, `kid`, `use`,
-//!   `n`, `e`: like Polar's, no `alg`). ID tokens are RS256 JWTs signed with a fixed RSA key
+//!   metadata (the same members and values, `scopes_supported` without the organization
+//!   access token scopes, as a registered client's default `scope`) with this server's URLs —
+//!   its `authorization_endpoint` is this server's stand-in page, where Polar's names its web
+//!   app's page — and the public key of the ID tokens as Polar publishes it (`n`, `e`, `kty`,
+//!   a named `kid`; no `use`, no `alg`). ID tokens are RS256 JWTs signed with a fixed RSA key
 //!   embedded in this crate (test-only: anyone can read it), with Polar's header
 //!   `{"typ": "JWT", "alg": "RS256"}`: no `kid`, so a verifier must take the JWKS's only key
 //!   ([`TestServer::signing_key_id`] is its `kid`); `iss` is [`TestServer::issuer`]
@@ -395,8 +398,8 @@ impl TestServer {
         format!("{}{OPENID_CONFIGURATION_PATH}", self.base_url)
     }
 
-    /// The `kid` of the key that signs ID tokens in the JWKS (its RFC 7638 thumbprint). The
-    /// tokens' header does not name it, as Polar's do not.
+    /// The `kid` of the key that signs ID tokens in the JWKS (a name, as Polar's keys have).
+    /// The tokens' header does not name it, as Polar's do not.
     #[must_use]
     pub fn signing_key_id(&self) -> String {
         self.shared.lock().signing_key.kid().to_owned()

@@ -99,6 +99,16 @@ pub(super) fn is_reserved(scope: &str) -> bool {
     scope == "web:read" || scope == "web:write"
 }
 
+/// Polar's `SCOPES_SUPPORTED`: discovery's `scopes_supported` and a registered client's
+/// default scope. The spec's scopes without the reserved ones and the organization access
+/// token scopes, which Polar keeps out.
+pub(super) fn supported_scopes() -> impl Iterator<Item = &'static str> {
+    Scope::KNOWN
+        .iter()
+        .map(Scope::as_str)
+        .filter(|s| !is_reserved(s) && !s.starts_with("organization_access_tokens:"))
+}
+
 /// A scope Polar's server knows: the spec's, or a reserved one (which the spec stopped listing
 /// in 2026-06 while the server kept them).
 pub(super) fn is_valid_scope(scope: &str) -> bool {

@@ -25,7 +25,7 @@ use super::{
     AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, CONSENT_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH, Limits,
     OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
-use polar_oauth2::{POLAR_VERSIONS, Scope};
+use polar_oauth2::POLAR_VERSIONS;
 
 const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
 /// The version Polar's server answers with when the request names none.
@@ -360,14 +360,12 @@ async fn delete_client(
     }
 }
 
-/// Polar's `get_server_metadata` (OpenID Connect Discovery 1.0 §3, RFC 8414 §2) with this
-/// server's URLs; the `issuer` stays Polar's, as in the ID tokens.
+/// Polar's `get_server_metadata` (OpenID Connect Discovery 1.0 §3, RFC 8414 §2), its members
+/// and values, with this server's URLs; the `issuer` stays Polar's, as in the ID tokens. Its
+/// `authorization_endpoint` is this server's stand-in page: Polar's names its web app's page
+/// (`https://polar.sh/oauth2/authorize`), not an API route.
 pub(super) fn openid_configuration_json(base_url: &str) -> Value {
-    let scopes: Vec<&str> = Scope::KNOWN
-        .iter()
-        .map(|s| s.as_str())
-        .filter(|s| !super::params::is_reserved(s))
-        .collect();
+    let scopes: Vec<&str> = super::params::supported_scopes().collect();
     json!({
         "issuer": ISSUER,
         "authorization_endpoint": format!("{base_url}{AUTHORIZATION_PAGE_PATH}"),
@@ -377,7 +375,7 @@ pub(super) fn openid_configuration_json(base_url: &str) -> Value {
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "web"],
+        "grant_types_supported": ["authorization_code", "web", "refresh_token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "service_documentation": "https://polar.sh/docs",
         "revocation_endpoint": format!("{base_url}{REVOKE_PATH}"),
