@@ -6,10 +6,10 @@ use serde_json::{Map, Value, json};
 use super::REDIRECT_URI;
 #[cfg(doc)]
 use super::TestServer;
-use super::params::{is_reserved, scope_list, supported_scopes};
+use super::params::{scope_list, supported_scopes};
 use crate::util::constant_time_eq;
 use polar_oauth2::SubType;
-use polar_oauth2::{Scope, ScopeSet};
+use polar_oauth2::ScopeSet;
 use polar_oauth2::ClientSecret;
 use polar_oauth2::ClientCredentials;
 
@@ -307,15 +307,15 @@ impl ClientConfiguration {
                 &value,
             )),
             Some(Value::Array(items)) => {
-                for item in items {
-                    match item.as_str() {
-                        Some(uri) if is_https_or_localhost(uri) => redirect_uris.push(uri.into()),
-                        _ => errors.push(validation_error(
-                            &["redirect_uris"],
-                            "value_error",
-                            "Value error, An HTTPS URL is required.",
-                            item,
-                        )),
+                for (index, item) in items.iter().enumerate() {
+                    if let Err(error) = redirect_uri(item) {
+                        let mut error = error;
+                        if let Some(Value::Array(loc)) = error.get_mut("loc") {
+                            loc.push(index.into());
+                        }
+                        errors.push(error);
+                    } else if let Some(uri) = item.as_str() {
+                        redirect_uris.push(uri.into());
                     }
                 }
             }
@@ -413,17 +413,40 @@ impl ClientConfiguration {
     }
 
     /// authlib's `ClientMetadataClaims` against the server metadata: every scope must be one
-    /// of `scopes_supported` (the spec's scopes; `web:*` cannot be registered).
+    /// of `scopes_supported` (`web:*` and the organization access token scopes cannot be
+    /// registered).
     pub(super) fn check_claims(&self) -> Result<(), &'static str> {
         if self
             .scope
             .iter()
-            .any(|s| Scope::known(s).is_none() || is_reserved(s))
+            .any(|s| !supported_scopes().any(|supported| supported == s))
         {
-            return Err("Invalid claim \"scope\"");
+            return Err("Invalid claim: 'scope'");
         }
         Ok(())
     }
+}
+
+/// One item of `redirect_uris` as pydantic checks it (`AnyUrl`, then Polar's HTTPS rule):
+/// the error of FastAPI's `detail`, its `loc` still without the item's index.
+fn redirect_uri(item: &Value) -> Result<(), Value> {
+    let loc = json!(["body", "redirect_uris"]);
+    let Some(uri) = item.as_str() else {
+        return Err(json!({"type": "url_type", "loc": loc,
+            "msg": "URL input should be a string or URL", "input": item}));
+    };
+    // pydantic-core parses URLs with the same `url` crate: the same error texts.
+    if let Err(error) = url::Url::parse(uri) {
+        return Err(json!({"type": "url_parsing", "loc": loc,
+            "msg": format!("Input should be a valid URL, {error}"), "input": item,
+            "ctx": {"error": error.to_string()}}));
+    }
+    if !is_https_or_localhost(uri) {
+        return Err(json!({"type": "value_error", "loc": loc,
+            "msg": "Value error, An HTTPS URL is required.", "input": item,
+            "ctx": {"error": {}}}));
+    }
+    Ok(())
 }
 
 /// Polar's `URIOrLocalhost`: `https`, or `http` to `localhost`/`*.localhost`/a private IPv4.
