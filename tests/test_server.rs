@@ -1832,3 +1832,46 @@ async fn every_answer_without_its_own_cache_control_is_private_no_store() {
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["pragma"], "no-cache");
 }
+
+#[tokio::test]
+async fn a_nonce_of_a_pending_code_is_a_replay_attack_until_the_code_is_used() {
+    let server = TestServer::start().await.unwrap();
+    let request = || {
+        server
+            .authorization_request()
+            .scope(Scope::Openid)
+            .nonce("n-replayed")
+            .prompt("consent")
+            .build()
+            .unwrap()
+    };
+    let first = request();
+    let code = first.callback(&server.approve(first.url()).unwrap()).unwrap();
+
+    let again = request();
+    let response = consent_data_with_cookie(&server, again.url()).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let state = again.state().secret();
+    assert_eq!(
+        location,
+        format!("{REDIRECT_URI}?error=invalid_request&error_description=Replay+attack&state={state}")
+    );
+    let redirected = server.approve(again.url()).unwrap();
+    assert!(redirected.contains("error_description=Replay+attack"), "{redirected}");
+
+    // Polar looks the nonce up among the client's codes: once exchanged, it is free again.
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", CONFIDENTIAL_CLIENT_ID),
+        ("client_secret", CONFIDENTIAL_CLIENT_SECRET),
+        ("code", code.secret()),
+        ("redirect_uri", first.redirect_uri()),
+        ("code_verifier", first.pkce_verifier().secret()),
+    ];
+    let (status, _, body) = json(post_form(&server, "/v1/oauth2/token", &form).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let third = request();
+    let response = consent_data_with_cookie(&server, third.url()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
