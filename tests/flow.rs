@@ -19,8 +19,15 @@ use std::time::Duration;
 
 // ---- helpers ------------------------------------------------------------------------------
 
+/// A server whose writes are visible at once: many of these tests follow the library's call
+/// with a raw HTTP one that uses what it just got (the commit lag is tested in
+/// tests/test_server.rs).
 async fn start() -> (TestServer, Client) {
-    let server = TestServer::start().await.unwrap();
+    let server = TestServer::builder()
+        .commit_delay(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
     let client = server.client().unwrap();
     (server, client)
 }

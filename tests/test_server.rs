@@ -21,6 +21,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 // ---- helpers ------------------------------------------------------------------------------
 
+/// A server whose writes are visible at once: these tests speak raw HTTP and use each
+/// credential as soon as they get it (the commit lag has tests of its own below).
+async fn start() -> TestServer {
+    TestServer::builder()
+        .commit_delay(Duration::ZERO)
+        .start()
+        .await
+        .unwrap()
+}
+
 fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
@@ -177,7 +187,7 @@ fn verify_with_jwks(jwt: &str, jwks: &Value) -> (Value, Value) {
 
 #[tokio::test]
 async fn revoked_access_token_fails_introspection_and_userinfo() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::Openid, Scope::Email]).await;
     let access = field(&token, "access_token");
     assert_eq!(introspect(&server, access).await["active"], true);
@@ -206,7 +216,7 @@ async fn revoked_access_token_fails_introspection_and_userinfo() {
 
 #[tokio::test]
 async fn revoking_the_refresh_token_revokes_its_access_token_and_stops_refresh() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::UserRead]).await;
     let refresh = field(&token, "refresh_token");
     let (status, _, _) = json(revoke(&server, refresh, None).await).await;
@@ -237,7 +247,7 @@ async fn revoking_the_refresh_token_revokes_its_access_token_and_stops_refresh()
 
 #[tokio::test]
 async fn revoking_an_unknown_or_already_revoked_token_is_200() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::UserRead]).await;
     let access = field(&token, "access_token");
     for token in [access, access, "polar_at_u_not_a_token"] {
@@ -248,7 +258,7 @@ async fn revoking_an_unknown_or_already_revoked_token_is_200() {
 
 #[tokio::test]
 async fn revoking_another_clients_token_is_invalid_grant_and_leaves_it_active() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     server.register_client(TestClient::confidential(
         "polar_ci_test_other",
         "polar_cs_test_other",
@@ -277,7 +287,7 @@ async fn revoking_another_clients_token_is_invalid_grant_and_leaves_it_active() 
 
 #[tokio::test]
 async fn revoke_needs_client_credentials_and_a_token() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     // A public client cannot authenticate at the revocation endpoint (Polar: basic/post only).
     let (status, headers, body) = json(
         post_form(
@@ -335,7 +345,7 @@ async fn revoke_needs_client_credentials_and_a_token() {
 
 #[tokio::test]
 async fn revoke_accepts_client_secret_basic() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::UserRead]).await;
     let access = field(&token, "access_token");
     let response = http()
@@ -353,7 +363,7 @@ async fn revoke_accepts_client_secret_basic() {
 
 #[tokio::test]
 async fn active_token_introspection_has_every_spec_field() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::Openid, Scope::UserRead]).await;
     for name in ["access_token", "refresh_token"] {
         let body = introspect(&server, field(&token, name)).await;
@@ -383,7 +393,7 @@ async fn active_token_introspection_has_every_spec_field() {
 
 #[tokio::test]
 async fn unknown_expired_or_other_clients_tokens_are_inactive() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     server.register_client(TestClient::confidential(
         "polar_ci_test_other",
         "polar_cs_test_other",
@@ -414,7 +424,7 @@ async fn unknown_expired_or_other_clients_tokens_are_inactive() {
 
 #[tokio::test]
 async fn introspection_respects_the_token_type_hint() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::UserRead]).await;
     let (_, _, body) = json(
         post_form(
@@ -435,7 +445,7 @@ async fn introspection_respects_the_token_type_hint() {
 
 #[tokio::test]
 async fn introspect_without_credentials_is_401_invalid_client() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let (status, _, body) =
         json(post_form(&server, "/v1/oauth2/introspect", &[("token", "x")]).await).await;
     assert_eq!(
@@ -448,7 +458,7 @@ async fn introspect_without_credentials_is_401_invalid_client() {
 
 #[tokio::test]
 async fn user_userinfo_has_email_only_with_the_email_scope_and_never_a_name() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let cases = [
         (vec![Scope::Openid], json!({"sub": USER_ID.to_string()})),
         (
@@ -472,7 +482,7 @@ async fn user_userinfo_has_email_only_with_the_email_scope_and_never_a_name() {
 #[tokio::test]
 async fn organization_request_userinfo_is_the_users() {
     // Polar issues user tokens for `sub_type=organization`: no organization `sub` or slug.
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_with(
         &server,
         &[Scope::Openid, Scope::Email],
@@ -489,7 +499,7 @@ async fn organization_request_userinfo_is_the_users() {
 
 #[tokio::test]
 async fn userinfo_also_answers_post() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::Openid]).await;
     let response = http()
         .post(format!("{}/v1/oauth2/userinfo", server.base_url()))
@@ -502,7 +512,7 @@ async fn userinfo_also_answers_post() {
 
 #[tokio::test]
 async fn userinfo_refuses_expired_unknown_and_non_oauth_tokens() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::Openid]).await;
     let access = field(&token, "access_token").to_owned();
     let pat = server.personal_access_token();
@@ -563,7 +573,7 @@ async fn create_client(
 
 #[tokio::test]
 async fn registration_returns_what_polar_returns_and_the_client_works() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let cookie = format!("polar_session={}", server.web_session_token().secret());
     let response = http()
         .post(format!("{}/v1/oauth2/register", server.base_url()))
@@ -632,7 +642,7 @@ async fn registration_returns_what_polar_returns_and_the_client_works() {
 
 #[tokio::test]
 async fn registration_refuses_api_tokens_and_unknown_bearers() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let pat = server.personal_access_token();
     assert!(pat.secret().starts_with("polar_pat_"));
     let token = token_for(&server, &[Scope::Openid]).await;
@@ -653,7 +663,7 @@ async fn registration_refuses_api_tokens_and_unknown_bearers() {
 
 #[tokio::test]
 async fn anonymous_registration_is_managed_with_its_registration_access_token() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let (status, _, created) = json(create_client(&server, None, &register_body()).await).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let client_id = field(&created, "client_id");
@@ -765,7 +775,7 @@ async fn anonymous_registration_is_managed_with_its_registration_access_token() 
 
 #[tokio::test]
 async fn public_registration_hides_the_secret_and_uses_pkce() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let mut body = register_body();
     body["token_endpoint_auth_method"] = json!("none");
     let (status, _, created) = json(create_client(&server, None, &body).await).await;
@@ -790,7 +800,7 @@ async fn public_registration_hides_the_secret_and_uses_pkce() {
 
 #[tokio::test]
 async fn the_test_clients_are_the_users_and_have_registration_tokens() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let url = format!(
         "{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}",
         server.base_url()
@@ -829,7 +839,7 @@ async fn the_test_clients_are_the_users_and_have_registration_tokens() {
 
 #[tokio::test]
 async fn invalid_registration_bodies_are_422_or_invalid_client_metadata() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let cases = [
         (json!({"client_name": "x"}), "redirect_uris"),
         (
@@ -883,7 +893,7 @@ async fn invalid_registration_bodies_are_422_or_invalid_client_metadata() {
 
 #[tokio::test]
 async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let base = server.base_url();
     let (status, _, config) = json(
         http()
@@ -995,7 +1005,7 @@ fn polar_scopes_supported() -> Vec<&'static str> {
 
 #[tokio::test]
 async fn anonymous_registration_defaults_to_polars_supported_scopes() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let body = json!({"client_name": "x", "redirect_uris": ["https://app.example.com/cb"]});
     let (status, _, created) = json(create_client(&server, None, &body).await).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -1006,7 +1016,7 @@ async fn anonymous_registration_defaults_to_polars_supported_scopes() {
 #[tokio::test]
 async fn registration_422s_are_shaped_as_polars() {
     // The bodies Polar's running server answers, byte for byte once parsed.
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let cases = [
         (
             json!({"redirect_uris": ["https://app.example.com/cb"]}),
@@ -1044,7 +1054,7 @@ async fn registration_422s_are_shaped_as_polars() {
 
 #[tokio::test]
 async fn id_token_claims_are_polars() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_with(
         &server,
         &[Scope::Openid, Scope::Email, Scope::Profile],
@@ -1084,7 +1094,7 @@ async fn id_token_claims_are_polars() {
 
 #[tokio::test]
 async fn sign_id_token_signs_chosen_claims_with_the_published_key() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let claims = json!({"iss": "https://evil.example", "aud": ["someone"], "exp": 1});
     let jwt = server.sign_id_token(&claims).unwrap();
     let (_, signed) = verify_with_jwks(&jwt, &server.jwks_json());
@@ -1100,6 +1110,7 @@ async fn sign_id_token_signs_chosen_claims_with_the_published_key() {
 #[tokio::test]
 async fn slowloris_connection_is_closed_after_the_header_read_timeout() {
     let server = TestServer::builder()
+        .commit_delay(Duration::ZERO)
         .header_read_timeout(Duration::from_millis(300))
         .start()
         .await
@@ -1133,6 +1144,7 @@ async fn slowloris_connection_is_closed_after_the_header_read_timeout() {
 #[tokio::test]
 async fn slow_body_gets_408() {
     let server = TestServer::builder()
+        .commit_delay(Duration::ZERO)
         .body_read_timeout(Duration::from_millis(300))
         .start()
         .await
@@ -1156,7 +1168,7 @@ async fn slow_body_gets_408() {
 
 #[tokio::test]
 async fn oversized_body_is_413() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let big = "a".repeat(100 * 1024);
     let response = post_form(&server, "/v1/oauth2/revoke", &[("token", &big)]).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
@@ -1164,7 +1176,7 @@ async fn oversized_body_is_413() {
 
 #[tokio::test]
 async fn unknown_paths_and_methods_get_fastapis_errors() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let (status, _, body) = json(
         http()
             .get(format!("{}/v1/nothing", server.base_url()))
@@ -1201,7 +1213,7 @@ async fn unknown_paths_and_methods_get_fastapis_errors() {
 #[tokio::test]
 async fn facade_registers_a_client_against_the_embedded_server() {
     use polar_oauth2::ClientRegistration;
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let client = server.client().unwrap();
     let registered = client
         .register_client(None, &ClientRegistration::new("Facade App", [REDIRECT_URI]))
@@ -1217,7 +1229,7 @@ async fn facade_runs_the_newer_operations_against_the_embedded_server() {
         RegistrationAccessToken,
     };
 
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let client = server.client().unwrap();
 
     // Registered over plain HTTP (see the ignored test above), managed through the facade.
@@ -1306,6 +1318,7 @@ async fn facade_runs_the_newer_operations_against_the_embedded_server() {
 #[tokio::test]
 async fn silent_connection_is_closed_after_the_header_read_timeout() {
     let server = TestServer::builder()
+        .commit_delay(Duration::ZERO)
         .header_read_timeout(Duration::from_millis(300))
         .start()
         .await
@@ -1326,6 +1339,7 @@ async fn silent_connection_is_closed_after_the_header_read_timeout() {
 #[tokio::test]
 async fn idle_keep_alive_connection_is_closed_after_the_header_read_timeout() {
     let server = TestServer::builder()
+        .commit_delay(Duration::ZERO)
         .header_read_timeout(Duration::from_millis(300))
         .start()
         .await
@@ -1351,7 +1365,7 @@ async fn idle_keep_alive_connection_is_closed_after_the_header_read_timeout() {
 
 #[tokio::test]
 async fn an_unknown_bearer_is_401_invalid_token_on_every_endpoint_as_polars_middleware_does() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::UserRead]).await;
     let access = field(&token, "access_token").to_owned();
     // A live access token passes the middleware: the token endpoint then ignores it.
@@ -1398,7 +1412,7 @@ async fn an_unknown_bearer_is_401_invalid_token_on_every_endpoint_as_polars_midd
 
 #[tokio::test]
 async fn consent_data_shows_a_registered_clients_metadata() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let mut body = register_body();
     body["client_uri"] = json!("https://app.example.com");
     body["logo_uri"] = json!("https://app.example.com/logo.png");
@@ -1479,7 +1493,7 @@ fn organization_request(server: &TestServer) -> PendingAuthorization {
 
 #[tokio::test]
 async fn organization_consent_data_is_the_users_with_a_single_organization_required() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let pending = organization_request(&server);
     let (status, _, body) = json(consent_data_with_cookie(&server, pending.url()).await).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -1502,7 +1516,7 @@ async fn organization_consent_data_is_the_users_with_a_single_organization_requi
 
 #[tokio::test]
 async fn organization_consent_needs_one_accessible_organization() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let pending = organization_request(&server);
     let (status, headers, body) = json(consent(&server, pending.url(), &[("action", "allow")]).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -1526,7 +1540,7 @@ async fn organization_consent_needs_one_accessible_organization() {
 
 #[tokio::test]
 async fn organization_consent_issues_a_user_token_down_scoped_to_that_organization() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let pending = organization_request(&server);
     let chosen = ORGANIZATIONS[1].id.to_string();
     let response = consent(
@@ -1577,7 +1591,7 @@ async fn organization_consent_issues_a_user_token_down_scoped_to_that_organizati
 
 #[tokio::test]
 async fn approve_chooses_the_first_organization_for_an_organization_request() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_with(&server, &[Scope::Openid], SubType::Organization, None).await;
     let access_token = field(&token, "access_token");
     assert!(access_token.starts_with("polar_at_u_"), "{access_token}");
@@ -1594,7 +1608,7 @@ async fn approve_chooses_the_first_organization_for_an_organization_request() {
 
 #[tokio::test]
 async fn returning_user_asking_for_an_organization_without_prompt_gets_400_invalid_request() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let first = organization_request(&server);
     let chosen = ORGANIZATIONS[0].id.to_string();
     let response = consent(&server, first.url(), &[("action", "allow"), ("organizations", &chosen)]).await;
@@ -1622,7 +1636,7 @@ async fn returning_user_asking_for_an_organization_without_prompt_gets_400_inval
 
 #[tokio::test]
 async fn web_grant_for_an_organization_issues_a_down_scoped_user_token() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     server.register_client(
         TestClient::confidential("polar_ci_test_web_org", "polar_cs_test_web_org")
             .grant_types(["web"]),
@@ -1688,7 +1702,7 @@ fn assert_authlib_invalid_token(status: StatusCode, headers: &reqwest::header::H
 
 #[tokio::test]
 async fn the_web_session_as_a_bearer_is_an_invalid_token_for_consent_data_and_registration() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let session = server.web_session_token();
     let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
     let (status, headers, body) =
@@ -1705,7 +1719,7 @@ async fn the_web_session_as_a_bearer_is_an_invalid_token_for_consent_data_and_re
 
 #[tokio::test]
 async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
     let token = token_for(&server, &[Scope::Openid]).await;
     let pat = server.personal_access_token();
@@ -1724,7 +1738,7 @@ async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
 
 #[tokio::test]
 async fn consent_data_without_a_session_is_401_unauthorized() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
     let query = pending.url().split_once('?').unwrap().1;
     let response = http()
@@ -1739,7 +1753,7 @@ async fn consent_data_without_a_session_is_401_unauthorized() {
 
 #[tokio::test]
 async fn registration_and_management_take_the_session_cookie() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let cookie = format!("polar_session={}", server.web_session_token().secret());
     let response = http()
         .post(format!("{}/v1/oauth2/register", server.base_url()))
@@ -1761,7 +1775,7 @@ async fn registration_and_management_take_the_session_cookie() {
 
 #[tokio::test]
 async fn polar_version_picks_a_served_version_and_any_other_404s_every_route() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::Openid]).await;
     let access_token = field(&token, "access_token");
     let get = |path: &str, version: Option<&str>| {
@@ -1800,7 +1814,7 @@ async fn polar_version_picks_a_served_version_and_any_other_404s_every_route() {
 
 #[tokio::test]
 async fn every_answer_without_its_own_cache_control_is_private_no_store() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let token = token_for(&server, &[Scope::Openid]).await;
     let base = server.base_url();
     let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
@@ -1835,7 +1849,7 @@ async fn every_answer_without_its_own_cache_control_is_private_no_store() {
 
 #[tokio::test]
 async fn a_nonce_of_a_pending_code_is_a_replay_attack_until_the_code_is_used() {
-    let server = TestServer::start().await.unwrap();
+    let server = start().await;
     let request = || {
         server
             .authorization_request()
@@ -1874,4 +1888,65 @@ async fn a_nonce_of_a_pending_code_is_a_replay_attack_until_the_code_is_used() {
     let third = request();
     let response = consent_data_with_cookie(&server, third.url()).await;
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+// ---- Polar's commit lag: a new token or registration is unknown for a moment ---------------
+
+#[tokio::test]
+async fn a_new_token_is_unknown_until_its_write_commits() {
+    let server = TestServer::builder()
+        .commit_delay(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
+    let token = token_for(&server, &[Scope::Openid]).await;
+    let (status, headers, body) = json(userinfo(&server, field(&token, "access_token")).await).await;
+    assert_authlib_invalid_token(status, &headers, &body);
+    assert_eq!(
+        introspect(&server, field(&token, "access_token")).await,
+        json!({"active": false})
+    );
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", CONFIDENTIAL_CLIENT_ID),
+        ("client_secret", CONFIDENTIAL_CLIENT_SECRET),
+        ("refresh_token", field(&token, "refresh_token")),
+    ];
+    let (status, _, body) = json(post_form(&server, "/v1/oauth2/token", &refresh).await).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+}
+
+#[tokio::test]
+async fn a_new_registration_is_unknown_until_its_write_commits() {
+    let server = TestServer::builder()
+        .commit_delay(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
+    let (status, _, created) = json(create_client(&server, None, &register_body()).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let url = format!("{}/v1/oauth2/register/{}", server.base_url(), field(&created, "client_id"));
+    let crt = field(&created, "registration_access_token");
+    let (status, _, body) = json(http().get(&url).bearer_auth(crt).send().await.unwrap()).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+}
+
+#[tokio::test]
+async fn the_client_library_rides_out_the_default_commit_lag() {
+    // The default lag is on: the library holds or retries what it has just received.
+    let server = TestServer::start().await.unwrap();
+    let client = server.client().unwrap();
+    let credentials = server.confidential_client();
+    let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
+    let code = pending.callback(&server.approve(pending.url()).unwrap()).unwrap();
+    let token = client
+        .exchange_code(&credentials, code, pending.redirect_uri(), Some(pending.pkce_verifier().clone()))
+        .await
+        .unwrap();
+    client.userinfo(token.access_token()).await.unwrap();
+    let refreshed = client
+        .refresh(&credentials, token.refresh_token().unwrap())
+        .await
+        .unwrap();
+    client.userinfo(refreshed.access_token()).await.unwrap();
 }

@@ -235,7 +235,11 @@ pub struct TestServer {
 #[must_use]
 pub struct TestServerBuilder {
     limits: Limits,
+    commit_delay: Option<Duration>,
 }
+
+/// The default of [`TestServerBuilder::commit_delay`].
+pub const DEFAULT_COMMIT_DELAY: Duration = Duration::from_millis(30);
 
 impl TestServerBuilder {
     /// How long a connection may take to send a request's headers before it is closed
@@ -252,6 +256,21 @@ impl TestServerBuilder {
         self
     }
 
+    /// How long a token (from any grant) or a client registered over HTTP stays unknown after
+    /// the server answered with it (default [`DEFAULT_COMMIT_DELAY`], 30 ms).
+    ///
+    /// Polar's server commits token, revocation and registration writes *after* sending its
+    /// answer, so a credential used at once can be answered 401 `invalid_token` (or
+    /// `invalid_grant`, `{"active": false}`, `invalid_client`) for a moment; this server does
+    /// the same, so that an app's tests meet the race its production code must survive.
+    /// [`polar_oauth2::Client`] already holds or retries credentials it has just received. Use
+    /// `Duration::ZERO` for tests that speak raw HTTP and use a credential at once.
+    /// Capped at one hour.
+    pub fn commit_delay(mut self, delay: Duration) -> Self {
+        self.commit_delay = Some(delay.min(Duration::from_secs(3600)));
+        self
+    }
+
     /// Start the server on `127.0.0.1` on a free port. Must be called inside a Tokio runtime.
     pub async fn start(self) -> std::io::Result<TestServer> {
         if tokio::runtime::Handle::try_current().is_err() {
@@ -261,7 +280,8 @@ impl TestServerBuilder {
         }
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let inner = state::Inner::new().map_err(std::io::Error::other)?;
+        let mut inner = state::Inner::new().map_err(std::io::Error::other)?;
+        inner.commit_delay = self.commit_delay.unwrap_or(DEFAULT_COMMIT_DELAY);
         let shared = Arc::new(Shared {
             inner: Mutex::new(inner),
             base_url: base_url.clone(),

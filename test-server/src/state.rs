@@ -2,7 +2,7 @@
 //! operation (authlib 1.7 with Polar's overrides). Handlers in `routes.rs` only translate HTTP.
 
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use base64::Engine;
@@ -61,6 +61,8 @@ pub(super) struct TokenRecord {
     expires_in: Duration,
     /// authlib's `is_revoked`: either token revoked makes both unusable.
     pub(super) revoked: bool,
+    /// When Polar's transaction commits it: before, the token is unknown.
+    committed_at: Instant,
 }
 
 /// The test user's consent to a client's scopes.
@@ -81,6 +83,10 @@ pub(super) struct Inner {
     consents: Vec<Consent>,
     /// Server time of the next [`Inner::sweep`].
     next_sweep: Duration,
+    /// How long a new token or registration stays unknown after its answer was sent.
+    pub(super) commit_delay: Duration,
+    /// Clients registered over HTTP and when their registration commits.
+    uncommitted_clients: HashMap<String, Instant>,
 }
 
 /// Who calls a registration endpoint (Polar's `AuthSubjectMiddleware` + `WebUserOrAnonymous`).
@@ -119,6 +125,8 @@ impl Inner {
             tokens: Vec::new(),
             consents: Vec::new(),
             next_sweep: Duration::ZERO,
+            commit_delay: Duration::ZERO,
+            uncommitted_clients: HashMap::new(),
         };
         inner.personal_access_token = inner
             .polar_token("polar_pat_")
@@ -154,6 +162,16 @@ impl Inner {
         });
         self.clients.insert(client.client_id.clone(), client);
         Ok(())
+    }
+
+    /// A client whose registration has committed (Polar commits a registration after its
+    /// answer: a client used at once can be unknown).
+    fn committed_client(&self, client_id: &str) -> Option<&TestClient> {
+        let pending = self
+            .uncommitted_clients
+            .get(client_id)
+            .is_some_and(|at| Instant::now() < *at);
+        self.clients.get(client_id).filter(|_| !pending)
     }
 
     /// Drop what can never be used again (at most once per [`SWEEP_INTERVAL`]): codes past
@@ -214,7 +232,7 @@ impl Inner {
                 "Missing 'client_id' parameter.",
             )));
         };
-        let Some(client) = self.clients.get(client_id).cloned() else {
+        let Some(client) = self.committed_client(client_id).cloned() else {
             return Err(with_state(Failure::invalid_client(
                 StatusCode::BAD_REQUEST,
                 "The client does not exist on this server.",
@@ -666,8 +684,7 @@ impl Inner {
                         && !secret.is_empty()
                     {
                         let client = self
-                            .clients
-                            .get(&id)
+                            .committed_client(&id)
                             .ok_or_else(|| unknown(StatusCode::UNAUTHORIZED))?;
                         if client.check_secret(&secret)
                             && registered_for(client, TestClientAuth::ClientSecretBasic)
@@ -681,8 +698,7 @@ impl Inner {
                         (form.truthy("client_id"), form.truthy("client_secret"))
                     {
                         let client = self
-                            .clients
-                            .get(id)
+                            .committed_client(id)
                             .ok_or_else(|| unknown(StatusCode::BAD_REQUEST))?;
                         if client.check_secret(secret)
                             && registered_for(client, TestClientAuth::ClientSecretPost)
@@ -696,8 +712,7 @@ impl Inner {
                         && form.truthy("client_secret").is_none()
                     {
                         let client = self
-                            .clients
-                            .get(id)
+                            .committed_client(id)
                             .ok_or_else(|| unknown(StatusCode::BAD_REQUEST))?;
                         if registered_for(client, TestClientAuth::None) {
                             return Ok((client.clone(), *method));
@@ -812,8 +827,10 @@ impl Inner {
                 "Missing 'refresh_token' in request.",
             ));
         };
+        let instant = Instant::now();
         let index = self.tokens.iter().position(|t| {
             !t.revoked
+                && instant >= t.committed_at
                 && t.refresh_token
                     .as_deref()
                     .is_some_and(|r| constant_time_eq(r.as_bytes(), refresh_token.as_bytes()))
@@ -940,6 +957,7 @@ impl Inner {
             issued_at: self.now(),
             expires_in,
             revoked: false,
+            committed_at: Instant::now() + self.commit_delay,
         });
         Ok(Value::Object(body))
     }
@@ -992,7 +1010,8 @@ impl Inner {
             ));
         }
         let matches = |value: &str| constant_time_eq(value.as_bytes(), token.as_bytes());
-        Ok(self.tokens.iter().position(|t| match hint {
+        let instant = Instant::now();
+        Ok(self.tokens.iter().position(|t| instant >= t.committed_at && match hint {
             Some("access_token") => matches(&t.access_token),
             Some("refresh_token") => t.refresh_token.as_deref().is_some_and(matches),
             _ => matches(&t.access_token) || t.refresh_token.as_deref().is_some_and(matches),
@@ -1063,8 +1082,10 @@ impl Inner {
     /// The live (neither revoked nor expired) token record of an access token.
     fn live_access_token(&self, bearer: &str) -> Option<&TokenRecord> {
         let now = self.now();
+        let instant = Instant::now();
         self.tokens.iter().find(|t| {
             !t.revoked
+                && instant >= t.committed_at
                 && now <= t.issued_at.saturating_add(t.expires_in)
                 && constant_time_eq(t.access_token.as_bytes(), bearer.as_bytes())
         })
@@ -1145,6 +1166,12 @@ impl Inner {
         if let Err(failure) = self.store_client(client, matches!(caller, Caller::WebUser)) {
             return failure.into_reply();
         }
+        if !self.commit_delay.is_zero() {
+            let now = Instant::now();
+            self.uncommitted_clients.retain(|_, at| now < *at);
+            self.uncommitted_clients
+                .insert(id.clone(), now + self.commit_delay);
+        }
         match self.clients.get(&id) {
             Some(client) => {
                 Reply::no_store(StatusCode::CREATED, client.registration_json(base_url))
@@ -1172,7 +1199,7 @@ impl Inner {
         if matches!(caller, Caller::Anonymous(None)) {
             return Err(Failure::access_denied().into_reply());
         }
-        match self.clients.get(client_id) {
+        match self.committed_client(client_id) {
             Some(client) if credential_matches(client) => Ok(client.client_id.clone()),
             _ => Err(Failure::invalid_client(
                 StatusCode::UNAUTHORIZED,
