@@ -22,11 +22,11 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use polar_oauth2_test_server::TestServer;
 use polar_oauth2::{
     AuthorizeResponse, Client, ClientCredentials, ClientSecret, OAuthErrorCode,
     PendingAuthorization, RefreshToken, Scope, Server, Token,
 };
+use polar_oauth2_test_server::TestServer;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 

@@ -4,14 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use polar_oauth2::authorization::{AuthorizationError, parse_callback};
-use polar_oauth2_test_server::{
-    CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
-    REDIRECT_URI, TestClient, TestServer, USER_EMAIL, USER_ID,
-};
 use polar_oauth2::{
     AuthorizationCode, AuthorizeResponse, CallbackError, Client, ClientCredentials, ClientSecret,
     CsrfToken, Error, OAuthError, OAuthErrorCode, PendingAuthorization, PkceCodeVerifier,
     PkceMethod, RefreshToken, Scope, ScopeSet, SubType, Token,
+};
+use polar_oauth2_test_server::{
+    CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
+    REDIRECT_URI, TestClient, TestServer, USER_EMAIL, USER_ID,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -139,8 +139,7 @@ fn base64url_decode(text: &str) -> Vec<u8> {
 /// A client that may hold `web:write`, like Polar's first-party clients.
 fn first_party_client() -> TestClient {
     let scope: ScopeSet = Scope::KNOWN.iter().cloned().chain([web_write()]).collect();
-    TestClient::confidential("polar_ci_test_first_party", "polar_cs_test_first_party")
-        .scope(&scope)
+    TestClient::confidential("polar_ci_test_first_party", "polar_cs_test_first_party").scope(&scope)
 }
 
 // ---- the whole flow -----------------------------------------------------------------------

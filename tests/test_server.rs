@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use polar_oauth2::{PendingAuthorization, Scope, SubType};
 use polar_oauth2_test_server::{
     CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
     REDIRECT_URI, TestClient, TestServer, USER_EMAIL, USER_ID,
 };
-use polar_oauth2::{PendingAuthorization, Scope, SubType};
 use reqwest::StatusCode;
 use ring::signature::{self, RsaPublicKeyComponents};
 use serde_json::{Value, json};
@@ -869,7 +869,10 @@ async fn invalid_registration_bodies_are_422_or_invalid_client_metadata() {
         assert_eq!(answer["error"], "RequestValidationError");
         let mut loc = vec![json!("body")];
         for part in field_name.split('/') {
-            loc.push(part.parse::<u64>().map_or_else(|_| json!(part), |i| json!(i)));
+            loc.push(
+                part.parse::<u64>()
+                    .map_or_else(|_| json!(part), |i| json!(i)),
+            );
         }
         assert_eq!(answer["detail"][0]["loc"], Value::Array(loc), "{answer}");
     }
@@ -937,18 +940,35 @@ async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
         .map(|s| s.as_str().unwrap())
         .collect();
     assert_eq!(scopes, polar_scopes_supported());
-    let members: Vec<&str> = config.as_object().unwrap().keys().map(String::as_str).collect();
+    let members: Vec<&str> = config
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut members = members;
     members.sort_unstable();
     let mut polars = vec![
-        "issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
-        "registration_endpoint", "scopes_supported", "response_types_supported",
-        "response_modes_supported", "grant_types_supported",
-        "token_endpoint_auth_methods_supported", "service_documentation",
-        "revocation_endpoint", "revocation_endpoint_auth_methods_supported",
-        "introspection_endpoint", "introspection_endpoint_auth_methods_supported",
-        "code_challenge_methods_supported", "userinfo_endpoint", "subject_types_supported",
-        "id_token_signing_alg_values_supported", "claims_supported",
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "registration_endpoint",
+        "scopes_supported",
+        "response_types_supported",
+        "response_modes_supported",
+        "grant_types_supported",
+        "token_endpoint_auth_methods_supported",
+        "service_documentation",
+        "revocation_endpoint",
+        "revocation_endpoint_auth_methods_supported",
+        "introspection_endpoint",
+        "introspection_endpoint_auth_methods_supported",
+        "code_challenge_methods_supported",
+        "userinfo_endpoint",
+        "subject_types_supported",
+        "id_token_signing_alg_values_supported",
+        "claims_supported",
     ];
     polars.sort_unstable();
     assert_eq!(members, polars);
@@ -971,7 +991,12 @@ async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
     assert_eq!(key["kid"], server.signing_key_id());
     assert_eq!(key["kty"], "RSA");
     // Polar publishes `n`, `e`, `kty` and a named `kid`: no `use`, no `alg`.
-    let mut members: Vec<&str> = key.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut members: Vec<&str> = key
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     members.sort_unstable();
     assert_eq!(members, ["e", "kid", "kty", "n"], "{key}");
     assert_eq!(key["e"], "AQAB");
@@ -1040,7 +1065,10 @@ async fn registration_422s_are_shaped_as_polars() {
         let (status, headers, answer) = json(create_client(&server, None, &body).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
         assert_eq!(headers["cache-control"], "private, no-store");
-        assert_eq!(answer, json!({"error": "RequestValidationError", "detail": [detail]}));
+        assert_eq!(
+            answer,
+            json!({"error": "RequestValidationError", "detail": [detail]})
+        );
     }
     let body = json!({"client_name": "x", "redirect_uris": ["https://a.example/cb"],
         "scope": "openid organization_access_tokens:read"});
@@ -1518,7 +1546,8 @@ async fn organization_consent_data_is_the_users_with_a_single_organization_requi
 async fn organization_consent_needs_one_accessible_organization() {
     let server = start().await;
     let pending = organization_request(&server);
-    let (status, headers, body) = json(consent(&server, pending.url(), &[("action", "allow")]).await).await;
+    let (status, headers, body) =
+        json(consent(&server, pending.url(), &[("action", "allow")]).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(
@@ -1528,7 +1557,12 @@ async fn organization_consent_needs_one_accessible_organization() {
     );
     let stranger = "00000000-0000-0000-0000-000000000001";
     let (status, _, body) = json(
-        consent(&server, pending.url(), &[("action", "allow"), ("organizations", stranger)]).await,
+        consent(
+            &server,
+            pending.url(),
+            &[("action", "allow"), ("organizations", stranger)],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -1611,7 +1645,12 @@ async fn returning_user_asking_for_an_organization_without_prompt_gets_400_inval
     let server = start().await;
     let first = organization_request(&server);
     let chosen = ORGANIZATIONS[0].id.to_string();
-    let response = consent(&server, first.url(), &[("action", "allow"), ("organizations", &chosen)]).await;
+    let response = consent(
+        &server,
+        first.url(),
+        &[("action", "allow"), ("organizations", &chosen)],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FOUND);
     // Consent given: Polar skips the page, and cannot know which organization to take.
     let again = organization_request(&server);
@@ -1673,7 +1712,11 @@ async fn web_grant_for_an_organization_issues_a_down_scoped_user_token() {
 
 // ---- who may read consent data and register clients: the web session cookie only ----------
 
-async fn consent_data_with_bearer(server: &TestServer, url: &str, bearer: &str) -> reqwest::Response {
+async fn consent_data_with_bearer(
+    server: &TestServer,
+    url: &str,
+    bearer: &str,
+) -> reqwest::Response {
     let query = url.split_once('?').map_or("", |(_, q)| q);
     http()
         .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
@@ -1686,7 +1729,11 @@ async fn consent_data_with_bearer(server: &TestServer, url: &str, bearer: &str) 
 const INVALID_TOKEN_DESCRIPTION: &str =
     "The access token provided is expired, revoked, malformed, or invalid for other reasons.";
 
-fn assert_authlib_invalid_token(status: StatusCode, headers: &reqwest::header::HeaderMap, body: &Value) {
+fn assert_authlib_invalid_token(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &Value,
+) {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(
         body,
@@ -1704,42 +1751,73 @@ fn assert_authlib_invalid_token(status: StatusCode, headers: &reqwest::header::H
 async fn the_web_session_as_a_bearer_is_an_invalid_token_for_consent_data_and_registration() {
     let server = start().await;
     let session = server.web_session_token();
-    let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
+    let pending = server
+        .authorization_request()
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
     let (status, headers, body) =
         json(consent_data_with_bearer(&server, pending.url(), session.secret()).await).await;
     assert_authlib_invalid_token(status, &headers, &body);
     let (status, headers, body) =
         json(create_client(&server, Some(session.secret()), &register_body()).await).await;
     assert_authlib_invalid_token(status, &headers, &body);
-    let url = format!("{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}", server.base_url());
-    let (status, headers, body) =
-        json(http().get(&url).bearer_auth(session.secret()).send().await.unwrap()).await;
+    let url = format!(
+        "{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}",
+        server.base_url()
+    );
+    let (status, headers, body) = json(
+        http()
+            .get(&url)
+            .bearer_auth(session.secret())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_authlib_invalid_token(status, &headers, &body);
 }
 
 #[tokio::test]
 async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
     let server = start().await;
-    let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
+    let pending = server
+        .authorization_request()
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
     let token = token_for(&server, &[Scope::Openid]).await;
     let pat = server.personal_access_token();
-    let url = format!("{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}", server.base_url());
+    let url = format!(
+        "{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}",
+        server.base_url()
+    );
     for bearer in [field(&token, "access_token"), pat.secret()] {
         let (status, _, body) =
             json(consent_data_with_bearer(&server, pending.url(), bearer).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-        assert_eq!(body, json!({"error": "NotPermitted", "detail": "Not permitted"}));
+        assert_eq!(
+            body,
+            json!({"error": "NotPermitted", "detail": "Not permitted"})
+        );
         let (status, _, body) =
             json(http().get(&url).bearer_auth(bearer).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-        assert_eq!(body, json!({"error": "NotPermitted", "detail": "Not permitted"}));
+        assert_eq!(
+            body,
+            json!({"error": "NotPermitted", "detail": "Not permitted"})
+        );
     }
 }
 
 #[tokio::test]
 async fn consent_data_without_a_session_is_401_unauthorized() {
     let server = start().await;
-    let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
+    let pending = server
+        .authorization_request()
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
     let query = pending.url().split_once('?').unwrap().1;
     let response = http()
         .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
@@ -1764,9 +1842,20 @@ async fn registration_and_management_take_the_session_cookie() {
         .unwrap();
     let (status, _, created) = json(response).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let url = format!("{}/v1/oauth2/register/{}", server.base_url(), field(&created, "client_id"));
-    let (status, _, read) =
-        json(http().get(&url).header("cookie", &cookie).send().await.unwrap()).await;
+    let url = format!(
+        "{}/v1/oauth2/register/{}",
+        server.base_url(),
+        field(&created, "client_id")
+    );
+    let (status, _, read) = json(
+        http()
+            .get(&url)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{read}");
     assert_eq!(read["client_id"], created["client_id"]);
 }
@@ -1795,7 +1884,11 @@ async fn polar_version_picks_a_served_version_and_any_other_404s_every_route() {
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["polar-version"], *version);
     }
-    for path in ["/v1/oauth2/userinfo", "/.well-known/jwks.json", "/v1/oauth2/authorize"] {
+    for path in [
+        "/v1/oauth2/userinfo",
+        "/.well-known/jwks.json",
+        "/v1/oauth2/authorize",
+    ] {
         let (status, headers, body) = json(get(path, Some("2025-01")).await.unwrap()).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(body, json!({"detail": "Not Found"}));
@@ -1817,20 +1910,66 @@ async fn every_answer_without_its_own_cache_control_is_private_no_store() {
     let server = start().await;
     let token = token_for(&server, &[Scope::Openid]).await;
     let base = server.base_url();
-    let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
+    let pending = server
+        .authorization_request()
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
     let query = pending.url().split_once('?').unwrap().1.to_owned();
     let cookie = format!("polar_session={}", server.web_session_token().secret());
     let responses = [
-        ("consent data", http().get(format!("{base}/v1/oauth2/authorize?{query}")).header("cookie", &cookie).send().await.unwrap()),
-        ("consent data 401", http().get(format!("{base}/v1/oauth2/authorize?{query}")).send().await.unwrap()),
-        ("userinfo", userinfo(&server, field(&token, "access_token")).await),
-        ("discovery", http().get(server.openid_configuration_url()).send().await.unwrap()),
-        ("jwks", http().get(format!("{base}/.well-known/jwks.json")).send().await.unwrap()),
-        ("registration 422", create_client(&server, None, &json!({"redirect_uris": []})).await),
-        ("not found", http().get(format!("{base}/nowhere")).send().await.unwrap()),
+        (
+            "consent data",
+            http()
+                .get(format!("{base}/v1/oauth2/authorize?{query}"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "consent data 401",
+            http()
+                .get(format!("{base}/v1/oauth2/authorize?{query}"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "userinfo",
+            userinfo(&server, field(&token, "access_token")).await,
+        ),
+        (
+            "discovery",
+            http()
+                .get(server.openid_configuration_url())
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "jwks",
+            http()
+                .get(format!("{base}/.well-known/jwks.json"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "registration 422",
+            create_client(&server, None, &json!({"redirect_uris": []})).await,
+        ),
+        (
+            "not found",
+            http().get(format!("{base}/nowhere")).send().await.unwrap(),
+        ),
     ];
     for (what, response) in responses {
-        assert_eq!(response.headers()["cache-control"], "private, no-store", "{what}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "private, no-store",
+            "{what}"
+        );
     }
     // authlib's own answers keep theirs.
     let (_, headers, _) = json(userinfo(&server, "polar_at_u_unknown").await).await;
@@ -1860,7 +1999,9 @@ async fn a_nonce_of_a_pending_code_is_a_replay_attack_until_the_code_is_used() {
             .unwrap()
     };
     let first = request();
-    let code = first.callback(&server.approve(first.url()).unwrap()).unwrap();
+    let code = first
+        .callback(&server.approve(first.url()).unwrap())
+        .unwrap();
 
     let again = request();
     let response = consent_data_with_cookie(&server, again.url()).await;
@@ -1869,10 +2010,15 @@ async fn a_nonce_of_a_pending_code_is_a_replay_attack_until_the_code_is_used() {
     let state = again.state().secret();
     assert_eq!(
         location,
-        format!("{REDIRECT_URI}?error=invalid_request&error_description=Replay+attack&state={state}")
+        format!(
+            "{REDIRECT_URI}?error=invalid_request&error_description=Replay+attack&state={state}"
+        )
     );
     let redirected = server.approve(again.url()).unwrap();
-    assert!(redirected.contains("error_description=Replay+attack"), "{redirected}");
+    assert!(
+        redirected.contains("error_description=Replay+attack"),
+        "{redirected}"
+    );
 
     // Polar looks the nonce up among the client's codes: once exchanged, it is free again.
     let form = [
@@ -1900,7 +2046,8 @@ async fn a_new_token_is_unknown_until_its_write_commits() {
         .await
         .unwrap();
     let token = token_for(&server, &[Scope::Openid]).await;
-    let (status, headers, body) = json(userinfo(&server, field(&token, "access_token")).await).await;
+    let (status, headers, body) =
+        json(userinfo(&server, field(&token, "access_token")).await).await;
     assert_authlib_invalid_token(status, &headers, &body);
     assert_eq!(
         introspect(&server, field(&token, "access_token")).await,
@@ -1913,7 +2060,10 @@ async fn a_new_token_is_unknown_until_its_write_commits() {
         ("refresh_token", field(&token, "refresh_token")),
     ];
     let (status, _, body) = json(post_form(&server, "/v1/oauth2/token", &refresh).await).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
 }
 
 #[tokio::test]
@@ -1925,10 +2075,17 @@ async fn a_new_registration_is_unknown_until_its_write_commits() {
         .unwrap();
     let (status, _, created) = json(create_client(&server, None, &register_body()).await).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let url = format!("{}/v1/oauth2/register/{}", server.base_url(), field(&created, "client_id"));
+    let url = format!(
+        "{}/v1/oauth2/register/{}",
+        server.base_url(),
+        field(&created, "client_id")
+    );
     let crt = field(&created, "registration_access_token");
     let (status, _, body) = json(http().get(&url).bearer_auth(crt).send().await.unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
 }
 
 #[tokio::test]
@@ -1937,10 +2094,21 @@ async fn the_client_library_rides_out_the_default_commit_lag() {
     let server = TestServer::start().await.unwrap();
     let client = server.client().unwrap();
     let credentials = server.confidential_client();
-    let pending = server.authorization_request().scope(Scope::Openid).build().unwrap();
-    let code = pending.callback(&server.approve(pending.url()).unwrap()).unwrap();
+    let pending = server
+        .authorization_request()
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
+    let code = pending
+        .callback(&server.approve(pending.url()).unwrap())
+        .unwrap();
     let token = client
-        .exchange_code(&credentials, code, pending.redirect_uri(), Some(pending.pkce_verifier().clone()))
+        .exchange_code(
+            &credentials,
+            code,
+            pending.redirect_uri(),
+            Some(pending.pkce_verifier().clone()),
+        )
         .await
         .unwrap();
     client.userinfo(token.access_token()).await.unwrap();

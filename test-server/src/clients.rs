@@ -8,10 +8,10 @@ use super::REDIRECT_URI;
 use super::TestServer;
 use super::params::{scope_list, supported_scopes};
 use crate::util::constant_time_eq;
-use polar_oauth2::SubType;
-use polar_oauth2::ScopeSet;
-use polar_oauth2::ClientSecret;
 use polar_oauth2::ClientCredentials;
+use polar_oauth2::ClientSecret;
+use polar_oauth2::ScopeSet;
+use polar_oauth2::SubType;
 
 /// How a client authenticates at the token endpoint (`token_endpoint_auth_method`, RFC 7591).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

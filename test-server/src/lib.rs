@@ -105,9 +105,9 @@ mod keys;
 mod params;
 mod routes;
 mod state;
-mod util;
 #[cfg(test)]
 mod tests;
+mod util;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -119,12 +119,12 @@ use uuid::Uuid;
 
 pub use clients::{TestClient, TestClientAuth};
 
+use params::{Params, query_of};
 use polar_oauth2::AuthorizationRequest;
-use polar_oauth2::{Client, Server};
+use polar_oauth2::ClientCredentials;
 use polar_oauth2::Error;
 use polar_oauth2::{AccessToken, ClientSecret, SessionToken};
-use polar_oauth2::ClientCredentials;
-use params::{Params, query_of};
+use polar_oauth2::{Client, Server};
 use routes::Shared;
 
 /// Client id of the registered confidential client (`client_secret_post`).

@@ -22,8 +22,8 @@ use super::failure::Reply;
 use super::params::Params;
 use super::state::{Caller, Inner};
 use super::{
-    AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, CONSENT_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH, Limits,
-    OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
+    AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, CONSENT_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH,
+    Limits, OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
 use polar_oauth2::POLAR_VERSIONS;
 
@@ -140,9 +140,8 @@ async fn polar_version_and_cache_control(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let Some(version) = requested_version(request.headers()) else {
-        let mut response = axum::response::Response::new(Body::from(
-            json!({"detail": "Not Found"}).to_string(),
-        ));
+        let mut response =
+            axum::response::Response::new(Body::from(json!({"detail": "Not Found"}).to_string()));
         *response.status_mut() = StatusCode::NOT_FOUND;
         response.headers_mut().insert(
             header::CONTENT_TYPE,

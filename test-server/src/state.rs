@@ -12,9 +12,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::clients::{
-    ClientConfiguration, TestClient, Registration, TestClientAuth,
-};
+use super::clients::{ClientConfiguration, Registration, TestClient, TestClientAuth};
 use super::failure::{Failure, Reply};
 use super::keys::SigningKey;
 use super::params::{
@@ -26,8 +24,8 @@ use super::{
     ORGANIZATIONS, PUBLIC_CLIENT_ID, SESSION_COOKIE, TestOrganization, USER_EMAIL, USER_ID,
 };
 use crate::util::{constant_time_eq, random_token};
-use polar_oauth2::SubType;
 use polar_oauth2::Scope;
+use polar_oauth2::SubType;
 
 /// How often (in server time) spent and expired records are dropped: often enough to bound
 /// memory, rarely enough that a burst of requests does not rescan the maps each time.
@@ -110,10 +108,7 @@ struct ValidatedRequest {
 
 impl Inner {
     pub(super) fn new() -> Result<Self, String> {
-        let web_session = format!(
-            "polar_test_session_{}",
-            random_token()?
-        );
+        let web_session = format!("polar_test_session_{}", random_token()?);
         let mut inner = Self {
             offset: Duration::ZERO,
             rng: SystemRandom::new(),
@@ -329,7 +324,9 @@ impl Inner {
             Some("user") => SubType::User,
             Some("organization") => SubType::Organization,
             Some(_) => {
-                return Err(Failure::invalid_request("Invalid sub_type").state(request.state.clone()));
+                return Err(
+                    Failure::invalid_request("Invalid sub_type").state(request.state.clone())
+                );
             }
         };
         Ok(sub_type == SubType::Organization)
@@ -1011,10 +1008,15 @@ impl Inner {
         }
         let matches = |value: &str| constant_time_eq(value.as_bytes(), token.as_bytes());
         let instant = Instant::now();
-        Ok(self.tokens.iter().position(|t| instant >= t.committed_at && match hint {
-            Some("access_token") => matches(&t.access_token),
-            Some("refresh_token") => t.refresh_token.as_deref().is_some_and(matches),
-            _ => matches(&t.access_token) || t.refresh_token.as_deref().is_some_and(matches),
+        Ok(self.tokens.iter().position(|t| {
+            instant >= t.committed_at
+                && match hint {
+                    Some("access_token") => matches(&t.access_token),
+                    Some("refresh_token") => t.refresh_token.as_deref().is_some_and(matches),
+                    _ => {
+                        matches(&t.access_token) || t.refresh_token.as_deref().is_some_and(matches)
+                    }
+                }
         }))
     }
 
@@ -1107,10 +1109,9 @@ impl Inner {
             return unauthorized();
         };
         match self.live_access_token(bearer) {
-            Some(token) => Reply::json(
-                StatusCode::OK,
-                Value::Object(userinfo_claims(&token.scope)),
-            ),
+            Some(token) => {
+                Reply::json(StatusCode::OK, Value::Object(userinfo_claims(&token.scope)))
+            }
             None => Failure::invalid_token().into_reply(),
         }
     }
