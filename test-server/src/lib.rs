@@ -85,6 +85,12 @@
 //!   discovery document's `issuer`. [`TestServer::sign_id_token`] signs any claims, for tests
 //!   of rejection paths.
 //!
+//! Around every route, as on Polar: `Polar-Version` `2026-04` (the default) or `2026-10`, named
+//! in a `polar-version` response header, any other value a bare 404 `{"detail": "Not Found"}`;
+//! every answer without its own `Cache-Control` gets `private, no-store`. A new token or an
+//! HTTP registration stays unknown for [`TestServerBuilder::commit_delay`] (default 30 ms),
+//! since Polar commits those writes after answering.
+//!
 //! Robustness, since the server runs inside test suites: a failing `accept()` (out of file
 //! descriptors) backs off from 5 ms to 1 s instead of spinning; a connection that does not send
 //! its request headers within [`TestServerBuilder::header_read_timeout`] (default 10 s) is
