@@ -2118,3 +2118,27 @@ async fn the_client_library_rides_out_the_default_commit_lag() {
         .unwrap();
     client.userinfo(refreshed.access_token()).await.unwrap();
 }
+
+#[tokio::test]
+async fn consent_post_redirects_request_errors_without_state_as_polar_does() {
+    let server = start().await;
+    let pending = server.authorization_request().build().unwrap();
+    assert!(!pending.url().contains("scope="));
+    let bad_scope = format!("{}&scope=bogus", pending.url());
+    let response = consent(&server, &bad_scope, &[("action", "allow")]).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with(&format!("{REDIRECT_URI}?error=invalid_scope")),
+        "{location}"
+    );
+    assert!(!location.contains("state="), "{location}");
+    // A denial carries the state.
+    let response = consent(&server, pending.url(), &[("action", "deny")]).await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("error=access_denied"), "{location}");
+    assert!(
+        location.ends_with(&format!("state={}", pending.state().secret())),
+        "{location}"
+    );
+}

@@ -320,6 +320,11 @@ impl Inner {
                 })]);
             }
         };
+        // authlib's consent path re-validates the request and redirects its errors without
+        // `state` (a denial keeps it).
+        if let Err(failure) = self.validate_authorization_request(query) {
+            return failure.state(None).into_reply();
+        }
         match self.authorization_response(query, allow, true, &form.all("organizations")) {
             Ok(location) => Reply::Redirect(location),
             Err(failure) => failure.into_reply(),
