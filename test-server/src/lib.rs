@@ -223,7 +223,7 @@ pub struct TestServer {
     accept: JoinHandle<()>,
 }
 
-/// Options of a [`TestServer`]: the connection timeouts. [`TestServer::start`] uses the
+/// Options of a [`TestServer`]: the connection timeouts and the commit lag. [`TestServer::start`] uses the
 /// defaults.
 ///
 /// ```no_run
