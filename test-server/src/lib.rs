@@ -223,8 +223,8 @@ pub struct TestServer {
     accept: JoinHandle<()>,
 }
 
-/// Options of a [`TestServer`]: the connection timeouts and the commit lag. [`TestServer::start`] uses the
-/// defaults.
+/// Options of a [`TestServer`]: the connection timeouts and the commit lag.
+/// [`TestServer::start`] uses the defaults.
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {

@@ -315,7 +315,11 @@ impl Inner {
                 return validation_failed(vec![json!({
                     "type": if other.is_some() { "literal_error" } else { "missing" },
                     "loc": ["body", "action"],
-                    "msg": if other.is_some() { "Input should be 'allow' or 'deny'" } else { "Field required" },
+                    "msg": if other.is_some() {
+                        "Input should be 'allow' or 'deny'"
+                    } else {
+                        "Field required"
+                    },
                     "input": other,
                 })]);
             }
