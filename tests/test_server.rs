@@ -1217,7 +1217,7 @@ async fn unknown_paths_and_methods_get_fastapis_errors() {
         (status, body),
         (StatusCode::NOT_FOUND, json!({"detail": "Not Found"}))
     );
-    let (status, _, body) = json(
+    let (status, headers, body) = json(
         http()
             .get(format!("{}/v1/oauth2/revoke", server.base_url()))
             .send()
@@ -1232,6 +1232,8 @@ async fn unknown_paths_and_methods_get_fastapis_errors() {
             json!({"detail": "Method Not Allowed"})
         )
     );
+    // Starlette names the route's methods, as Polar's server answers.
+    assert_eq!(headers["allow"], "POST");
 }
 
 // ---- the facade against the embedded server -----------------------------------------------
