@@ -299,13 +299,13 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
 #[allow(dead_code)]
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    use polar_oauth2::test_server::{RegisteredClient, TestServer};
+    use polar_oauth2_test_server::{TestClient, TestServer};
     let polar = TestServer::start().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr: SocketAddr = listener.local_addr()?;
     let redirect_uri = format!("http://{addr}/callback");
     polar.register_client(
-        RegisteredClient::confidential("polar_ci_test_connect", "polar_cs_test_connect")
+        TestClient::confidential("polar_ci_test_connect", "polar_cs_test_connect")
             .redirect_uris([redirect_uri.clone()]),
     );
     let app = App::new(Config {

@@ -5,7 +5,7 @@
 //! ```
 //!
 //! By default everything happens on this machine, against the embedded Polar-compatible server
-//! (`polar_oauth2::test_server`): no account, no network. Each step is printed: the
+//! (`polar_oauth2_test_server`): no account, no network. Each step is printed: the
 //! authorization URL, the consent screen's data, the callback, the token (secrets redacted), a
 //! refresh with rotation, and the old refresh token and a reused code being rejected.
 //!
@@ -22,11 +22,11 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use polar_oauth2::test_server::TestServer;
 use polar_oauth2::{
     AuthorizeResponse, Client, ClientCredentials, ClientSecret, OAuthErrorCode,
     PendingAuthorization, RefreshToken, Scope, Server, Token,
 };
+use polar_oauth2_test_server::TestServer;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 

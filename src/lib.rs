@@ -13,9 +13,6 @@ pub mod oauth2;
 pub mod retry;
 pub mod scope;
 pub mod secret;
-#[cfg(feature = "test-server")]
-#[cfg_attr(docsrs, doc(cfg(feature = "test-server")))]
-pub mod test_server;
 pub mod tls;
 pub mod token;
 pub mod token_source;

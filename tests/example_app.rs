@@ -9,8 +9,8 @@
 #[allow(dead_code)]
 mod connect;
 
-use polar_oauth2::test_server::{RegisteredClient, TestServer, USER_EMAIL, USER_ID};
 use polar_oauth2::{ClientCredentials, ClientSecret};
+use polar_oauth2_test_server::{TestClient, TestServer, USER_EMAIL, USER_ID};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
@@ -86,8 +86,7 @@ async fn start() -> (TestServer, String) {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let redirect_uri = format!("{base}/callback");
     polar.register_client(
-        RegisteredClient::confidential(CLIENT_ID, CLIENT_SECRET)
-            .redirect_uris([redirect_uri.clone()]),
+        TestClient::confidential(CLIENT_ID, CLIENT_SECRET).redirect_uris([redirect_uri.clone()]),
     );
     let app = connect::App::new(connect::Config {
         server: polar.server(),

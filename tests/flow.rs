@@ -1,17 +1,17 @@
-//! The authorization code flow end to end against the embedded server (feature `test-server`,
+//! The authorization code flow end to end against the embedded server (`polar-oauth2-test-server`,
 //! turned on for tests by the package's own dev-dependency), every error path of that server
 //! with the status and `error` Polar's server gives, and the callback checks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use polar_oauth2::authorization::{AuthorizationError, parse_callback};
-use polar_oauth2::test_server::{
-    CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
-    REDIRECT_URI, RegisteredClient, TestServer, USER_EMAIL, USER_ID,
-};
 use polar_oauth2::{
     AuthorizationCode, AuthorizeResponse, CallbackError, Client, ClientCredentials, ClientSecret,
     CsrfToken, Error, OAuthError, OAuthErrorCode, PendingAuthorization, PkceCodeVerifier,
     PkceMethod, RefreshToken, Scope, ScopeSet, SubType, Token,
+};
+use polar_oauth2_test_server::{
+    CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
+    REDIRECT_URI, TestClient, TestServer, USER_EMAIL, USER_ID,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -19,8 +19,15 @@ use std::time::Duration;
 
 // ---- helpers ------------------------------------------------------------------------------
 
+/// A server whose writes are visible at once: many of these tests follow the library's call
+/// with a raw HTTP one that uses what it just got (the commit lag is tested in
+/// tests/test_server.rs).
 async fn start() -> (TestServer, Client) {
-    let server = TestServer::start().await.unwrap();
+    let server = TestServer::builder()
+        .commit_delay(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
     let client = server.client().unwrap();
     (server, client)
 }
@@ -129,12 +136,10 @@ fn base64url_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// A client that may hold `web:write`, like Polar's first-party clients: its tokens can read
-/// consent data.
-fn first_party_client() -> RegisteredClient {
+/// A client that may hold `web:write`, like Polar's first-party clients.
+fn first_party_client() -> TestClient {
     let scope: ScopeSet = Scope::KNOWN.iter().cloned().chain([web_write()]).collect();
-    RegisteredClient::confidential("polar_ci_test_first_party", "polar_cs_test_first_party")
-        .scope(&scope)
+    TestClient::confidential("polar_ci_test_first_party", "polar_cs_test_first_party").scope(&scope)
 }
 
 // ---- the whole flow -----------------------------------------------------------------------
@@ -240,7 +245,7 @@ async fn plain_pkce_is_accepted_when_asked_for() {
 }
 
 #[tokio::test]
-async fn organization_flow_lists_organizations_and_issues_organization_tokens() {
+async fn organization_flow_asks_for_one_organization_and_issues_a_user_token() {
     let (server, client) = start().await;
     let pending = server
         .authorization_request()
@@ -252,12 +257,12 @@ async fn organization_flow_lists_organizations_and_issues_organization_tokens() 
         .consent_data(&server.web_session_token(), &pending.authorize_params())
         .await
         .unwrap();
-    let AuthorizeResponse::Organization(organization) = &consent else {
-        panic!("expected the organization arm: {consent:?}")
+    // Polar answers with the user arm and asks the page for exactly one organization.
+    let AuthorizeResponse::User(user) = &consent else {
+        panic!("expected the user arm: {consent:?}")
     };
-    // No organization chosen yet: `sub` is null, the choices are listed.
-    assert!(organization.sub.is_none());
-    let listed: Vec<_> = organization.organizations.iter().map(|o| o.id).collect();
+    assert!(user.requires_single_organization);
+    let listed: Vec<_> = user.organizations.iter().map(|o| o.id).collect();
     let expected: Vec<_> = ORGANIZATIONS.iter().map(|o| o.id).collect();
     assert_eq!(listed, expected);
 
@@ -265,14 +270,23 @@ async fn organization_flow_lists_organizations_and_issues_organization_tokens() 
     let token = exchange(&client, &server.confidential_client(), &pending, code)
         .await
         .unwrap();
-    assert!(token.access_token().secret().starts_with("polar_at_o_"));
+    assert!(token.access_token().secret().starts_with("polar_at_u_"));
     assert!(
         token
             .refresh_token()
             .unwrap()
             .secret()
-            .starts_with("polar_rt_o_")
+            .starts_with("polar_rt_u_")
     );
+    let introspection = client
+        .introspect(&server.confidential_client(), token.access_token())
+        .await
+        .unwrap();
+    let polar_oauth2::Introspection::Active(active) = introspection else {
+        panic!("expected an active token")
+    };
+    assert_eq!(active.sub, USER_ID.to_string());
+    assert_eq!(active.organizations, vec![ORGANIZATIONS[0].id.to_string()]);
 }
 
 #[tokio::test]
@@ -295,7 +309,7 @@ async fn id_token_carries_nonce_audience_subject_and_email() {
     let header: Value = serde_json::from_slice(&base64url_decode(parts[0])).unwrap();
     let claims: Value = serde_json::from_slice(&base64url_decode(parts[1])).unwrap();
     assert_eq!(header["alg"], "RS256");
-    // Polar's header: no `kid` (see src/test_server/keys.rs).
+    // Polar's header: no `kid` (see test-server/src/keys.rs).
     assert_eq!(header, serde_json::json!({"typ": "JWT", "alg": "RS256"}));
     assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
     assert_eq!(claims["aud"], serde_json::json!([CONFIDENTIAL_CLIENT_ID]));
@@ -437,7 +451,7 @@ async fn public_client_sending_a_secret_is_401_invalid_client() {
 async fn client_secret_basic_client_must_use_basic() {
     let (server, client) = start().await;
     server.register_client(
-        RegisteredClient::confidential("polar_ci_test_basic", "polar_cs_test_basic")
+        TestClient::confidential("polar_ci_test_basic", "polar_cs_test_basic")
             .client_secret_basic(),
     );
     let pending = polar_oauth2::AuthorizationRequest::new(
@@ -786,7 +800,7 @@ async fn refresh_may_narrow_the_scope_but_not_widen_it() {
 async fn client_without_refresh_grant_gets_no_refresh_token() {
     let (server, client) = start().await;
     server.register_client(
-        RegisteredClient::confidential("polar_ci_test_norefresh", "polar_cs_test_norefresh")
+        TestClient::confidential("polar_ci_test_norefresh", "polar_cs_test_norefresh")
             .grant_types(["authorization_code"]),
     );
     let credentials = ClientCredentials::confidential(
@@ -1052,7 +1066,10 @@ async fn consent_data_is_shaped_like_the_spec() {
     );
     let response = http()
         .get(url)
-        .bearer_auth(server.web_session_token().secret())
+        .header(
+            "cookie",
+            format!("polar_session={}", server.web_session_token().secret()),
+        )
         .send()
         .await
         .unwrap();

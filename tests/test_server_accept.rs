@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use polar_oauth2::test_server::TestServer;
+use polar_oauth2_test_server::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// User + system CPU time of this process so far, in clock ticks (`/proc/self/stat` fields 14

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use polar_oauth2::test_server::{CODE_LIFETIME, TestServer};
+use polar_oauth2_test_server::{CODE_LIFETIME, TestServer};
 
 /// Resident set size in KiB (`/proc/self/statm`, 4 KiB pages), `None` off Linux.
 fn rss_kib() -> Option<u64> {

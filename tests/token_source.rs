@@ -304,7 +304,7 @@ async fn callers_waiting_on_a_failed_refresh_share_its_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_rotating_refresh_tokens_one_source_succeeds_and_a_stale_copy_must_reconnect() {
     use polar_oauth2::Scope;
-    use polar_oauth2::test_server::{CODE_ACCESS_TOKEN_LIFETIME, TestServer};
+    use polar_oauth2_test_server::{CODE_ACCESS_TOKEN_LIFETIME, TestServer};
     use serde_json::json;
 
     let server = TestServer::start().await.unwrap();

@@ -1,10 +1,12 @@
-//! Credentials this client has just received, for Polar's commit race.
+//! What the crate has just received (tokens, a registration's token and client id), for
+//! Polar's commit race.
 //!
 //! Polar's server commits a token, refresh or registration *after* sending its answer (a
 //! request-scoped dependency's exit), so a credential used at once can, for a few
 //! milliseconds, be unknown to it: a 401 `invalid_token` on a bearer call, `invalid_grant` on a
-//! refresh, a revocation answered 200 that revoked nothing. The hooks therefore treat a request
-//! that carries a credential received within [`Fresh::WINDOW`] specially:
+//! refresh, a revocation answered 200 that revoked nothing, a new client "not found". The hooks
+//! therefore treat a request that carries something received within [`Fresh::WINDOW`]
+//! specially:
 //!
 //! - an idempotent request (a bearer `GET`, `PUT`, `DELETE`) answered 401 is sent again after
 //!   a short wait, a few times within the window ([`Fresh::RETRY_WAITS`]);
@@ -72,8 +74,8 @@ impl Fresh {
         self.any.store(true, Ordering::Release);
     }
 
-    /// The age of the youngest just-received credential `request` carries, as its bearer or
-    /// in its body.
+    /// The age of the youngest just-received credential `request` carries: as its bearer, in
+    /// its body, or in its path (a client id just registered).
     pub(crate) fn carried_by(&self, request: &reqwest::Request) -> Option<Duration> {
         if !self.any.load(Ordering::Acquire) {
             return None;
@@ -94,12 +96,16 @@ impl Fresh {
                 scheme.eq_ignore_ascii_case("bearer ").then_some(token)
             });
         let body = request.body().and_then(reqwest::Body::as_bytes);
+        let path = request.url().path().as_bytes();
+        let within =
+            |bytes: &[u8], secret: &str| memchr::memmem::find(bytes, secret.as_bytes()).is_some();
         received
             .iter()
             .rev()
             .find(|(secret, _)| {
                 bearer == Some(&**secret)
-                    || body.is_some_and(|b| memchr::memmem::find(b, secret.as_bytes()).is_some())
+                    || body.is_some_and(|b| within(b, secret))
+                    || within(path, secret)
             })
             .map(|(_, at)| now.saturating_duration_since(*at))
     }

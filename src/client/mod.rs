@@ -435,6 +435,7 @@ impl Client {
             )
         };
         let registered: RegisteredClient = self.call(CREATE_CLIENT, sent, request).await?;
+        fresh::FRESH.record(&registered.client_id);
         if let Some(token) = &registered.registration_access_token {
             fresh::FRESH.record(token.secret());
         }

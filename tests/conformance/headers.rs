@@ -54,7 +54,7 @@ pub async fn token_answers_are_no_store_no_cache(target: &Target) -> Outcome {
 /// `Cache-Control: private, no-store`, and a userinfo 401 and a registration with `no-store`.
 pub async fn other_answers_are_private_no_store(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, "openid").await?;
+    let (token, _) = target.connect_settled(&credentials, "openid").await?;
     let http = browser::http()?;
     let base = &target.base_url;
     let bearer = format!("Bearer {}", token.access_token().secret());

@@ -132,7 +132,7 @@ pub async fn api_tokens_cannot_register_or_manage(target: &Target) -> Outcome {
     let read = target.client()?.get_client(&token, &seed.client_id).await?;
     ensure_eq!(read.client_id, seed.client_id, "client_id read back");
     let (oauth, _) = target
-        .connect(&target.clients.confidential_post.credentials(), "openid")
+        .connect_settled(&target.clients.confidential_post.credentials(), "openid")
         .await?;
     let http = browser::http()?;
     for (what, bearer) in [

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use polar_oauth2::test_server::{self, RegisteredClient as TestClient, TestServer};
 use polar_oauth2::{
     AuthorizationRequest, Client, ClientCredentials, ClientRegistration, ClientSecret,
     PendingAuthorization, RegisteredClient, ScopeSet, Server, Token, TokenEndpointAuthMethod,
 };
+use polar_oauth2_test_server::{self as test_server, TestClient, TestServer};
 use serde::Deserialize;
 
 use crate::{Failure, browser, fail};
@@ -286,7 +286,15 @@ impl Target {
             TokenEndpointAuthMethod::None => registration.public(),
             method => registration.token_endpoint_auth_method(method),
         };
-        Ok(self.client()?.register_client(None, &registration).await?)
+        let client = self.client()?;
+        let registered = client.register_client(None, &registration).await?;
+        // Polar commits a registration just after answering; the browser's steps that follow
+        // use the client id by hand, so wait here until the client can be read back (the crate
+        // rides out the commit for the registration token it has just received).
+        if let Some(token) = &registered.registration_access_token {
+            client.get_client(token, &registered.client_id).await?;
+        }
+        Ok(registered)
     }
 
     /// The `Cookie` header of the user's browser.

@@ -52,7 +52,7 @@ pub async fn email_gives_email(target: &Target) -> Outcome {
 /// `POST /v1/oauth2/userinfo` answers as `GET` does.
 pub async fn post_works_like_get(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
-    let (token, _) = target.connect(&credentials, "openid email").await?;
+    let (token, _) = target.connect_settled(&credentials, "openid email").await?;
     let answer = browser::http()?
         .post(format!("{}/v1/oauth2/userinfo", target.base_url))
         .header(

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::params::basic_credentials;
 use super::state::{Inner, base62_checksum, crc32, scope_display_names};
-use crate::scope::Scope;
+use polar_oauth2::Scope;
 
 mod units {
     use super::*;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::{self, HeaderMap, HeaderName};
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use http_body_util::{BodyExt, Limited};
@@ -22,13 +22,14 @@ use super::failure::Reply;
 use super::params::Params;
 use super::state::{Caller, Inner};
 use super::{
-    AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH, Limits,
-    OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
+    AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, CONSENT_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH,
+    Limits, OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
-use crate::scope::Scope;
+use polar_oauth2::POLAR_VERSIONS;
 
-/// Polar's consent form endpoint (its web app posts the user's decision there).
-const CONSENT_PATH: &str = "/v1/oauth2/consent";
+const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
+/// The version Polar's server answers with when the request names none.
+const DEFAULT_POLAR_VERSION: &str = "2026-04";
 
 /// What every handler shares.
 pub(super) struct Shared {
@@ -95,8 +96,8 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(TOKEN_PATH, axum::routing::post(token))
         .route(CONSENT_DATA_PATH, get(consent_data))
-        .route(AUTHORIZATION_PAGE_PATH, get(authorization_page))
         .route(CONSENT_PATH, axum::routing::post(consent))
+        .route(AUTHORIZATION_PAGE_PATH, get(authorization_page))
         .route(REVOKE_PATH, axum::routing::post(revoke))
         .route(INTROSPECT_PATH, axum::routing::post(introspect))
         .route(USERINFO_PATH, get(userinfo).post(userinfo))
@@ -115,7 +116,46 @@ fn router(shared: Arc<Shared>) -> Router {
             Arc::clone(&shared),
             authenticate_bearer,
         ))
+        .layer(axum::middleware::from_fn(polar_version_and_cache_control))
         .with_state(shared)
+}
+
+/// The API version a request asks for, or `None` for one Polar does not serve.
+fn requested_version(headers: &HeaderMap) -> Option<&'static str> {
+    match headers.get(POLAR_VERSION) {
+        None => Some(DEFAULT_POLAR_VERSION),
+        Some(value) => {
+            let value = value.to_str().ok()?;
+            POLAR_VERSIONS.iter().copied().find(|v| *v == value)
+        }
+    }
+}
+
+/// Polar's version routing and its header middleware, around every route: a `Polar-Version`
+/// it does not serve is a bare 404 (the router answers before the middleware adds headers);
+/// otherwise the answer names the version in use and, unless it set its own, gets
+/// `Cache-Control: private, no-store`.
+async fn polar_version_and_cache_control(
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let Some(version) = requested_version(request.headers()) else {
+        let mut response =
+            axum::response::Response::new(Body::from(json!({"detail": "Not Found"}).to_string()));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return response;
+    };
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("private, no-store"));
+    headers.insert(POLAR_VERSION, HeaderValue::from_static(version));
+    response
 }
 
 /// Polar's `AuthSubjectMiddleware`, which runs before every route: a bearer token that is
@@ -223,38 +263,28 @@ async fn consent_data(
         .consent_data(&query, authorization.as_deref(), cookie.as_deref())
 }
 
-async fn authorization_page(State(shared): AppState, RawQuery(query): RawQuery) -> Reply {
-    let query = Params::parse(query.as_deref().unwrap_or_default());
-    match shared.lock().authorization_response(&query, true, true) {
-        Ok(location) => Reply::Redirect(location),
-        Err(failure) => failure.into_reply(),
-    }
-}
-
-/// Polar's consent form, as its web app posts it with the session cookie: the authorization
-/// request in the query, `action=allow|deny` and the organization picked as `organizations`.
 async fn consent(
     State(shared): AppState,
     RawQuery(query): RawQuery,
     request: Request<Body>,
 ) -> Reply {
-    let mut query = Params::parse(query.as_deref().unwrap_or_default());
+    let query = Params::parse(query.as_deref().unwrap_or_default());
     let (headers, form) = match read_form(&shared, request).await {
         Ok(read) => read,
         Err(reply) => return reply,
     };
+    let authorization = header_value(&headers, header::AUTHORIZATION);
     let cookie = header_value(&headers, header::COOKIE);
+    shared
+        .lock()
+        .consent(&query, &form, authorization.as_deref(), cookie.as_deref())
+}
+
+async fn authorization_page(State(shared): AppState, RawQuery(query): RawQuery) -> Reply {
+    let query = Params::parse(query.as_deref().unwrap_or_default());
     let mut inner = shared.lock();
-    if !matches!(inner.web_user(None, cookie.as_deref()), Ok(true)) {
-        return Reply::detail(StatusCode::UNAUTHORIZED, "Unauthorized");
-    }
-    if query.get("sub_type") == Some("organization")
-        && query.get("sub").is_none()
-        && let Some(organization) = form.get("organizations")
-    {
-        query.push("sub", organization);
-    }
-    match inner.authorization_response(&query, form.get("action") == Some("allow"), true) {
+    let organizations = inner.picked_organizations(&query);
+    match inner.authorization_response(&query, true, true, &organizations) {
         Ok(location) => Reply::Redirect(location),
         Err(failure) => failure.into_reply(),
     }
@@ -329,24 +359,23 @@ async fn delete_client(
     }
 }
 
-/// Polar's `get_server_metadata` (OpenID Connect Discovery 1.0 §3, RFC 8414 §2) with this
-/// server's URLs; the `issuer` stays Polar's, as in the ID tokens.
+/// Polar's `get_server_metadata` (OpenID Connect Discovery 1.0 §3, RFC 8414 §2), its members
+/// and values, with this server's URLs; the `issuer` stays Polar's, as in the ID tokens. Its
+/// `authorization_endpoint` is this server's stand-in page on another origin (see
+/// [`TestServer::authorization_endpoint`](super::TestServer::authorization_endpoint)), as
+/// Polar's names its web app's page (`https://polar.sh/oauth2/authorize`), not an API route.
 pub(super) fn openid_configuration_json(base_url: &str) -> Value {
-    let scopes: Vec<&str> = Scope::KNOWN
-        .iter()
-        .map(|s| s.as_str())
-        .filter(|s| !super::params::is_reserved(s))
-        .collect();
+    let scopes: Vec<&str> = super::params::supported_scopes().collect();
     json!({
         "issuer": ISSUER,
-        "authorization_endpoint": format!("{base_url}{AUTHORIZATION_PAGE_PATH}"),
+        "authorization_endpoint": super::web_app_page(base_url),
         "token_endpoint": format!("{base_url}{TOKEN_PATH}"),
         "jwks_uri": format!("{base_url}{JWKS_PATH}"),
         "registration_endpoint": format!("{base_url}{REGISTER_PATH}"),
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "web"],
+        "grant_types_supported": ["authorization_code", "web", "refresh_token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "service_documentation": "https://polar.sh/docs",
         "revocation_endpoint": format!("{base_url}{REVOKE_PATH}"),

@@ -6,17 +6,17 @@ use serde_json::{Map, Value, json};
 use super::REDIRECT_URI;
 #[cfg(doc)]
 use super::TestServer;
-use super::params::{is_reserved, scope_list};
-use crate::authorization::constant_time_eq;
-use crate::authorize::SubType;
-use crate::scope::{Scope, ScopeSet};
-use crate::secret::ClientSecret;
-use crate::token::ClientCredentials;
+use super::params::{scope_list, supported_scopes};
+use crate::util::constant_time_eq;
+use polar_oauth2::ClientCredentials;
+use polar_oauth2::ClientSecret;
+use polar_oauth2::ScopeSet;
+use polar_oauth2::SubType;
 
 /// How a client authenticates at the token endpoint (`token_endpoint_auth_method`, RFC 7591).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum TokenEndpointAuthMethod {
+pub enum TestClientAuth {
     /// Credentials in the form body: Polar's default.
     ClientSecretPost,
     /// Credentials in an `Authorization: Basic` header.
@@ -25,7 +25,7 @@ pub enum TokenEndpointAuthMethod {
     None,
 }
 
-impl TokenEndpointAuthMethod {
+impl TestClientAuth {
     /// The RFC 7591 name (`client_secret_post`, `client_secret_basic`, `none`).
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -51,10 +51,10 @@ impl TokenEndpointAuthMethod {
 /// `sub_type` `user`, redirect URI [`REDIRECT_URI`].
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct RegisteredClient {
+pub struct TestClient {
     pub(super) client_id: String,
     pub(super) client_secret: Option<ClientSecret>,
-    pub(super) auth_method: TokenEndpointAuthMethod,
+    pub(super) auth_method: TestClientAuth,
     pub(super) redirect_uris: Vec<String>,
     pub(super) scope: Vec<String>,
     pub(super) grant_types: Vec<String>,
@@ -77,36 +77,32 @@ pub(super) struct Registration {
     pub(super) hidden_secret: Option<String>,
 }
 
-impl RegisteredClient {
+impl TestClient {
     /// A confidential client authenticating with `client_secret_post`.
     pub fn confidential(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self::new(
             client_id.into(),
             Some(ClientSecret::new(client_secret)),
-            TokenEndpointAuthMethod::ClientSecretPost,
+            TestClientAuth::ClientSecretPost,
         )
     }
 
     /// A public client (`token_endpoint_auth_method=none`): no secret, PKCE required.
     pub fn public(client_id: impl Into<String>) -> Self {
-        Self::new(client_id.into(), None, TokenEndpointAuthMethod::None)
+        Self::new(client_id.into(), None, TestClientAuth::None)
     }
 
     fn new(
         client_id: String,
         client_secret: Option<ClientSecret>,
-        auth_method: TokenEndpointAuthMethod,
+        auth_method: TestClientAuth,
     ) -> Self {
         Self {
             client_id,
             client_secret,
             auth_method,
             redirect_uris: vec![REDIRECT_URI.to_owned()],
-            scope: Scope::KNOWN
-                .iter()
-                .filter(|s| !is_reserved(s.as_str()))
-                .map(|s| s.as_str().to_owned())
-                .collect(),
+            scope: supported_scopes().map(str::to_owned).collect(),
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],
             default_sub_type: SubType::User,
             client_name: None,
@@ -119,7 +115,7 @@ impl RegisteredClient {
     /// client registered for one method cannot use the other).
     pub fn client_secret_basic(mut self) -> Self {
         if self.client_secret.is_some() {
-            self.auth_method = TokenEndpointAuthMethod::ClientSecretBasic;
+            self.auth_method = TestClientAuth::ClientSecretBasic;
         }
         self
     }
@@ -164,10 +160,14 @@ impl RegisteredClient {
         self
     }
 
-    /// The credentials a [`Client`](crate::Client) sends for this client.
+    /// The credentials a [`Client`](polar_oauth2::Client) sends for this client, by the method
+    /// it is registered with.
     #[must_use]
     pub fn credentials(&self) -> ClientCredentials {
         match &self.client_secret {
+            Some(secret) if self.auth_method == TestClientAuth::ClientSecretBasic => {
+                ClientCredentials::basic(&self.client_id, secret.clone())
+            }
             Some(secret) => ClientCredentials::confidential(&self.client_id, secret.clone()),
             None => ClientCredentials::public(&self.client_id),
         }
@@ -193,7 +193,7 @@ impl RegisteredClient {
     }
 }
 
-impl RegisteredClient {
+impl TestClient {
     /// authlib's `client_info` + `client_metadata` (RFC 7591 §3.2.1), as Polar's registration
     /// endpoints return them; a public client's secret fields are left out, as Polar does.
     pub(super) fn registration_json(&self, base_url: &str) -> Value {
@@ -213,7 +213,7 @@ impl RegisteredClient {
             body.insert(key.clone(), value.clone());
         }
         body.insert("client_id".into(), self.client_id.clone().into());
-        if self.auth_method != TokenEndpointAuthMethod::None {
+        if self.auth_method != TestClientAuth::None {
             let secret = self.client_secret.as_ref().map(|s| s.secret().to_owned());
             body.insert("client_secret".into(), json!(secret));
             body.insert("client_secret_expires_at".into(), 0.into());
@@ -238,7 +238,7 @@ impl RegisteredClient {
 #[derive(Debug)]
 pub(super) struct ClientConfiguration {
     pub(super) redirect_uris: Vec<String>,
-    pub(super) auth_method: TokenEndpointAuthMethod,
+    pub(super) auth_method: TestClientAuth,
     pub(super) grant_types: Vec<String>,
     pub(super) scope: Vec<String>,
     pub(super) client_name: String,
@@ -311,15 +311,15 @@ impl ClientConfiguration {
                 &value,
             )),
             Some(Value::Array(items)) => {
-                for item in items {
-                    match item.as_str() {
-                        Some(uri) if is_https_or_localhost(uri) => redirect_uris.push(uri.into()),
-                        _ => errors.push(validation_error(
-                            &["redirect_uris"],
-                            "value_error",
-                            "Value error, An HTTPS URL is required.",
-                            item,
-                        )),
+                for (index, item) in items.iter().enumerate() {
+                    if let Err(error) = redirect_uri(item) {
+                        let mut error = error;
+                        if let Some(Value::Array(loc)) = error.get_mut("loc") {
+                            loc.push(index.into());
+                        }
+                        errors.push(error);
+                    } else if let Some(uri) = item.as_str() {
+                        redirect_uris.push(uri.into());
                     }
                 }
             }
@@ -331,15 +331,15 @@ impl ClientConfiguration {
             )),
         }
         let auth_method = match string("token_endpoint_auth_method", &mut errors) {
-            None => TokenEndpointAuthMethod::ClientSecretPost,
-            Some(method) => TokenEndpointAuthMethod::from_wire(&method).unwrap_or_else(|| {
+            None => TestClientAuth::ClientSecretPost,
+            Some(method) => TestClientAuth::from_wire(&method).unwrap_or_else(|| {
                 errors.push(validation_error(
                     &["token_endpoint_auth_method"],
                     "literal_error",
                     "Input should be 'client_secret_basic', 'client_secret_post' or 'none'",
                     &Value::from(method),
                 ));
-                TokenEndpointAuthMethod::ClientSecretPost
+                TestClientAuth::ClientSecretPost
             }),
         };
         let grant_types = match fields.get("grant_types") {
@@ -370,13 +370,7 @@ impl ClientConfiguration {
             }
         };
         let scope = string("scope", &mut errors).map_or_else(
-            || {
-                Scope::KNOWN
-                    .iter()
-                    .filter(|s| !is_reserved(s.as_str()))
-                    .map(|s| s.as_str().to_owned())
-                    .collect()
-            },
+            || supported_scopes().map(str::to_owned).collect(),
             |s| scope_list(&s),
         );
         let client_name = string("client_name", &mut errors);
@@ -423,17 +417,40 @@ impl ClientConfiguration {
     }
 
     /// authlib's `ClientMetadataClaims` against the server metadata: every scope must be one
-    /// of `scopes_supported` (the spec's scopes; `web:*` cannot be registered).
+    /// of `scopes_supported` (`web:*` and the organization access token scopes cannot be
+    /// registered).
     pub(super) fn check_claims(&self) -> Result<(), &'static str> {
         if self
             .scope
             .iter()
-            .any(|s| Scope::known(s).is_none() || is_reserved(s))
+            .any(|s| !supported_scopes().any(|supported| supported == s))
         {
-            return Err("Invalid claim \"scope\"");
+            return Err("Invalid claim: 'scope'");
         }
         Ok(())
     }
+}
+
+/// One item of `redirect_uris` as pydantic checks it (`AnyUrl`, then Polar's HTTPS rule):
+/// the error of FastAPI's `detail`, its `loc` still without the item's index.
+fn redirect_uri(item: &Value) -> Result<(), Value> {
+    let loc = json!(["body", "redirect_uris"]);
+    let Some(uri) = item.as_str() else {
+        return Err(json!({"type": "url_type", "loc": loc,
+            "msg": "URL input should be a string or URL", "input": item}));
+    };
+    // pydantic-core parses URLs with the same `url` crate: the same error texts.
+    if let Err(error) = url::Url::parse(uri) {
+        return Err(json!({"type": "url_parsing", "loc": loc,
+            "msg": format!("Input should be a valid URL, {error}"), "input": item,
+            "ctx": {"error": error.to_string()}}));
+    }
+    if !is_https_or_localhost(uri) {
+        return Err(json!({"type": "value_error", "loc": loc,
+            "msg": "Value error, An HTTPS URL is required.", "input": item,
+            "ctx": {"error": {}}}));
+    }
+    Ok(())
 }
 
 /// Polar's `URIOrLocalhost`: `https`, or `http` to `localhost`/`*.localhost`/a private IPv4.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::REALM;
 use super::params::with_query;
-use crate::error::{OAuthError, OAuthErrorCode};
+use polar_oauth2::{OAuthError, OAuthErrorCode};
 
 /// An OAuth2 error (authlib's `OAuth2Error`): a JSON body, or a redirect when the request
 /// identified a valid redirect URI.

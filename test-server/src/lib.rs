@@ -1,11 +1,11 @@
-//! An embedded Polar-compatible OAuth2 server, for tests and the offline quickstart
-//! (cargo feature `test-server`).
+//! An embedded Polar-compatible OAuth2 server, for testing apps built on [`polar_oauth2`]
+//! offline (add it as a dev-dependency).
 //!
 //! Real HTTP on `127.0.0.1:<free port>`, all state in memory, one line to start:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use polar_oauth2::test_server::TestServer;
+//! use polar_oauth2_test_server::TestServer;
 //!
 //! let server = TestServer::start().await?;
 //! let client = server.client()?; // a `Client` pointed at it
@@ -27,7 +27,7 @@
 //!   public clients; single-use codes valid for 300 s ([`TestServer::advance`] moves the
 //!   clock); PKCE `S256`/`plain`, mandatory for public clients; refresh tokens rotate (the old
 //!   refresh token and its access token are revoked); Polar's token prefixes (`polar_ac_`,
-//!   `polar_at_u_`, `polar_rt_o_`, …) and lifetimes (864000 s from a code, 3600 s otherwise);
+//!   `polar_at_u_`, `polar_rt_u_`, …) and lifetimes (864000 s from a code, 3600 s otherwise);
 //!   an ID token (RS256, see below) when `openid` is granted.
 //!   Errors are RFC 6749 §5.2 bodies with Polar's statuses: 400, or 401 `invalid_client` with
 //!   `WWW-Authenticate` when the client failed to authenticate, and `Cache-Control: no-store`.
@@ -40,37 +40,56 @@
 //!   although the spec's enum says `access_token`/`refresh_token`); an unknown, expired or
 //!   revoked token, or another client's, gets `{"active": false}`.
 //! - `GET|POST /v1/oauth2/userinfo` (OpenID Connect Core §5.3), with the access token as bearer:
-//!   `sub`; for a user `email` and `email_verified` with the `email` scope (never `name`); for
-//!   an organization `name` (its slug) with `openid` (Polar's `userinfo.py`). A revoked, expired
-//!   or unknown token is 401 `invalid_token` with `WWW-Authenticate: Bearer realm="polar", …`.
+//!   `sub` (the user), `email` and `email_verified` with the `email` scope (never `name`), as
+//!   Polar's `userinfo.py`. A revoked, expired or unknown token is 401 `invalid_token` with
+//!   `WWW-Authenticate: Bearer realm="polar", …`.
 //! - `POST /v1/oauth2/register`, `GET|PUT|DELETE /v1/oauth2/register/{client_id}` (RFC 7591,
 //!   RFC 7592): create answers `201` with the metadata, `client_id`, `client_secret` (not for
 //!   `none`), `client_id_issued_at`, `client_secret_expires_at: 0`, `registration_client_uri`
 //!   and `registration_access_token`; the client works for the whole flow at once. As Polar's
 //!   server does (and unlike the spec's `security: oidc | pat`), creating needs no credential
-//!   or the user's web session; get, update and delete take the `registration_access_token` as
-//!   bearer (or the web session of the user who created the client); API tokens — a personal
-//!   access token ([`TestServer::personal_access_token`]) or an OAuth2 access token — are
-//!   refused with `403 {"error": "NotPermitted", …}`. Delete answers `204`.
-//! - `GET /v1/oauth2/authorize`: the consent data (`AuthorizeResponseUser` or
-//!   `AuthorizeResponseOrganization`, with the full `scope_display_names`) for the signed-in
-//!   test user. Polar reads the user from its `polar_session` cookie, or from an access token
-//!   with `web:write` (a first-party client's); this server also takes
-//!   [`TestServer::web_session_token`] as a bearer token. Once the user agreed to a client's
-//!   scopes, the call answers with a `302` carrying a new code instead (unless
-//!   `prompt=consent`), as Polar does.
+//!   or the user's web session cookie (`polar_session`); get, update and delete take the
+//!   `registration_access_token` as bearer (or the cookie of the user who created the client);
+//!   API tokens — a personal access token ([`TestServer::personal_access_token`]) or an OAuth2
+//!   access token — are refused with `403 {"error": "NotPermitted", …}`, and the web session
+//!   sent as a bearer is 401 `invalid_token` (Polar reads it only from its cookie). Delete
+//!   answers `204`.
+//! - `GET /v1/oauth2/authorize`: the consent data (`AuthorizeResponseUser`, with the full
+//!   `scope_display_names`) for the user signed in by the `polar_session` cookie
+//!   ([`TestServer::web_session_token`]), with the same refusals as registration; nobody
+//!   signed in is 401 `{"detail": "Unauthorized"}` when `openid` is asked for. Once the user
+//!   agreed to a client's scopes, the call answers with a `302` carrying a new code instead
+//!   (unless `prompt=consent`), as Polar does.
+//! - `POST /v1/oauth2/consent?<the authorization request>`: Polar's consent page posts the
+//!   user's choice here (cookie, form `action=allow|deny`, `organizations=<id>`): `302` to the
+//!   client's `redirect_uri` with `code` and `state`, or with `error`.
+//! - `sub_type=organization` (asked for, or a client's default) yields what Polar issues since
+//!   mid-2026: a *user* token down-scoped to one organization (`polar_at_u_`, `sub` = the user,
+//!   introspection `organizations: [id]`); the consent data says `sub_type: "user"` and
+//!   `requires_single_organization: true`, and the consent needs `organizations=<id>`
+//!   (`invalid_request` without it). A returning user asking for it without `prompt` gets 400
+//!   `invalid_request`, not a redirect, as on Polar.
 //! - `GET /oauth2/authorize`: stands in for Polar's authorization page: it approves at once
 //!   and redirects (`302`) to the client's `redirect_uri` with `code` and `state`.
 //!   [`TestServer::approve`] and [`TestServer::deny`] do the same without HTTP.
 //! - `GET /.well-known/openid-configuration` and `GET /.well-known/jwks.json`: Polar's
-//!   metadata with this server's URLs, and the public key of the ID tokens (`kty`, `kid`, `use`,
-//!   `n`, `e`: like Polar's, no `alg`). ID tokens are RS256 JWTs signed with a fixed RSA key
+//!   metadata (the same members and values, `scopes_supported` without the organization
+//!   access token scopes, as a registered client's default `scope`) with this server's URLs —
+//!   its `authorization_endpoint` is this server's stand-in page, where Polar's names its web
+//!   app's page — and the public key of the ID tokens as Polar publishes it (`n`, `e`, `kty`,
+//!   a named `kid`; no `use`, no `alg`). ID tokens are RS256 JWTs signed with a fixed RSA key
 //!   embedded in this crate (test-only: anyone can read it), with Polar's header
 //!   `{"typ": "JWT", "alg": "RS256"}`: no `kid`, so a verifier must take the JWKS's only key
 //!   ([`TestServer::signing_key_id`] is its `kid`); `iss` is [`TestServer::issuer`]
 //!   (`https://polar.sh`, Polar's real issuer, also on its sandbox), the same value as the
 //!   discovery document's `issuer`. [`TestServer::sign_id_token`] signs any claims, for tests
 //!   of rejection paths.
+//!
+//! Around every route, as on Polar: `Polar-Version` `2026-04` (the default) or `2026-10`, named
+//! in a `polar-version` response header, any other value a bare 404 `{"detail": "Not Found"}`;
+//! every answer without its own `Cache-Control` gets `private, no-store`. A new token or an
+//! HTTP registration stays unknown for [`TestServerBuilder::commit_delay`] (default 30 ms),
+//! since Polar commits those writes after answering.
 //!
 //! Robustness, since the server runs inside test suites: a failing `accept()` (out of file
 //! descriptors) backs off from 5 ms to 1 s instead of spinning; a connection that does not send
@@ -84,6 +103,8 @@
 //! [`CONFIDENTIAL_CLIENT_SECRET`]) and a public one ([`PUBLIC_CLIENT_ID`]), both redirecting
 //! to [`REDIRECT_URI`]. [`TestServer::register_client`] and the registration endpoint add more.
 
+#![forbid(unsafe_code)]
+
 mod clients;
 mod failure;
 mod keys;
@@ -92,6 +113,7 @@ mod routes;
 mod state;
 #[cfg(test)]
 mod tests;
+mod util;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -101,14 +123,14 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-pub use clients::{RegisteredClient, TokenEndpointAuthMethod};
+pub use clients::{TestClient, TestClientAuth};
 
-use crate::authorization::AuthorizationRequest;
-use crate::client::{Client, Server};
-use crate::error::Error;
-use crate::secret::{AccessToken, ClientSecret, SessionToken};
-use crate::token::ClientCredentials;
 use params::{Params, query_of};
+use polar_oauth2::AuthorizationRequest;
+use polar_oauth2::ClientCredentials;
+use polar_oauth2::Error;
+use polar_oauth2::{AccessToken, ClientSecret, SessionToken};
+use polar_oauth2::{Client, Server};
 use routes::Shared;
 
 /// Client id of the registered confidential client (`client_secret_post`).
@@ -146,7 +168,15 @@ pub const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 const TOKEN_PATH: &str = "/v1/oauth2/token";
 const CONSENT_DATA_PATH: &str = "/v1/oauth2/authorize";
+const CONSENT_PATH: &str = "/v1/oauth2/consent";
 const AUTHORIZATION_PAGE_PATH: &str = "/oauth2/authorize";
+
+/// The authorization page on the "web app" origin: the API's listener named `localhost`
+/// instead of `127.0.0.1`, as Polar's page is on its web app's origin, not the API's.
+fn web_app_page(base_url: &str) -> String {
+    let web_app = base_url.replacen("://127.0.0.1:", "://localhost:", 1);
+    format!("{web_app}{AUTHORIZATION_PAGE_PATH}")
+}
 const REVOKE_PATH: &str = "/v1/oauth2/revoke";
 const INTROSPECT_PATH: &str = "/v1/oauth2/introspect";
 const USERINFO_PATH: &str = "/v1/oauth2/userinfo";
@@ -184,7 +214,8 @@ impl Default for Limits {
 /// An organization of the test user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TestOrganization {
-    /// Its id (the `sub` of organization tokens).
+    /// Its id (what `organizations=` picks at consent, and a down-scoped token's
+    /// `organizations`).
     pub id: Uuid,
     /// Its slug.
     pub slug: &'static str,
@@ -199,13 +230,13 @@ pub struct TestServer {
     accept: JoinHandle<()>,
 }
 
-/// Options of a [`TestServer`]: the connection timeouts. [`TestServer::start`] uses the
-/// defaults.
+/// Options of a [`TestServer`]: the connection timeouts and the commit lag.
+/// [`TestServer::start`] uses the defaults.
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
 /// use std::time::Duration;
-/// use polar_oauth2::test_server::TestServer;
+/// use polar_oauth2_test_server::TestServer;
 ///
 /// let server = TestServer::builder()
 ///     .header_read_timeout(Duration::from_millis(500))
@@ -217,7 +248,11 @@ pub struct TestServer {
 #[must_use]
 pub struct TestServerBuilder {
     limits: Limits,
+    commit_delay: Option<Duration>,
 }
+
+/// The default of [`TestServerBuilder::commit_delay`].
+pub const DEFAULT_COMMIT_DELAY: Duration = Duration::from_millis(30);
 
 impl TestServerBuilder {
     /// How long a connection may take to send a request's headers before it is closed
@@ -234,6 +269,21 @@ impl TestServerBuilder {
         self
     }
 
+    /// How long a token (from any grant) or a client registered over HTTP stays unknown after
+    /// the server answered with it (default [`DEFAULT_COMMIT_DELAY`], 30 ms).
+    ///
+    /// Polar's server commits token, revocation and registration writes *after* sending its
+    /// answer, so a credential used at once can be answered 401 `invalid_token` (or
+    /// `invalid_grant`, `{"active": false}`, `invalid_client`) for a moment; this server does
+    /// the same, so that an app's tests meet the race its production code must survive.
+    /// [`polar_oauth2::Client`] already holds or retries credentials it has just received. Use
+    /// `Duration::ZERO` for tests that speak raw HTTP and use a credential at once.
+    /// Capped at one hour.
+    pub fn commit_delay(mut self, delay: Duration) -> Self {
+        self.commit_delay = Some(delay.min(Duration::from_secs(3600)));
+        self
+    }
+
     /// Start the server on `127.0.0.1` on a free port. Must be called inside a Tokio runtime.
     pub async fn start(self) -> std::io::Result<TestServer> {
         if tokio::runtime::Handle::try_current().is_err() {
@@ -243,7 +293,8 @@ impl TestServerBuilder {
         }
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let inner = state::Inner::new().map_err(std::io::Error::other)?;
+        let mut inner = state::Inner::new().map_err(std::io::Error::other)?;
+        inner.commit_delay = self.commit_delay.unwrap_or(DEFAULT_COMMIT_DELAY);
         let shared = Arc::new(Shared {
             inner: Mutex::new(inner),
             base_url: base_url.clone(),
@@ -310,11 +361,13 @@ impl TestServer {
     }
 
     /// This server's authorization page, the `authorization_endpoint` of its discovery
-    /// document (Polar's is its web app's page, not an API route): pass it to
-    /// [`AuthorizationRequest::endpoint`] for another client of this server.
+    /// document: pass it to [`AuthorizationRequest::endpoint`] for another client of this
+    /// server. Like Polar's (its web app's page, not an API route) it is on another origin
+    /// than the API, `http://localhost:<port>`, so an app that guesses the page from the API's
+    /// base URL fails its tests.
     #[must_use]
     pub fn authorization_endpoint(&self) -> String {
-        format!("{}{AUTHORIZATION_PAGE_PATH}", self.base_url)
+        web_app_page(&self.base_url)
     }
 
     /// Credentials of the confidential test client.
@@ -336,7 +389,7 @@ impl TestServer {
     ///
     /// The client belongs to the test user: its registration can be read, updated and deleted
     /// with [`Self::web_session_token`] or [`Self::registration_access_token`].
-    pub fn register_client(&self, client: RegisteredClient) {
+    pub fn register_client(&self, client: TestClient) {
         // Only a failing system random generator can make this fail; the client is then
         // stored without a registration access token.
         let mut inner = self.shared.lock();
@@ -380,8 +433,8 @@ impl TestServer {
         format!("{}{OPENID_CONFIGURATION_PATH}", self.base_url)
     }
 
-    /// The `kid` of the key that signs ID tokens in the JWKS (its RFC 7638 thumbprint). The
-    /// tokens' header does not name it, as Polar's do not.
+    /// The `kid` of the key that signs ID tokens in the JWKS (a name, as Polar's keys have).
+    /// The tokens' header does not name it, as Polar's do not.
     #[must_use]
     pub fn signing_key_id(&self) -> String {
         self.shared.lock().signing_key.kid().to_owned()
@@ -401,7 +454,7 @@ impl TestServer {
     ///
     /// ```no_run
     /// # async fn demo() -> std::io::Result<()> {
-    /// use polar_oauth2::test_server::{CONFIDENTIAL_CLIENT_ID, TestServer};
+    /// use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, TestServer};
     ///
     /// let server = TestServer::start().await?;
     /// let expired = server.sign_id_token(&serde_json::json!({
@@ -426,8 +479,9 @@ impl TestServer {
         SessionToken::new(self.lock().web_session.clone())
     }
 
-    /// The test user opens `authorization_url` and clicks "Allow" (choosing the first of
-    /// [`ORGANIZATIONS`] for `sub_type=organization`, unless the URL has `sub`).
+    /// The test user opens `authorization_url` and clicks "Allow" (picking the
+    /// `organizations` of the URL, or else the first of [`ORGANIZATIONS`] for
+    /// `sub_type=organization`: the token is then the user's, down-scoped to it).
     ///
     /// Returns the URL the browser is redirected to: the client's `redirect_uri` with `code`
     /// and `state`, or with `error` (RFC 6749 §4.1.2.1) for a request Polar rejects that way.
@@ -445,7 +499,9 @@ impl TestServer {
 
     fn decide(&self, authorization_url: &str, allow: bool) -> Result<String, Error> {
         let params = Params::parse(query_of(authorization_url));
-        match self.lock().authorization_response(&params, allow, true) {
+        let mut inner = self.lock();
+        let organizations = inner.picked_organizations(&params);
+        match inner.authorization_response(&params, allow, true, &organizations) {
             Ok(location) => Ok(location),
             Err(failure) => match failure.redirect_location() {
                 Some(location) => Ok(location),

@@ -6,7 +6,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::digest;
 use ring::rand::SystemRandom;
 use ring::signature::{self, KeyPair, RsaKeyPair, RsaPublicKeyComponents};
 use serde_json::{Value, json};
@@ -24,6 +23,10 @@ pub(super) struct SigningKey {
     rng: SystemRandom,
 }
 
+/// The `kid` of the test key, named as Polar names its keys (`polar_dev` on a development
+/// server).
+const KEY_ID: &str = "polar_test";
+
 impl SigningKey {
     pub(super) fn load() -> Result<Self, String> {
         let pair = RsaKeyPair::from_pkcs8(TEST_ONLY_PKCS8)
@@ -31,12 +34,10 @@ impl SigningKey {
         let public = RsaPublicKeyComponents::<Vec<u8>>::from(pair.public_key());
         let n = URL_SAFE_NO_PAD.encode(strip_leading_zeros(&public.n));
         let e = URL_SAFE_NO_PAD.encode(strip_leading_zeros(&public.e));
-        // RFC 7638 thumbprint: a `kid` that changes exactly when the key does.
-        let thumbprint_input = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
-        let kid = URL_SAFE_NO_PAD
-            .encode(digest::digest(&digest::SHA256, thumbprint_input.as_bytes()).as_ref());
-        // Polar's key set (`polar.kit.jwk.generate_jwks`) declares `kid` and `use`, no `alg`.
-        let jwk = json!({"kty": "RSA", "kid": kid, "use": "sig", "n": n, "e": e});
+        // As Polar's JWKS endpoint publishes its key: `n`, `e`, `kty` and the name its operator
+        // gave it (`python -m polar.kit.jwk <kid>`), no `use`, no `alg`.
+        let kid = KEY_ID.to_owned();
+        let jwk = json!({"n": n, "e": e, "kty": "RSA", "kid": kid});
         Ok(Self {
             pair,
             kid,

@@ -3,7 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::scope::Scope;
+use polar_oauth2::Scope;
 
 /// `CODE_CHALLENGE_PATTERN`/`CODE_VERIFIER_PATTERN` of RFC 7636 §4.1–4.2.
 const PKCE_LENGTH: std::ops::RangeInclusive<usize> = 43..=128;
@@ -75,8 +75,13 @@ impl Params {
         self.0.iter().filter(|(k, _)| k == name).count()
     }
 
-    pub(super) fn push(&mut self, name: &str, value: &str) {
-        self.0.push((name.to_owned(), value.to_owned()));
+    /// Every value of a repeated parameter, in order (Starlette's `getlist`).
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 
@@ -92,6 +97,16 @@ pub(super) fn bearer_token(authorization: Option<&str>) -> Option<&str> {
 /// `web:read` and `web:write` are reserved for Polar's own clients.
 pub(super) fn is_reserved(scope: &str) -> bool {
     scope == "web:read" || scope == "web:write"
+}
+
+/// Polar's `SCOPES_SUPPORTED`: discovery's `scopes_supported` and a registered client's
+/// default scope. The spec's scopes without the reserved ones and the organization access
+/// token scopes, which Polar keeps out.
+pub(super) fn supported_scopes() -> impl Iterator<Item = &'static str> {
+    Scope::KNOWN
+        .iter()
+        .map(Scope::as_str)
+        .filter(|s| !is_reserved(s) && !s.starts_with("organization_access_tokens:"))
 }
 
 /// A scope Polar's server knows: the spec's, or a reserved one (which the spec stopped listing
