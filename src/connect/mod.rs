@@ -1,0 +1,12 @@
+//! The app's job: finishing the callback in one call ([`Connector`]) and keeping every user's
+//! token ([`Tokens`] over a [`TokenStore`]).
+
+mod callback;
+mod file_store;
+mod store;
+mod tokens;
+
+pub use callback::{ConnectError, Connection, Connector};
+pub use file_store::FileStore;
+pub use store::{MemoryStore, TokenStore};
+pub use tokens::{Tokens, TokensError};
