@@ -283,7 +283,11 @@ async fn a_disconnect_does_not_refresh_first_so_a_dead_grant_can_still_log_out()
     tokens.disconnect("dave").await.unwrap();
     assert!(tokens.store().load("dave").await.unwrap().is_none());
     assert_eq!(polar.tokens_sent_to(REVOKE_PATH), ["polar_rt_u_test_dave"]);
-    assert_eq!(polar.tokens_sent_to(TOKEN_PATH).len(), 1, "only the refused refresh");
+    assert_eq!(
+        polar.tokens_sent_to(TOKEN_PATH).len(),
+        1,
+        "only the refused refresh"
+    );
     // Not connected is no error for a second logout.
     tokens.disconnect("dave").await.unwrap();
 }
@@ -335,7 +339,10 @@ async fn a_forced_expiry_shows_the_refresh_the_rotation_and_the_persisted_token(
         .refresh(&polar.confidential_client(), first.refresh_token().unwrap())
         .await
         .unwrap_err();
-    assert_eq!(reused.as_oauth().unwrap().code, OAuthErrorCode::InvalidGrant);
+    assert_eq!(
+        reused.as_oauth().unwrap().code,
+        OAuthErrorCode::InvalidGrant
+    );
     // Persisted: a new process (same directory) hands out the refreshed token.
     let restarted = Tokens::new(
         client.clone(),
@@ -355,10 +362,8 @@ async fn a_forced_expiry_shows_the_refresh_the_rotation_and_the_persisted_token(
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "polar-oauth2-tokens-{name}-{}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("polar-oauth2-tokens-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -367,9 +372,18 @@ fn tempdir(name: &str) -> std::path::PathBuf {
 async fn the_file_store_keeps_each_key_in_an_owner_only_file_inside_its_directory() {
     let dir = tempdir("file-store");
     let store = FileStore::open(&dir).unwrap();
-    let keys = ["../../etc/passwd", "/absolute", "a/b\\c", "", "user@example.com"];
+    let keys = [
+        "../../etc/passwd",
+        "/absolute",
+        "a/b\\c",
+        "",
+        "user@example.com",
+    ];
     for (i, key) in keys.iter().enumerate() {
-        store.save(key, &token(&format!("k{i}"), 3600)).await.unwrap();
+        store
+            .save(key, &token(&format!("k{i}"), 3600))
+            .await
+            .unwrap();
         let path = store.path(key);
         assert_eq!(path.parent().unwrap(), dir, "{key:?} escaped: {path:?}");
         #[cfg(unix)]
@@ -411,7 +425,10 @@ async fn a_damaged_token_file_is_an_error_naming_the_file_not_its_content() {
     .unwrap();
     let e = store.load("frank").await.unwrap_err();
     let message = e.to_string();
-    assert!(message.contains(&store.path("frank").display().to_string()), "{message}");
+    assert!(
+        message.contains(&store.path("frank").display().to_string()),
+        "{message}"
+    );
     assert!(!message.contains("polar_rt_u_test_secret"), "{message}");
     std::fs::remove_dir_all(dir).unwrap();
 }

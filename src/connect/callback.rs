@@ -5,14 +5,16 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::authorization::{CallbackError, PendingAuthorization};
-use crate::client::Client;
+use crate::authorization::{AuthorizationRequest, CallbackError, PendingAuthorization};
+use crate::client::{Client, Server};
 use crate::error::{Error, OAuthErrorCode};
 use crate::id_token::{IdTokenClaims, IdTokenError, IdTokenVerifier, POLAR_ISSUER};
+use crate::scope::Scope;
 use crate::token::{ClientCredentials, Token};
 
-/// Finishes the authorization flow for one OAuth2 client: the callback checked and exchanged
-/// in one call ([`Self::finish`]). Cheap to clone; keep one per app, so the ID token keys are
+/// The authorization flow of one OAuth2 client and redirect URI: the request to send the
+/// browser with ([`Self::authorization_request`]), and the callback checked and exchanged in
+/// one call ([`Self::finish`]). Cheap to clone; keep one per app, so the ID token keys are
 /// fetched once.
 ///
 /// The ID token's issuer is pinned to [`POLAR_ISSUER`] (`https://polar.sh`, which Polar's
@@ -20,19 +22,15 @@ use crate::token::{ClientCredentials, Token};
 /// server of your own.
 ///
 /// ```no_run
-/// use polar_oauth2::{AuthorizationRequest, Client, ClientCredentials, ClientSecret, Connector,
-///     PendingAuthorization, Scope, Server};
+/// use polar_oauth2::{Client, ClientCredentials, ClientSecret, Connector, Scope, Server};
 ///
 /// # async fn demo(redirected_to: &str) -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::new(Server::Production)?;
 /// let credentials = ClientCredentials::confidential("polar_ci_…", ClientSecret::new("polar_cs_…"));
-/// let connector = Connector::new(&client, credentials.clone());
+/// let connector = Connector::new(&client, credentials, "https://your.app/callback");
 ///
 /// // /login: send the browser to `pending.url()`, keep `pending` in its encrypted session.
-/// let pending = AuthorizationRequest::new(&Server::Production, credentials.client_id(), "https://your.app/callback")
-///     .scope(Scope::Openid)
-///     .random_nonce()
-///     .build()?;
+/// let pending = connector.authorization_request().scope(Scope::Email).build()?;
 ///
 /// // /callback: `redirected_to` is the URL the browser came back to (path and query suffice).
 /// match connector.finish(pending, redirected_to).await {
@@ -47,6 +45,8 @@ use crate::token::{ClientCredentials, Token};
 pub struct Connector {
     client: Client,
     credentials: ClientCredentials,
+    redirect_uri: String,
+    page: Option<String>,
     verifier: IdTokenVerifier,
 }
 
@@ -62,17 +62,66 @@ pub struct Connection {
 }
 
 impl Connector {
-    /// A connector for `credentials`' client on the server `client` talks to, with the issuer
-    /// pinned to [`POLAR_ISSUER`].
+    /// A connector for `credentials`' client on the server `client` talks to, whose users come
+    /// back to `redirect_uri` (one registered for the client), with the issuer pinned to
+    /// [`POLAR_ISSUER`].
     #[must_use]
-    pub fn new(client: &Client, credentials: ClientCredentials) -> Self {
+    pub fn new(
+        client: &Client,
+        credentials: ClientCredentials,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
         let verifier = client
             .id_token_verifier(credentials.client_id())
             .issuer(POLAR_ISSUER);
         Self {
             client: client.clone(),
             credentials,
+            redirect_uri: redirect_uri.into(),
+            page: None,
             verifier,
+        }
+    }
+
+    /// The authorization page to send browsers to, for a [`Server::Custom`] (the server's
+    /// discovery document names it `authorization_endpoint`; for the embedded test server,
+    /// `TestServer::authorization_endpoint`). Polar's and its sandbox's are known.
+    #[must_use]
+    pub fn authorization_page(mut self, url: impl Into<String>) -> Self {
+        self.page = Some(url.into());
+        self
+    }
+
+    /// An authorization request for this client and redirect URI, with what [`Self::finish`]
+    /// needs: the `openid` scope and a random nonce (and, as every request, a random `state`
+    /// and PKCE S256). Add scopes and options, then `build()`.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, ClientCredentials, Connector, Scope, Server};
+    ///
+    /// let client = Client::new(Server::Sandbox)?;
+    /// let connector = Connector::new(&client, ClientCredentials::public("polar_ci_example"), "https://your.app/callback");
+    /// let pending = connector.authorization_request().scope(Scope::Email).build()?;
+    /// assert!(pending.url().starts_with("https://sandbox.polar.sh/oauth2/authorize?"));
+    /// assert!(pending.nonce().is_some());
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
+    pub fn authorization_request(&self) -> AuthorizationRequest {
+        // The page is known for Polar's two servers, which the client names by base URL.
+        let server = [Server::Production, Server::Sandbox]
+            .into_iter()
+            .find(|s| s.base_url() == self.client.base_url().trim_end_matches('/'))
+            .unwrap_or_else(|| Server::Custom(self.client.base_url().to_owned()));
+        let request = AuthorizationRequest::new(
+            &server,
+            self.credentials.client_id(),
+            self.redirect_uri.clone(),
+        )
+        .scope(Scope::Openid)
+        .random_nonce();
+        match &self.page {
+            Some(page) => request.endpoint(page.clone()),
+            None => request,
         }
     }
 

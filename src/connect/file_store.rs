@@ -70,7 +70,11 @@ impl FileStore {
                 e.line(),
                 e.column()
             );
-            context(io::Error::new(io::ErrorKind::InvalidData, what), "cannot load", path)
+            context(
+                io::Error::new(io::ErrorKind::InvalidData, what),
+                "cannot load",
+                path,
+            )
         })
     }
 

@@ -1,8 +1,10 @@
 //! The app's job: finishing the callback in one call ([`Connector`]) and keeping every user's
-//! token ([`Tokens`] over a [`TokenStore`]).
+//! token ([`Tokens`] over a [`TokenStore`]); their errors convert to the status an app
+//! answers with (`impl From<_> for http::StatusCode`).
 
 mod callback;
 mod file_store;
+mod status;
 mod store;
 mod tokens;
 

@@ -65,8 +65,11 @@ pub trait TokenStore: Send + Sync + 'static {
 
     /// Store `token` for `key`, replacing any other. Return only once it is durable: the
     /// refresh token it replaces no longer works.
-    fn save(&self, key: &str, token: &Token)
-    -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn save(
+        &self,
+        key: &str,
+        token: &Token,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
     /// Forget `key`'s token (nothing to do if there is none).
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;

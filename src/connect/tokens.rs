@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
+use http::StatusCode;
+
 use super::store::TokenStore;
 use crate::client::Client;
 use crate::error::Error;
@@ -128,6 +130,12 @@ impl<S: TokenStore> Tokens<S> {
             shared.margin = margin;
         }
         self
+    }
+
+    /// The client the tokens are refreshed with, to call Polar with them.
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.shared.client
     }
 
     /// The store, e.g. to read what was persisted.
@@ -304,7 +312,12 @@ async fn revoke<S>(shared: &Shared<S>, token: &Token) -> Result<(), Error> {
     let credentials = &shared.credentials;
     match token.refresh_token() {
         Some(refresh_token) => shared.client.revoke(credentials, refresh_token).await,
-        None => shared.client.revoke(credentials, token.access_token()).await,
+        None => {
+            shared
+                .client
+                .revoke(credentials, token.access_token())
+                .await
+        }
     }
 }
 
@@ -335,6 +348,23 @@ impl TokensError {
             Self::NotConnected => true,
             Self::Refresh(e) => e.must_reconnect(),
             Self::Storage(_) | Self::Revoke(_) => false,
+        }
+    }
+
+    /// The status for an app to answer with: 401 when the user must connect again (send
+    /// them to login), 502 when Polar failed, 500 when the store did.
+    ///
+    /// ```
+    /// use polar_oauth2::TokensError;
+    ///
+    /// assert_eq!(TokensError::NotConnected.status(), http::StatusCode::UNAUTHORIZED);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            _ if self.must_reconnect() => StatusCode::UNAUTHORIZED,
+            Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_GATEWAY,
         }
     }
 }
