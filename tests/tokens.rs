@@ -432,3 +432,56 @@ async fn a_damaged_token_file_is_an_error_naming_the_file_not_its_content() {
     assert!(!message.contains("polar_rt_u_test_secret"), "{message}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The app's own store (here over memory), telling the test when a token was saved.
+#[derive(Clone, Default)]
+struct Watched {
+    tokens: Arc<MemoryStore>,
+    saved: Arc<Notify>,
+}
+
+impl TokenStore for Watched {
+    type Error = std::convert::Infallible;
+
+    async fn load(&self, key: &str) -> Result<Option<Token>, Self::Error> {
+        self.tokens.load(key).await
+    }
+
+    async fn save(&self, key: &str, token: &Token) -> Result<(), Self::Error> {
+        self.tokens.save(key, token).await?;
+        self.saved.notify_one();
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), Self::Error> {
+        self.tokens.delete(key).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_in_flight_when_the_manager_is_dropped_is_still_stored() {
+    let polar = Polar::start(true).await;
+    let store = Watched::default();
+    let tokens = Tokens::new(polar.server.client(), credentials(), store.clone());
+    tokens.connect("gina", token("gina", 30)).await.unwrap();
+    store.saved.notified().await;
+    let started = tokio::spawn({
+        let tokens = tokens.clone();
+        async move { tokens.access_token("gina").await }
+    });
+    polar.received().await;
+    // The app shuts down while Polar is rotating the refresh token.
+    started.abort();
+    drop(tokens);
+    polar.release();
+
+    // A liveness guard, not a timing assertion: without the save this would wait forever.
+    let saved = tokio::time::timeout(std::time::Duration::from_secs(30), store.saved.notified());
+    saved.await.expect("the refreshed token was never stored");
+    let stored = store.tokens.load("gina").await.unwrap().unwrap();
+    assert_eq!(
+        stored.refresh_token().unwrap().secret(),
+        "polar_rt_u_test_ginax"
+    );
+    assert!(polar.tokens_sent_to(REVOKE_PATH).is_empty());
+}

@@ -76,7 +76,8 @@ impl<S> fmt::Debug for Tokens<S> {
 struct Shared<S> {
     client: Client,
     credentials: ClientCredentials,
-    store: S,
+    /// Shared with the refreshes in flight, which may outlive this manager.
+    store: Arc<S>,
     margin: Duration,
     /// One slot per key ever used; a slot is never replaced, so that one key has one lock.
     slots: Mutex<HashMap<String, Arc<Slot>>>,
@@ -114,7 +115,7 @@ impl<S: TokenStore> Tokens<S> {
             shared: Arc::new(Shared {
                 client,
                 credentials,
-                store,
+                store: Arc::new(store),
                 margin: DEFAULT_REFRESH_MARGIN,
                 slots: Mutex::default(),
                 generations: AtomicU64::new(0),
@@ -154,7 +155,7 @@ impl<S: TokenStore> Tokens<S> {
             .save(key, &token)
             .await
             .map_err(TokensError::storage)?;
-        *loaded = Some(self.load(key, token));
+        *loaded = Some(self.load(&slot, key, token));
         Ok(())
     }
 
@@ -231,7 +232,7 @@ impl<S: TokenStore> Tokens<S> {
             token
         };
         match token {
-            Some(token) => revoke(&self.shared, &token)
+            Some(token) => revoke(&self.shared.client, &self.shared.credentials, &token)
                 .await
                 .map_err(|e| TokensError::Revoke(Arc::new(e))),
             None => Ok(()),
@@ -261,63 +262,85 @@ impl<S: TokenStore> Tokens<S> {
             .await
             .map_err(TokensError::storage)?
             .ok_or(TokensError::NotConnected)?;
-        let source = loaded.insert(self.load(key, token)).source.clone();
+        let source = loaded.insert(self.load(&slot, key, token)).source.clone();
         Ok(source)
     }
 
     /// A new generation of `key`'s grant, saving each refreshed token while it is current.
-    fn load(&self, key: &str, token: Token) -> Loaded {
+    fn load(&self, slot: &Arc<Slot>, key: &str, token: Token) -> Loaded {
         let generation = self.shared.generations.fetch_add(1, Ordering::Relaxed);
-        let (shared, key) = (Arc::downgrade(&self.shared), key.to_owned());
+        let refresh = Refresh {
+            store: Arc::clone(&self.shared.store),
+            slot: Arc::downgrade(slot),
+            client: self.shared.client.clone(),
+            credentials: self.shared.credentials.clone(),
+            key: key.to_owned(),
+            generation,
+        };
         let source = TokenSource::builder(
             self.shared.client.clone(),
             self.shared.credentials.clone(),
             token,
         )
         .refresh_margin(self.shared.margin)
-        .on_refresh(move |token: Token| save(Weak::clone(&shared), key.clone(), generation, token))
+        .on_refresh(move |token: Token| refresh.clone().save(token))
         .build();
         Loaded { generation, source }
     }
 }
 
-/// A refreshed token into the store, if its generation is still `key`'s; else it is revoked.
-async fn save<S: TokenStore>(
-    shared: Weak<Shared<S>>,
+/// Where a refresh of one generation of a user's grant saves its token. It holds no
+/// reference to the manager (a refresh runs on a task of its own and may outlive it).
+struct Refresh<S> {
+    store: Arc<S>,
+    slot: Weak<Slot>,
+    client: Client,
+    credentials: ClientCredentials,
     key: String,
     generation: u64,
-    token: Token,
-) -> Result<(), Box<dyn StdError + Send + Sync>> {
-    let shared = shared.upgrade().ok_or(Superseded)?;
-    let slot = Arc::clone(
-        shared
-            .slots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(key.clone())
-            .or_default(),
-    );
-    let loaded = slot.loaded.lock().await;
-    if loaded.as_ref().map(|l| l.generation) == Some(generation) {
-        return Ok(shared.store.save(&key, &token).await?);
+}
+
+impl<S> Clone for Refresh<S> {
+    fn clone(&self) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+            slot: Weak::clone(&self.slot),
+            client: self.client.clone(),
+            credentials: self.credentials.clone(),
+            key: self.key.clone(),
+            generation: self.generation,
+        }
     }
-    drop(loaded);
-    // Best effort: the user asked to be disconnected; the grant expires on its own otherwise.
-    let _ = revoke(&shared, &token).await;
-    Err(Box::new(Superseded))
+}
+
+impl<S: TokenStore> Refresh<S> {
+    /// Store `token` if its generation is still the user's; else revoke it.
+    async fn save(self, token: Token) -> Result<(), Box<dyn StdError + Send + Sync>> {
+        let Some(slot) = self.slot.upgrade() else {
+            // The manager is gone (the app shutting down): nobody can disconnect any more,
+            // and the old refresh token is spent, so the new one must be kept.
+            return Ok(self.store.save(&self.key, &token).await?);
+        };
+        let loaded = slot.loaded.lock().await;
+        if loaded.as_ref().map(|l| l.generation) == Some(self.generation) {
+            return Ok(self.store.save(&self.key, &token).await?);
+        }
+        drop(loaded);
+        // Best effort: the user asked to be disconnected; the grant expires on its own otherwise.
+        let _ = revoke(&self.client, &self.credentials, &token).await;
+        Err(Box::new(Superseded))
+    }
 }
 
 /// Revoke the grant `token` belongs to: its refresh token, else its access token.
-async fn revoke<S>(shared: &Shared<S>, token: &Token) -> Result<(), Error> {
-    let credentials = &shared.credentials;
+async fn revoke(
+    client: &Client,
+    credentials: &ClientCredentials,
+    token: &Token,
+) -> Result<(), Error> {
     match token.refresh_token() {
-        Some(refresh_token) => shared.client.revoke(credentials, refresh_token).await,
-        None => {
-            shared
-                .client
-                .revoke(credentials, token.access_token())
-                .await
-        }
+        Some(refresh_token) => client.revoke(credentials, refresh_token).await,
+        None => client.revoke(credentials, token.access_token()).await,
     }
 }
 
