@@ -472,6 +472,7 @@ async fn a_refresh_in_flight_when_the_manager_is_dropped_is_still_stored() {
     polar.received().await;
     // The app shuts down while Polar is rotating the refresh token.
     started.abort();
+    assert!(started.await.unwrap_err().is_cancelled());
     drop(tokens);
     polar.release();
 
