@@ -12,6 +12,10 @@
 //! A failed refresh does not take a still-valid token away: callers keep getting it until it
 //! expires, and no new refresh is tried before a back-off (at least the server's `Retry-After`)
 //! has passed ([`refresh_backoff`](TokenSourceBuilder::refresh_backoff)).
+//!
+//! A token source holds one grant: a service acting for one user or organization. An app with
+//! many users keeps them in [`Tokens`](crate::Tokens), which runs one token source per
+//! connected user over a [`TokenStore`](crate::TokenStore) and adds a race-free disconnect.
 
 use std::error::Error as StdError;
 use std::fmt;
