@@ -51,6 +51,14 @@ pub struct Connector {
 }
 
 /// A user connected: their token and the verified claims of its ID token.
+///
+/// ```no_run
+/// # async fn f(connector: polar_oauth2::Connector, tokens: polar_oauth2::Tokens<polar_oauth2::MemoryStore>,
+/// #     pending: polar_oauth2::PendingAuthorization, url: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let connection = connector.finish(pending, url).await?;
+/// tokens.connect(&connection.claims.sub, connection.token).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Connection {
@@ -164,6 +172,15 @@ impl Connector {
 
 /// Why a callback did not connect the user. Answer with [`Self::status`]: 400 when the browser
 /// brought something to refuse, 502 when Polar could not be reached, 500 otherwise.
+///
+/// ```no_run
+/// # async fn callback(connector: polar_oauth2::Connector, pending: polar_oauth2::PendingAuthorization,
+/// #     url: &str) -> Result<String, http::StatusCode> {
+/// // In a handler returning `Result<_, http::StatusCode>`, `?` converts it (see `status`).
+/// let connection = connector.finish(pending, url).await?;
+/// Ok(connection.claims.sub)
+/// # }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ConnectError {

@@ -79,7 +79,8 @@ struct Shared<S> {
     /// Shared with the refreshes in flight, which may outlive this manager.
     store: Arc<S>,
     margin: Duration,
-    /// One slot per key ever used; a slot is never replaced, so that one key has one lock.
+    /// One slot per key used since start (a few hundred bytes each); a slot is never replaced
+    /// or removed, so that one key has one lock and one token source.
     slots: Mutex<HashMap<String, Arc<Slot>>>,
     generations: AtomicU64,
 }
@@ -124,7 +125,8 @@ impl<S: TokenStore> Tokens<S> {
     }
 
     /// Refresh when the access token expires within `margin` (default
-    /// [`DEFAULT_REFRESH_MARGIN`]). Set it before the first use.
+    /// [`DEFAULT_REFRESH_MARGIN`]). Set it on the new manager, before cloning it: a manager
+    /// already cloned keeps its margin.
     #[must_use]
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         if let Some(shared) = Arc::get_mut(&mut self.shared) {
@@ -198,6 +200,32 @@ impl<S: TokenStore> Tokens<S> {
     /// Treat `key`'s access token as expired, so that the next [`Self::access_token`]
     /// refreshes it: for an app's tests of its refresh path (rotation, persistence) without
     /// waiting for the real expiry.
+    ///
+    /// ```
+    /// use polar_oauth2::test_server::{TestServer, REDIRECT_URI};
+    /// use polar_oauth2::{Connector, MemoryStore, TokenStore, Tokens};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let connector = Connector::new(&client, credentials.clone(), REDIRECT_URI)
+    ///     .authorization_page(polar.authorization_endpoint());
+    /// let pending = connector.authorization_request().build()?;
+    /// let redirected_to = polar.approve(pending.url())?;
+    /// let first = connector.finish(pending, &redirected_to).await?.token;
+    ///
+    /// let tokens = Tokens::new(client.clone(), credentials.clone(), MemoryStore::new());
+    /// tokens.connect("user", first.clone()).await?;
+    /// tokens.expire_now("user").await?;
+    /// let refreshed = tokens.access_token("user").await?;
+    /// assert_ne!(&refreshed, first.access_token());
+    /// // Rotated: the old refresh token is spent, the new one is stored.
+    /// assert!(client.refresh(&credentials, first.refresh_token().unwrap()).await.is_err());
+    /// let stored = tokens.store().load("user").await?.unwrap();
+    /// assert_eq!(stored.access_token(), &refreshed);
+    /// # Ok(()) }
+    /// ```
     pub async fn expire_now(&self, key: &str) -> Result<(), TokensError> {
         self.source(key).await?.expire_now();
         Ok(())
@@ -345,6 +373,16 @@ async fn revoke(
 }
 
 /// Why [`Tokens`] could not hand out, store or revoke a user's token.
+///
+/// ```no_run
+/// # async fn me(tokens: polar_oauth2::Tokens<polar_oauth2::MemoryStore>, user: &str) {
+/// match tokens.access_token(user).await {
+///     Ok(access_token) => drop(access_token), // call Polar with it
+///     Err(e) if e.must_reconnect() => { /* send the user to /login */ }
+///     Err(e) => eprintln!("answer {}: {e}", e.status()), // 502 or 500; no secret in it
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum TokensError {
