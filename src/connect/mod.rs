@@ -7,8 +7,10 @@ mod file_store;
 mod status;
 mod store;
 mod tokens;
+mod tokens_error;
 
 pub use callback::{ConnectError, Connection, Connector};
 pub use file_store::FileStore;
 pub use store::{MemoryStore, TokenStore};
-pub use tokens::{Tokens, TokensError};
+pub use tokens::Tokens;
+pub use tokens_error::TokensError;

@@ -13,7 +13,7 @@
 use http::StatusCode;
 
 use super::callback::ConnectError;
-use super::tokens::TokensError;
+use super::tokens_error::TokensError;
 use crate::error::Error;
 
 /// [`ConnectError::status`]: 400 for a callback to refuse, 502 when Polar is unavailable,
