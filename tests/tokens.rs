@@ -217,12 +217,20 @@ async fn the_caller_that_started_a_refresh_cancelled_mid_flight_loses_nothing() 
         async move { tokens.access_token("bob").await }
     });
     polar.received().await;
+    // Another request for the same user waits for that refresh.
+    let waiting = tokio::spawn({
+        let tokens = tokens.clone();
+        async move { tokens.access_token("bob").await }
+    });
     started.abort();
     assert!(started.await.unwrap_err().is_cancelled());
     polar.release();
 
-    // The refresh went on without its caller: its token is stored and handed out, and the
-    // rotated-away refresh token is never sent again (it would be `invalid_grant`).
+    // The refresh went on without its caller: the waiting request gets its token, and so does
+    // the next one (from the store), and the rotated-away refresh token is never sent again
+    // (it would be `invalid_grant`).
+    let waited = waiting.await.unwrap().unwrap();
+    assert_eq!(secret(&waited), "polar_at_u_test_bobx");
     let access_token = tokens.access_token("bob").await.unwrap();
     assert_eq!(secret(&access_token), "polar_at_u_test_bobx");
     assert_eq!(
