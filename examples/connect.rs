@@ -9,9 +9,11 @@
 //!   or denied callback and 502 when Polar is unreachable; the session is an encrypted cookie
 //!   holding the Polar user ID and a CSRF token.
 //! - `/me` calls userinfo with a token [`Tokens`] keeps valid (refreshed, persisted to files).
-//! - `/logout` is a `POST` carrying the session's CSRF token (cookies are `SameSite=Lax`, which
-//!   still sends them on a top-level cross-site `POST` in some browsers: the token is what a
-//!   forging site cannot know); it revokes the grant at Polar and forgets it.
+//! - `/logout` is a `POST` carrying the session's CSRF token, compared in constant time; it
+//!   revokes the grant at Polar and forgets it. `SameSite=Lax` already keeps cookies off
+//!   cross-site `POST`s in current browsers, but not off requests from a sibling subdomain
+//!   (same site) nor in browsers without SameSite: the token is what such a page cannot know.
+//!   (`Strict` would drop the session on the way back from Polar.)
 //!
 //! ```sh
 //! POLAR_CLIENT_ID=polar_ci_… POLAR_CLIENT_SECRET=polar_cs_… APP_URL=http://127.0.0.1:3000 \
