@@ -6,6 +6,7 @@
 pub mod authorization;
 pub mod authorize;
 pub mod client;
+pub mod connect;
 pub mod error;
 pub mod generated;
 pub mod id_token;
@@ -23,6 +24,9 @@ pub use authorization::{
 };
 pub use authorize::{AuthorizeParams, AuthorizeResponse, PkceMethod, SubType};
 pub use client::{Client, ClientBuilder, ClientManagement, POLAR_VERSIONS, SESSION_COOKIE, Server};
+pub use connect::{
+    ConnectError, Connection, Connector, FileStore, MemoryStore, TokenStore, Tokens, TokensError,
+};
 pub use error::{Error, OAuthError, OAuthErrorCode, PolarError};
 pub use id_token::{IdTokenClaims, IdTokenError, IdTokenVerifier};
 pub use oauth2::clients::{

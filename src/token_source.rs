@@ -12,6 +12,10 @@
 //! A failed refresh does not take a still-valid token away: callers keep getting it until it
 //! expires, and no new refresh is tried before a back-off (at least the server's `Retry-After`)
 //! has passed ([`refresh_backoff`](TokenSourceBuilder::refresh_backoff)).
+//!
+//! A token source holds one grant: a service acting for one user or organization. An app with
+//! many users keeps them in [`Tokens`](crate::Tokens), which runs one token source per
+//! connected user over a [`TokenStore`](crate::TokenStore) and adds a race-free disconnect.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -167,12 +171,19 @@ struct State {
     retry_at: Option<Instant>,
     /// The outcome of the attempt in flight, if there is one.
     running: Option<watch::Receiver<Option<Outcome>>>,
+    /// Refresh at the next call whatever the expiry says (a 401, or a test forcing it).
+    stale: bool,
 }
 
 impl State {
     /// The current token, if it may be handed out: stored and not expired.
     fn usable(&self) -> Option<Token> {
-        (self.persisted && !self.token.is_expired()).then(|| self.token.clone())
+        (self.persisted && !self.stale && !self.token.is_expired()).then(|| self.token.clone())
+    }
+
+    /// Whether the next call must refresh first.
+    fn due(&self, margin: Duration) -> bool {
+        self.stale || self.token.expires_within(margin)
     }
 }
 
@@ -277,6 +288,7 @@ impl TokenSourceBuilder {
                     failures: 0,
                     retry_at: None,
                     running: None,
+                    stale: false,
                 }),
             }),
         }
@@ -342,6 +354,59 @@ impl TokenSource {
         })
     }
 
+    /// The newest token, without refreshing it: for a disconnect (revoke its refresh token, see
+    /// [`Client::revoke`]) or to show what is stored. It may be expired, or refreshed but not
+    /// yet persisted by `on_refresh` (its refresh token is still the one to revoke).
+    ///
+    /// ```no_run
+    /// # async fn logout(source: polar_oauth2::TokenSource, client: polar_oauth2::Client,
+    /// #     credentials: polar_oauth2::ClientCredentials) -> Result<(), polar_oauth2::Error> {
+    /// if let Some(refresh_token) = source.current().refresh_token() {
+    ///     client.revoke(&credentials, refresh_token).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn current(&self) -> Token {
+        self.inner.lock().token.clone()
+    }
+
+    /// A new access token after a resource server answered 401 to `rejected`: refreshes
+    /// unless the current access token is already another one (someone refreshed meanwhile),
+    /// which is then handed out.
+    ///
+    /// ```no_run
+    /// # async fn call(source: polar_oauth2::TokenSource, client: polar_oauth2::Client)
+    /// #     -> Result<(), Box<dyn std::error::Error>> {
+    /// let access_token = source.access_token().await?;
+    /// let me = match client.userinfo(&access_token).await {
+    ///     Err(e) if e.status().map(|s| s.as_u16()) == Some(401) => {
+    ///         let fresh = source.refresh_after_unauthorized(&access_token).await?;
+    ///         client.userinfo(&fresh).await?
+    ///     }
+    ///     other => other?,
+    /// };
+    /// # let _ = me; Ok(()) }
+    /// ```
+    pub async fn refresh_after_unauthorized(
+        &self,
+        rejected: &AccessToken,
+    ) -> Result<AccessToken, TokenSourceError> {
+        {
+            let mut state = self.inner.lock();
+            if state.token.access_token() == rejected {
+                state.stale = true;
+            }
+        }
+        self.access_token().await
+    }
+
+    /// Treat the current access token as expired: the next call refreshes it. For tests of
+    /// an app's refresh path (rotation, persistence) without waiting for the real expiry.
+    pub fn expire_now(&self) {
+        self.inner.lock().stale = true;
+    }
+
     /// The last refresh failure, kept until a refresh succeeds. A token source hands out a
     /// still-valid token through a failed refresh: this tells why it was not renewed (to log
     /// or report it).
@@ -352,7 +417,7 @@ impl TokenSource {
 
     /// The token at hand, the attempt to wait for, or a new attempt.
     fn next(&self, state: &mut State) -> Next {
-        if state.persisted && !state.token.expires_within(self.inner.margin) {
+        if state.persisted && !state.due(self.inner.margin) {
             return Next::Done(Ok(state.token.clone()));
         }
         if let Some(running) = &state.running {
@@ -403,7 +468,7 @@ impl TokenSource {
     async fn refresh_and_persist(&self) -> Result<(), TokenSourceError> {
         let refresh_token = {
             let state = self.inner.lock();
-            if state.token.expires_within(self.inner.margin) {
+            if state.due(self.inner.margin) {
                 let refresh_token = state.token.refresh_token().cloned();
                 Some(refresh_token.ok_or(TokenSourceError::NoRefreshToken)?)
             } else {
@@ -439,6 +504,7 @@ impl TokenSource {
         match refreshed {
             Ok(token) => {
                 state.token = token;
+                state.stale = false;
                 state.persisted = false;
                 state.failure = None;
                 state.failures = 0;

@@ -84,8 +84,9 @@ pub struct Server {
     pub connections: Arc<Mutex<usize>>,
 }
 
-/// Chooses the reply to a request.
-type Answer = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+/// Chooses the reply to a request (possibly after waiting for the test to let it go).
+type Answer =
+    Arc<dyn Fn(Recorded) -> std::pin::Pin<Box<dyn Future<Output = Reply> + Send>> + Send + Sync>;
 
 impl Server {
     /// Start a server answering with `script` in order.
@@ -102,11 +103,27 @@ impl Server {
 
     /// Start a server answering each request with `answer(request)`.
     pub async fn answering(answer: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Server {
+        let answer = Arc::new(answer);
+        Self::answering_later(move |request| {
+            let reply = answer(&request);
+            async move { reply }
+        })
+        .await
+    }
+
+    /// Start a server answering each request with what `answer(request)` resolves to: a
+    /// test can hold a reply back until it has done something meanwhile.
+    pub async fn answering_later<F>(
+        answer: impl Fn(Recorded) -> F + Send + Sync + 'static,
+    ) -> Server
+    where
+        F: Future<Output = Reply> + Send + 'static,
+    {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(Mutex::new(0));
-        let answer: Answer = Arc::new(answer);
+        let answer: Answer = Arc::new(move |request| Box::pin(answer(request)));
         let (reqs, conns) = (requests.clone(), connections.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -151,8 +168,8 @@ async fn serve(mut stream: TcpStream, requests: Arc<Mutex<Vec<Recorded>>>, answe
         let Some(request) = read_request(&mut stream, &mut buf).await else {
             return;
         };
-        let reply = answer(&request);
-        requests.lock().unwrap().push(request);
+        requests.lock().unwrap().push(request.clone());
+        let reply = answer(request).await;
         let mut head = format!(
             "HTTP/1.1 {} X\r\ncontent-length: {}\r\n",
             reply.status,

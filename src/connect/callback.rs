@@ -1,0 +1,275 @@
+//! The callback finished in one call: `state`, the code exchange with the PKCE verifier, and
+//! the ID token with its nonce, checked in that order by [`Connector::finish`].
+
+use std::fmt;
+
+use http::StatusCode;
+
+use crate::authorization::{AuthorizationRequest, CallbackError, PendingAuthorization};
+use crate::client::{Client, Server};
+use crate::error::{Error, OAuthErrorCode};
+use crate::id_token::{IdTokenClaims, IdTokenError, IdTokenVerifier, POLAR_ISSUER};
+use crate::scope::Scope;
+use crate::token::{ClientCredentials, Token};
+
+/// The authorization flow of one OAuth2 client and redirect URI: the request to send the
+/// browser with ([`Self::authorization_request`]), and the callback checked and exchanged in
+/// one call ([`Self::finish`]). Cheap to clone; keep one per app, so the ID token keys are
+/// fetched once.
+///
+/// The ID token's issuer is pinned to [`POLAR_ISSUER`] (`https://polar.sh`, which Polar's
+/// sandbox and the embedded test server also use); set another with [`Self::issuer`] for a
+/// server of your own.
+///
+/// ```no_run
+/// use polar_oauth2::{Client, ClientCredentials, ClientSecret, Connector, Scope, Server};
+///
+/// # async fn demo(redirected_to: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::new(Server::Production)?;
+/// let credentials = ClientCredentials::confidential("polar_ci_…", ClientSecret::new("polar_cs_…"));
+/// let connector = Connector::new(&client, credentials, "https://your.app/callback");
+///
+/// // /login: send the browser to `pending.url()`, keep `pending` in its encrypted session.
+/// let pending = connector.authorization_request().scope(Scope::Email).build()?;
+///
+/// // /callback: `redirected_to` is the URL the browser came back to (path and query suffice).
+/// match connector.finish(pending, redirected_to).await {
+///     Ok(connection) => println!("signed in: {}", connection.claims.sub),
+///     Err(e) if e.refuse_browser() => println!("400: {e}"), // forged, replayed or denied
+///     Err(e) if e.polar_unavailable() => println!("502: {e}"), // try again later
+///     Err(e) => println!("500: {e}"), // this app's configuration
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Connector {
+    client: Client,
+    credentials: ClientCredentials,
+    redirect_uri: String,
+    page: Option<String>,
+    verifier: IdTokenVerifier,
+}
+
+/// A user connected: their token and the verified claims of its ID token.
+///
+/// ```no_run
+/// # async fn f(connector: polar_oauth2::Connector, tokens: polar_oauth2::Tokens<polar_oauth2::MemoryStore>,
+/// #     pending: polar_oauth2::PendingAuthorization, url: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let connection = connector.finish(pending, url).await?;
+/// tokens.connect(&connection.claims.sub, connection.token).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Connection {
+    /// The token to keep (e.g. with [`Tokens::connect`](crate::Tokens::connect)).
+    pub token: Token,
+    /// Who signed in: the ID token's claims, signature, issuer, audience, expiry and nonce
+    /// checked. `sub` is the Polar user (or organization) ID, the key to store tokens under.
+    pub claims: IdTokenClaims,
+}
+
+impl Connector {
+    /// A connector for `credentials`' client on the server `client` talks to, whose users come
+    /// back to `redirect_uri` (one registered for the client), with the issuer pinned to
+    /// [`POLAR_ISSUER`].
+    #[must_use]
+    pub fn new(
+        client: &Client,
+        credentials: ClientCredentials,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        let verifier = client
+            .id_token_verifier(credentials.client_id())
+            .issuer(POLAR_ISSUER);
+        Self {
+            client: client.clone(),
+            credentials,
+            redirect_uri: redirect_uri.into(),
+            page: None,
+            verifier,
+        }
+    }
+
+    /// The authorization page to send browsers to, for a [`Server::Custom`] (the server's
+    /// discovery document names it `authorization_endpoint`; for the embedded test server,
+    /// `TestServer::authorization_endpoint`). Polar's and its sandbox's are known.
+    #[must_use]
+    pub fn authorization_page(mut self, url: impl Into<String>) -> Self {
+        self.page = Some(url.into());
+        self
+    }
+
+    /// An authorization request for this client and redirect URI, with what [`Self::finish`]
+    /// needs: the `openid` scope and a random nonce (and, as every request, a random `state`
+    /// and PKCE S256). Add scopes and options, then `build()`.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, ClientCredentials, Connector, Scope, Server};
+    ///
+    /// let client = Client::new(Server::Sandbox)?;
+    /// let connector = Connector::new(&client, ClientCredentials::public("polar_ci_example"), "https://your.app/callback");
+    /// let pending = connector.authorization_request().scope(Scope::Email).build()?;
+    /// assert!(pending.url().starts_with("https://sandbox.polar.sh/oauth2/authorize?"));
+    /// assert!(pending.nonce().is_some());
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
+    pub fn authorization_request(&self) -> AuthorizationRequest {
+        // The page is known for Polar's two servers, which the client names by base URL.
+        let server = [Server::Production, Server::Sandbox]
+            .into_iter()
+            .find(|s| s.base_url() == self.client.base_url().trim_end_matches('/'))
+            .unwrap_or_else(|| Server::Custom(self.client.base_url().to_owned()));
+        let request = AuthorizationRequest::new(
+            &server,
+            self.credentials.client_id(),
+            self.redirect_uri.clone(),
+        )
+        .scope(Scope::Openid)
+        .random_nonce();
+        match &self.page {
+            Some(page) => request.endpoint(page.clone()),
+            None => request,
+        }
+    }
+
+    /// Require this ID token issuer instead of [`POLAR_ISSUER`] (a server of your own).
+    #[must_use]
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.verifier = self.verifier.issuer(issuer);
+        self
+    }
+
+    /// Finish the flow `pending` started, from the URL the browser was redirected to (absolute,
+    /// or path and query): check `state` in constant time, exchange the code with the PKCE
+    /// verifier and `pending`'s `redirect_uri`, then verify the ID token (its nonce against
+    /// `pending`'s). Asking for [`Scope::Openid`](crate::Scope::Openid) is required: without
+    /// an ID token the result is [`ConnectError::NoIdToken`].
+    ///
+    /// `pending` is taken by value: it is single-use. Remove it from the user's session before
+    /// calling this, so that a replayed callback finds none (answer 400).
+    pub async fn finish(
+        &self,
+        pending: PendingAuthorization,
+        redirected_to: &str,
+    ) -> Result<Connection, ConnectError> {
+        let code = pending.callback(redirected_to)?;
+        let token = self
+            .client
+            .exchange_code(
+                &self.credentials,
+                code,
+                pending.redirect_uri(),
+                Some(pending.pkce_verifier().clone()),
+            )
+            .await
+            .map_err(ConnectError::Exchange)?;
+        let id_token = token.id_token().ok_or(ConnectError::NoIdToken)?;
+        let claims = self.verifier.verify(id_token, pending.nonce()).await?;
+        Ok(Connection { token, claims })
+    }
+}
+
+/// Why a callback did not connect the user. Answer with [`Self::status`]: 400 when the browser
+/// brought something to refuse, 502 when Polar could not be reached, 500 otherwise.
+///
+/// ```no_run
+/// # async fn callback(connector: polar_oauth2::Connector, pending: polar_oauth2::PendingAuthorization,
+/// #     url: &str) -> Result<String, http::StatusCode> {
+/// // In a handler returning `Result<_, http::StatusCode>`, `?` converts it (see `status`).
+/// let connection = connector.finish(pending, url).await?;
+/// Ok(connection.claims.sub)
+/// # }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// The redirect itself: a forged or foreign `state`, the user's "Deny", no code.
+    Callback(CallbackError),
+    /// The code exchange failed: `invalid_grant` for a code already used or expired (a
+    /// replayed callback), else Polar or the network (see [`Error::is_retryable`]) or the
+    /// client's credentials.
+    Exchange(Error),
+    /// The token has no ID token: the request did not ask for the `openid` scope.
+    NoIdToken,
+    /// The ID token failed verification (a nonce from another sign-in, a bad signature, an
+    /// unexpected issuer) or its keys could not be fetched.
+    IdToken(IdTokenError),
+}
+
+impl ConnectError {
+    /// Whether to refuse the browser (400): a forged or replayed callback, a denied request,
+    /// an ID token from another sign-in. Nothing about this request may be retried.
+    #[must_use]
+    pub fn refuse_browser(&self) -> bool {
+        match self {
+            Self::Callback(_) => true,
+            Self::Exchange(e) => e
+                .as_oauth()
+                .is_some_and(|e| e.code == OAuthErrorCode::InvalidGrant),
+            Self::IdToken(e) => {
+                matches!(e, IdTokenError::NonceMismatch | IdTokenError::MissingNonce)
+            }
+            Self::NoIdToken => false,
+        }
+    }
+
+    /// Whether Polar was unavailable (502): a timeout, a connection failure, a 5xx. The user
+    /// may start again later (the code itself is spent).
+    #[must_use]
+    pub fn polar_unavailable(&self) -> bool {
+        let unavailable =
+            |e: &Error| e.is_retryable() || e.status().is_some_and(|s| s.is_server_error());
+        match self {
+            Self::Exchange(e) | Self::IdToken(IdTokenError::Fetch(e)) => unavailable(e),
+            _ => false,
+        }
+    }
+
+    /// The status to answer the browser with: 400, 502, or 500 (this app's configuration:
+    /// its credentials, redirect URI, issuer).
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        if self.refuse_browser() {
+            StatusCode::BAD_REQUEST
+        } else if self.polar_unavailable() {
+            StatusCode::BAD_GATEWAY
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
+impl From<CallbackError> for ConnectError {
+    fn from(e: CallbackError) -> Self {
+        Self::Callback(e)
+    }
+}
+
+impl From<IdTokenError> for ConnectError {
+    fn from(e: IdTokenError) -> Self {
+        Self::IdToken(e)
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Callback(e) => e.fmt(f),
+            Self::Exchange(e) => write!(f, "cannot exchange the authorization code: {e}"),
+            Self::NoIdToken => f.write_str("no ID token: ask for the `openid` scope"),
+            Self::IdToken(e) => write!(f, "the ID token is not valid: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Callback(e) => Some(e),
+            Self::Exchange(e) => Some(e),
+            Self::IdToken(e) => Some(e),
+            Self::NoIdToken => None,
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! [`Tokens`]: every user's token, refreshed once at a time per user, persisted before use,
+//! and disconnected without a refresh writing it back.
+//!
+//! Each connected user gets a [`TokenSource`] (single-flight refresh on a task of its own,
+//! back-off, a failed refresh handing out the still-valid token) whose `on_refresh` saves to
+//! the [`TokenStore`]. A per-user lock and a generation number order the three writers (a
+//! connect, a refresh's save, a disconnect): a refresh that completes after its user was
+//! disconnected or connected again finds another generation, is revoked and never stored.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use super::store::TokenStore;
+use super::tokens_error::{Superseded, TokensError};
+use crate::client::Client;
+use crate::error::Error;
+use crate::secret::AccessToken;
+use crate::token::{ClientCredentials, Token};
+use crate::token_source::{DEFAULT_REFRESH_MARGIN, TokenSource};
+
+/// Every user's token, keyed by the app's own user key, kept in a [`TokenStore`]. Cheap to
+/// clone; clones share the users.
+///
+/// - [`Self::access_token`] hands out a valid access token: refreshed when it expires within
+///   the margin, once per user however many requests ask, saved to the store before anyone
+///   gets it, and finished (and saved) even if the request that started it is cancelled.
+/// - [`Self::disconnect`] revokes the grant without refreshing first and deletes it; a refresh
+///   in flight meanwhile is revoked and not stored.
+///
+/// ```no_run
+/// use polar_oauth2::{Client, ClientCredentials, ClientSecret, Connection, FileStore, Server, Tokens};
+///
+/// # async fn demo(connection: Connection) -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::new(Server::Production)?;
+/// let credentials = ClientCredentials::confidential("polar_ci_…", ClientSecret::new("polar_cs_…"));
+/// let tokens = Tokens::new(client.clone(), credentials, FileStore::open("polar-tokens")?);
+///
+/// // After the callback (see `Connector::finish`): keep the token under the app's user key.
+/// tokens.connect("user-42", connection.token).await?;
+/// // In any later request, after a restart too:
+/// match tokens.access_token("user-42").await {
+///     Ok(access_token) => println!("{:?}", client.userinfo(&access_token).await?.email),
+///     Err(e) if e.must_reconnect() => println!("send the user to /login"),
+///     Err(e) => return Err(e.into()),
+/// }
+/// // Logout: revoke at Polar and forget.
+/// tokens.disconnect("user-42").await?;
+/// # Ok(()) }
+/// ```
+pub struct Tokens<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> Clone for Tokens<S> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<S> fmt::Debug for Tokens<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("client_id", &self.shared.credentials.client_id())
+            .field("margin", &self.shared.margin)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Shared<S> {
+    client: Client,
+    credentials: ClientCredentials,
+    /// Shared with the refreshes in flight, which may outlive this manager.
+    store: Arc<S>,
+    margin: Duration,
+    /// One slot per key used since start (a few hundred bytes each); a slot is never replaced
+    /// or removed, so that one key has one lock and one token source.
+    slots: Mutex<HashMap<String, Arc<Slot>>>,
+    generations: AtomicU64,
+}
+
+/// A user's loaded grant, behind the lock that orders connect, save and disconnect.
+#[derive(Default)]
+struct Slot {
+    loaded: tokio::sync::Mutex<Option<Loaded>>,
+}
+
+struct Loaded {
+    generation: u64,
+    source: TokenSource,
+}
+
+impl<S: TokenStore> Tokens<S> {
+    /// Tokens of `credentials`' users on the server `client` talks to, kept in `store`.
+    #[must_use]
+    pub fn new(client: Client, credentials: ClientCredentials, store: S) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                client,
+                credentials,
+                store: Arc::new(store),
+                margin: DEFAULT_REFRESH_MARGIN,
+                slots: Mutex::default(),
+                generations: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Refresh when the access token expires within `margin` (default
+    /// [`DEFAULT_REFRESH_MARGIN`]). Set it on the new manager, before cloning it: a manager
+    /// already cloned keeps its margin.
+    #[must_use]
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.margin = margin;
+        }
+        self
+    }
+
+    /// The client the tokens are refreshed with, to call Polar with them.
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.shared.client
+    }
+
+    /// The store, e.g. to read what was persisted.
+    #[must_use]
+    pub fn store(&self) -> &S {
+        &self.shared.store
+    }
+
+    /// Keep `token` as `key`'s (saved before this returns), replacing any other: after a
+    /// callback, or to import a stored token.
+    pub async fn connect(&self, key: &str, token: Token) -> Result<(), TokensError> {
+        let slot = self.slot(key);
+        let mut loaded = slot.loaded.lock().await;
+        self.shared
+            .store
+            .save(key, &token)
+            .await
+            .map_err(TokensError::storage)?;
+        *loaded = Some(self.load(&slot, key, token));
+        Ok(())
+    }
+
+    /// A valid access token for `key`, refreshed first when it expires within the margin.
+    pub async fn access_token(&self, key: &str) -> Result<AccessToken, TokensError> {
+        let source = self.source(key).await?;
+        source.access_token().await.map_err(TokensError::from)
+    }
+
+    /// `key`'s token as it is, without refreshing (it may be expired): `None` when the user is
+    /// not connected.
+    pub async fn current(&self, key: &str) -> Result<Option<Token>, TokensError> {
+        let slot = self.slot(key);
+        let loaded = slot.loaded.lock().await;
+        match &*loaded {
+            Some(loaded) => Ok(Some(loaded.source.current())),
+            None => self
+                .shared
+                .store
+                .load(key)
+                .await
+                .map_err(TokensError::storage),
+        }
+    }
+
+    /// A new access token for `key` after a resource server answered 401 to `rejected`:
+    /// refreshed unless the stored access token is already another one (refreshed meanwhile).
+    pub async fn refresh_after_unauthorized(
+        &self,
+        key: &str,
+        rejected: &AccessToken,
+    ) -> Result<AccessToken, TokensError> {
+        let source = self.source(key).await?;
+        source
+            .refresh_after_unauthorized(rejected)
+            .await
+            .map_err(TokensError::from)
+    }
+
+    /// Treat `key`'s access token as expired, so that the next [`Self::access_token`]
+    /// refreshes it: for an app's tests of its refresh path (rotation, persistence) without
+    /// waiting for the real expiry.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{TestServer, REDIRECT_URI};
+    /// use polar_oauth2::{Connector, MemoryStore, TokenStore, Tokens};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let connector = Connector::new(&client, credentials.clone(), REDIRECT_URI)
+    ///     .authorization_page(polar.authorization_endpoint());
+    /// let pending = connector.authorization_request().build()?;
+    /// let redirected_to = polar.approve(pending.url())?;
+    /// let first = connector.finish(pending, &redirected_to).await?.token;
+    ///
+    /// let tokens = Tokens::new(client.clone(), credentials.clone(), MemoryStore::new());
+    /// tokens.connect("user", first.clone()).await?;
+    /// tokens.expire_now("user").await?;
+    /// let refreshed = tokens.access_token("user").await?;
+    /// assert_ne!(&refreshed, first.access_token());
+    /// // Rotated: the old refresh token is spent, the new one is stored.
+    /// assert!(client.refresh(&credentials, first.refresh_token().unwrap()).await.is_err());
+    /// let stored = tokens.store().load("user").await?.unwrap();
+    /// assert_eq!(stored.access_token(), &refreshed);
+    /// # Ok(()) }
+    /// ```
+    pub async fn expire_now(&self, key: &str) -> Result<(), TokensError> {
+        self.source(key).await?.expire_now();
+        Ok(())
+    }
+
+    /// Disconnect `key`: delete its token from the store, then revoke the grant at Polar (its
+    /// refresh token, which ends the access token too). No refresh happens first, so a user
+    /// whose grant is already dead can still log out; a refresh in flight is revoked when it
+    /// completes and is not stored. A user not connected is no error.
+    ///
+    /// On [`TokensError::Revoke`] the token is already deleted here; the grant expires at Polar
+    /// on its own (Polar accepts revocation only from confidential clients).
+    pub async fn disconnect(&self, key: &str) -> Result<(), TokensError> {
+        let slot = self.slot(key);
+        let token = {
+            let mut loaded = slot.loaded.lock().await;
+            let token = match &*loaded {
+                Some(loaded) => Some(loaded.source.current()),
+                None => self
+                    .shared
+                    .store
+                    .load(key)
+                    .await
+                    .map_err(TokensError::storage)?,
+            };
+            self.shared
+                .store
+                .delete(key)
+                .await
+                .map_err(TokensError::storage)?;
+            *loaded = None;
+            token
+        };
+        match token {
+            Some(token) => revoke(&self.shared.client, &self.shared.credentials, &token)
+                .await
+                .map_err(|e| TokensError::Revoke(Arc::new(e))),
+            None => Ok(()),
+        }
+    }
+
+    fn slot(&self, key: &str) -> Arc<Slot> {
+        let mut slots = self
+            .shared
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(slots.entry(key.to_owned()).or_default())
+    }
+
+    /// `key`'s token source, loaded from the store at first use.
+    async fn source(&self, key: &str) -> Result<TokenSource, TokensError> {
+        let slot = self.slot(key);
+        let mut loaded = slot.loaded.lock().await;
+        if let Some(loaded) = &*loaded {
+            return Ok(loaded.source.clone());
+        }
+        let token = self
+            .shared
+            .store
+            .load(key)
+            .await
+            .map_err(TokensError::storage)?
+            .ok_or(TokensError::NotConnected)?;
+        let source = loaded.insert(self.load(&slot, key, token)).source.clone();
+        Ok(source)
+    }
+
+    /// A new generation of `key`'s grant, saving each refreshed token while it is current.
+    fn load(&self, slot: &Arc<Slot>, key: &str, token: Token) -> Loaded {
+        let generation = self.shared.generations.fetch_add(1, Ordering::Relaxed);
+        let refresh = Refresh {
+            store: Arc::clone(&self.shared.store),
+            slot: Arc::downgrade(slot),
+            client: self.shared.client.clone(),
+            credentials: self.shared.credentials.clone(),
+            key: key.to_owned(),
+            generation,
+        };
+        let source = TokenSource::builder(
+            self.shared.client.clone(),
+            self.shared.credentials.clone(),
+            token,
+        )
+        .refresh_margin(self.shared.margin)
+        .on_refresh(move |token: Token| refresh.clone().save(token))
+        .build();
+        Loaded { generation, source }
+    }
+}
+
+/// Where a refresh of one generation of a user's grant saves its token. It holds no
+/// reference to the manager (a refresh runs on a task of its own and may outlive it).
+struct Refresh<S> {
+    store: Arc<S>,
+    slot: Weak<Slot>,
+    client: Client,
+    credentials: ClientCredentials,
+    key: String,
+    generation: u64,
+}
+
+impl<S> Clone for Refresh<S> {
+    fn clone(&self) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+            slot: Weak::clone(&self.slot),
+            client: self.client.clone(),
+            credentials: self.credentials.clone(),
+            key: self.key.clone(),
+            generation: self.generation,
+        }
+    }
+}
+
+impl<S: TokenStore> Refresh<S> {
+    /// Store `token` if its generation is still the user's; else revoke it.
+    async fn save(self, token: Token) -> Result<(), Box<dyn StdError + Send + Sync>> {
+        let Some(slot) = self.slot.upgrade() else {
+            // The manager is gone (the app shutting down): nobody can disconnect any more,
+            // and the old refresh token is spent, so the new one must be kept.
+            return Ok(self.store.save(&self.key, &token).await?);
+        };
+        let loaded = slot.loaded.lock().await;
+        if loaded.as_ref().map(|l| l.generation) == Some(self.generation) {
+            return Ok(self.store.save(&self.key, &token).await?);
+        }
+        drop(loaded);
+        // Best effort: the user asked to be disconnected; the grant expires on its own otherwise.
+        let _ = revoke(&self.client, &self.credentials, &token).await;
+        Err(Box::new(Superseded))
+    }
+}
+
+/// Revoke the grant `token` belongs to: its refresh token, else its access token.
+async fn revoke(
+    client: &Client,
+    credentials: &ClientCredentials,
+    token: &Token,
+) -> Result<(), Error> {
+    match token.refresh_token() {
+        Some(refresh_token) => client.revoke(credentials, refresh_token).await,
+        None => client.revoke(credentials, token.access_token()).await,
+    }
+}
