@@ -5,11 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use http::StatusCode;
-use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, REDIRECT_URI, TestServer, USER_ID};
 use polar_oauth2::{
     AuthorizationRequest, CallbackError, Client, ClientCredentials, ConnectError, Connector,
     IdTokenError, Scope, Server,
 };
+use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, REDIRECT_URI, TestServer, USER_ID};
 
 fn connector(polar: &TestServer) -> Connector {
     Connector::new(

@@ -12,10 +12,10 @@ mod connect;
 use std::path::{Path, PathBuf};
 
 use axum_extra::extract::cookie::Key;
-use polar_oauth2_test_server::{TestClient, TestServer, USER_EMAIL, USER_ID};
 use polar_oauth2::{
     ClientCredentials, ClientSecret, Connector, FileStore, OAuthErrorCode, TokenStore, Tokens,
 };
+use polar_oauth2_test_server::{TestClient, TestServer, USER_EMAIL, USER_ID};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
@@ -159,7 +159,7 @@ async fn a_user_connects_survives_a_restart_is_refreshed_and_logs_out() {
     // Login: the pending request is in an encrypted, HttpOnly, SameSite=Lax cookie.
     let login = browser.get(&format!("{base}/login")).await;
     let authorization_url = location(&login);
-    assert!(authorization_url.starts_with(setup.polar.base_url()));
+    assert!(authorization_url.starts_with(&setup.polar.authorization_endpoint()));
     let set_cookie = login.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(set_cookie.starts_with("pending="), "{set_cookie}");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {

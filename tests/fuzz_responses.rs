@@ -518,6 +518,15 @@ fn check<T>(status: u16, outcome: &Result<T, Error>) -> Result<&'static str, Tes
             prop_assert!(h.excerpt.len() <= MAX_EXCERPT, "{}", h.excerpt.len());
             "http"
         }
+        Error::Polar(p) => {
+            prop_assert!(p.detail.len() <= MAX_EXCERPT, "{}", p.detail.len());
+            prop_assert!(
+                p.error.as_ref().is_none_or(|e| e.len() <= MAX_EXCERPT),
+                "{:?}",
+                p.error
+            );
+            "polar"
+        }
         Error::Transport(t) => {
             // The server always sends a complete response: the only transport failure is a
             // body over the cap.

@@ -910,7 +910,10 @@ async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
     assert_eq!(config["issuer"], server.issuer());
     assert_eq!(config["issuer"], "https://polar.sh");
     // The page is on the "web app" origin, as Polar's is its web app's, not an API route.
-    assert_eq!(config["authorization_endpoint"], server.authorization_endpoint());
+    assert_eq!(
+        config["authorization_endpoint"],
+        server.authorization_endpoint()
+    );
     assert!(!server.authorization_endpoint().starts_with(base));
     for (key, path) in [
         ("token_endpoint", "/v1/oauth2/token"),

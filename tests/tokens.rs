@@ -12,11 +12,11 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use polar_oauth2_test_server::TestServer;
 use polar_oauth2::{
     AccessToken, ClientCredentials, ClientSecret, FileStore, MemoryStore, OAuthErrorCode, Scope,
     Token, TokenStore, Tokens, TokensError,
 };
+use polar_oauth2_test_server::TestServer;
 use support::{Recorded, Reply, Server};
 use tokio::sync::{Notify, Semaphore};
 
