@@ -243,7 +243,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let requests: usize = args.next().map_or(Ok(1000), |a| a.parse())?;
     let rounds: usize = args.next().map_or(Ok(5), |a| a.parse())?;
-    let limit = polar_oauth2::client::DEFAULT_MAX_CONCURRENT_REQUESTS;
+    let limit = polar_oauth2::DEFAULT_MAX_CONCURRENT_REQUESTS;
 
     let (results, stats) = run(requests, rounds, Some(limit)).await?;
     print(

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use polar_oauth2::authorization::{AuthorizationRequest, parse_callback};
+//! use polar_oauth2::{AuthorizationRequest, parse_callback};
 //! use polar_oauth2::{Scope, Server};
 //!
 //! // 1. Send the user's browser to `pending.url()`; keep `state` and the PKCE verifier in the

@@ -13,7 +13,7 @@ use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
 /// Longest body excerpt kept in an error, in bytes.
-pub const EXCERPT_LEN: usize = 256;
+pub(crate) const EXCERPT_LEN: usize = 256;
 
 /// Anything that can go wrong calling Polar.
 ///
@@ -328,7 +328,7 @@ pub struct PolarError {
     /// `error`: the exception's name (`NotPermitted`, `ResourceNotFound`, …); absent in
     /// FastAPI's own `{"detail": "…"}`.
     pub error: Option<String>,
-    /// `detail`, at most [`EXCERPT_LEN`] bytes, token-like values redacted.
+    /// `detail`, at most 256 bytes, token-like values redacted.
     pub detail: String,
     /// `Retry-After` (429, 503), in seconds or as an HTTP-date (then the time until it).
     pub retry_after: Option<Duration>,
@@ -351,7 +351,7 @@ pub struct HttpError {
     pub status: StatusCode,
     /// The `Content-Type`, if any.
     pub content_type: Option<String>,
-    /// The start of the body (at most [`EXCERPT_LEN`] bytes, token-like values redacted).
+    /// The start of the body (at most 256 bytes, token-like values redacted).
     pub excerpt: String,
     /// `Retry-After` (429, 503), in seconds or as an HTTP-date (then the time until it).
     pub retry_after: Option<Duration>,
@@ -386,7 +386,7 @@ pub struct DecodeError {
     pub line: usize,
     /// See [`Self::line`].
     pub column: usize,
-    /// The start of the body (at most [`EXCERPT_LEN`] bytes, token-like values redacted); for a
+    /// The start of the body (at most 256 bytes, token-like values redacted); for a
     /// success status only its shape (`<JSON object; fields: …; values withheld>`), since a
     /// success body may carry fresh secrets under names no redaction rule knows.
     pub excerpt: String,
@@ -673,14 +673,14 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-/// The start of a body, safe to show: at most [`EXCERPT_LEN`] bytes (then `…`) on a character
+/// The start of a body, safe to show: at most 256 bytes (then `…`) on a character
 /// boundary, control characters escaped, token-like values redacted.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LEN * 4)]);
     bounded(&redact(&text))
 }
 
-/// The one rule for quoting input in an error message: at most [`EXCERPT_LEN`] bytes (then
+/// The one rule for quoting input in an error message: at most 256 bytes (then
 /// `…`) on a character boundary, control characters escaped. Reads no more of `text` than it
 /// keeps, so a hostile megabyte costs nothing.
 pub(crate) fn bounded(text: &str) -> String {

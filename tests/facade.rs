@@ -4,7 +4,7 @@
 
 mod support;
 
-use polar_oauth2::error::Error;
+use polar_oauth2::Error;
 use polar_oauth2::{
     AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, AuthorizeResponse,
     ClientCredentials, ClientSecret, OAuthErrorCode, PkceCodeVerifier, PkceMethod,

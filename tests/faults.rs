@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use polar_oauth2::Error;
 use polar_oauth2::RetryPolicy;
-use polar_oauth2::error::Error;
 use polar_oauth2::{
     AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, Client, ClientCredentials,
     ClientSecret, Server, SessionToken, TokenRequest,
@@ -307,7 +307,7 @@ async fn authorize(client: &Client) -> Result<polar_oauth2::AuthorizeResponse, E
         .await
 }
 
-fn transport(e: &Error) -> &polar_oauth2::error::TransportError {
+fn transport(e: &Error) -> &polar_oauth2::TransportError {
     match e {
         Error::Transport(t) => t,
         other => panic!("expected a transport error, got {other:?}"),

@@ -3,12 +3,12 @@
 //! with the status and `error` Polar's server gives, and the callback checks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use polar_oauth2::authorization::{AuthorizationError, parse_callback};
 use polar_oauth2::{
     AuthorizationCode, AuthorizeResponse, CallbackError, Client, ClientCredentials, ClientSecret,
     CsrfToken, Error, OAuthError, OAuthErrorCode, PendingAuthorization, PkceCodeVerifier,
     PkceMethod, RefreshToken, Scope, ScopeSet, SubType, Token,
 };
+use polar_oauth2::{AuthorizationError, parse_callback};
 use polar_oauth2_test_server::{
     CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
     REDIRECT_URI, TestClient, TestServer, USER_EMAIL, USER_ID,

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use polar_oauth2::error::Error;
+use polar_oauth2::Error;
 use polar_oauth2::{
     AuthorizeParams, Client, ClientCredentials, ClientSecret, RefreshToken, RefreshTokenGrant,
     Server, SessionToken, TokenRequest,
@@ -473,8 +473,8 @@ impl Tally {
     }
 }
 
-/// An excerpt is at most `EXCERPT_LEN` bytes and an ellipsis.
-const MAX_EXCERPT: usize = polar_oauth2::error::EXCERPT_LEN + '…'.len_utf8();
+/// An excerpt is at most 256 bytes (the documented bound) and an ellipsis.
+const MAX_EXCERPT: usize = 256 + '…'.len_utf8();
 
 /// Every outcome is `Ok` only for a 2xx (a success the spec did not list, such as Polar's 201
 /// for registration, is still a success), or a typed error consistent with the status; its

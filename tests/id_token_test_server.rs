@@ -6,7 +6,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use polar_oauth2::id_token::POLAR_ISSUER;
+use polar_oauth2::POLAR_ISSUER;
 use polar_oauth2::{IdToken, IdTokenError, Scope};
 use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, TestServer, USER_EMAIL, USER_ID};
 use serde_json::json;

@@ -8,7 +8,7 @@ mod load;
 
 use std::sync::atomic::Ordering;
 
-use polar_oauth2::client::DEFAULT_MAX_CONCURRENT_REQUESTS;
+use polar_oauth2::DEFAULT_MAX_CONCURRENT_REQUESTS;
 
 /// Connections a client with an in-flight limit of `limit` may open: `limit`, and some more
 /// when requests start just as finished ones' connections are going back to the pool (hyper

@@ -295,7 +295,7 @@ async fn every_operation_carries_our_user_agent_and_no_api_version() {
         assert_eq!(request.header_count("user-agent"), 1, "{target}");
         assert_eq!(
             request.header("user-agent"),
-            Some(polar_oauth2::client::USER_AGENT_VALUE),
+            Some(concat!("polar-oauth2-rust/", env!("CARGO_PKG_VERSION"))),
             "{target}"
         );
         assert_eq!(request.header_count("accept"), 1, "{target}");

@@ -10,14 +10,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use polar_oauth2::Error;
 use polar_oauth2::RetryPolicy;
-use polar_oauth2::authorization::{AuthorizationRequest, CsrfToken, parse_callback};
-use polar_oauth2::error::Error;
 use polar_oauth2::{
     AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizeParams, Client,
     ClientCredentials, ClientSecret, IdToken, PkceCodeVerifier, PkceMethod, RefreshToken,
     RefreshTokenGrant, Scope, ScopeSet, Server, SessionToken, SubType, TokenRequest, WebGrant,
 };
+use polar_oauth2::{AuthorizationRequest, CsrfToken, parse_callback};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

@@ -5,8 +5,8 @@
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use polar_oauth2::client::fuzzing::{authorize_response, token_response};
-use polar_oauth2::error::Error;
+use polar_oauth2::fuzzing::{authorize_response, token_response};
+use polar_oauth2::Error;
 
 /// Secrets the request is taken to have carried; the server may echo them back.
 const SENT: [&str; 3] = [

@@ -116,6 +116,35 @@ impl Server {
 /// # let _ = production;
 /// # Ok::<(), polar_oauth2::Error>(())
 /// ```
+///
+/// # Operations
+///
+/// The facade [`Client`]: one method per operation of Polar's OAuth2 API.
+///
+/// Every request goes through the generated client's methods and the one `ClientHooks`
+/// implementation (`hooks.rs`: user agent, `Polar-Version`, timeout, header hygiene, the
+/// concurrency limit, the response body cap, refused redirects, retries by HTTP method), and
+/// every failure becomes this crate's [`Error`] in one place (`response.rs`), with the secrets
+/// the request carried scrubbed from whatever the server echoed (`redact.rs`).
+///
+/// | operation | method | facade call | bearer | retried after |
+/// |-----------|--------|-------------|--------|---------------|
+/// | consent data | `GET /v1/oauth2/authorize` | [`Client::consent_data`] | web session | failure, 429/502/503/504 |
+/// | token | `POST /v1/oauth2/token` | [`Client::exchange_code`], [`Client::refresh`], [`Client::request_token`] | Basic for `client_secret_basic` | no connection only |
+/// | revoke (RFC 7009) | `POST /v1/oauth2/revoke` | [`Client::revoke`] | never | no connection only |
+/// | introspect (RFC 7662) | `POST /v1/oauth2/introspect` | [`Client::introspect`] | never | no connection only |
+/// | userinfo (OpenID Connect) | `GET /v1/oauth2/userinfo` | [`Client::userinfo`] | yes | failure, 429/502/503/504 |
+/// | register (RFC 7591) | `POST /v1/oauth2/register` | [`Client::register_client`] | none or web session | no connection only |
+/// | read (RFC 7592) | `GET /v1/oauth2/register/{id}` | [`Client::get_client`] | registration token or web session | failure, 429/502/503/504 |
+/// | update (RFC 7592) | `PUT /v1/oauth2/register/{id}` | [`Client::update_client`] | registration token or web session | failure, 429/502/503/504 |
+/// | delete (RFC 7592) | `DELETE /v1/oauth2/register/{id}` | [`Client::delete_client`] | registration token or web session | failure, 429/502/503/504 |
+///
+/// Which operations may carry which credential is decided in the generator
+/// (`polar_oauth2_codegen::credentials`): an operation without a credential has no parameter
+/// through which one could be sent. A credential the client itself has just received (a fresh
+/// access token, a refresh token, a registration token) is handled for Polar's commit race:
+/// a bearer call with one is tried again after a 401, a `POST` with one is held a moment
+/// (`fresh.rs`).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) api: Arc<generated::Client>,
