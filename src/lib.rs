@@ -64,3 +64,8 @@ pub use token::{
 pub use token_source::{
     DEFAULT_REFRESH_MARGIN, PersistError, TokenSource, TokenSourceBuilder, TokenSourceError,
 };
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
