@@ -117,4 +117,37 @@ mod limits {
         assert_eq!(server.lock().tokens.len(), 1);
         assert!(server.lock().tokens[0].refresh_token.is_some());
     }
+
+    /// Rotation revokes the record it replaces; the sweep drops it at once, not when its
+    /// access token expires: a refresh loop keeps one record per grant.
+    #[tokio::test]
+    async fn rotated_away_records_are_dropped_by_the_next_sweep() {
+        let server = TestServer::builder()
+            .commit_delay(Duration::ZERO)
+            .start()
+            .await
+            .unwrap();
+        let client = server.client().unwrap();
+        let credentials = server.confidential_client();
+        let pending = server.authorization_request().build().unwrap();
+        let code = pending
+            .callback(&server.approve(pending.url()).unwrap())
+            .unwrap();
+        let mut token = client
+            .exchange_code(
+                &credentials,
+                code,
+                pending.redirect_uri(),
+                Some(pending.pkce_verifier().clone()),
+            )
+            .await
+            .unwrap();
+        for _ in 0..10 {
+            let refresh_token = token.refresh_token().unwrap().clone();
+            token = client.refresh(&credentials, &refresh_token).await.unwrap();
+        }
+        server.advance(Duration::from_secs(2));
+        server.lock().sweep();
+        assert_eq!(server.lock().tokens.len(), 1);
+    }
 }

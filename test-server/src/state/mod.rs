@@ -182,8 +182,10 @@ impl Inner {
     }
 
     /// Drop what can never be used again (at most once per [`SWEEP_INTERVAL`]): codes past
-    /// their 300 s, and tokens whose access token expired and whose refresh token is gone or
-    /// revoked (Polar's `delete_expired`). Spent codes are removed when exchanged.
+    /// their 300 s, revoked token records (rotated away or revoked: authlib's `is_revoked`
+    /// makes both tokens of a record unusable, so every endpoint answers for it as for an
+    /// unknown token), and records whose access token expired without a refresh token.
+    /// Spent codes are removed when exchanged. A refresh loop thus keeps one record per grant.
     pub(super) fn sweep(&mut self) {
         let now = self.now();
         if now < self.next_sweep {
@@ -194,7 +196,7 @@ impl Inner {
             .retain(|_, c| now <= c.issued_at.saturating_add(CODE_LIFETIME));
         self.tokens.retain(|t| {
             let expired = now > t.issued_at.saturating_add(t.expires_in);
-            !(expired && (t.refresh_token.is_none() || t.revoked))
+            !(t.revoked || (expired && t.refresh_token.is_none()))
         });
     }
 

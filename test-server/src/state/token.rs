@@ -10,6 +10,9 @@ impl Inner {
         form: &Params,
         authorization: Option<&str>,
     ) -> Result<Reply, Failure> {
+        // Swept here, before any grant looks a record up: a sweep between finding a record
+        // and rotating it would move the record's index.
+        self.sweep();
         let grant_type = form.get("grant_type");
         let methods: &[TestClientAuth] = match grant_type {
             Some("authorization_code" | "refresh_token") => &[
@@ -327,7 +330,6 @@ impl Inner {
         expires_in: Duration,
         include_refresh_token: bool,
     ) -> Result<Value, Failure> {
-        self.sweep();
         let access_token = self.polar_token("polar_at_u_")?;
         let refresh_token = if include_refresh_token {
             Some(self.polar_token("polar_rt_u_")?)
