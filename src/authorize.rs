@@ -73,7 +73,7 @@ pub enum AuthorizeResponse {
 
 impl AuthorizeResponse {
     /// The `sub_type` values this crate decodes, one per arm.
-    pub const SUB_TYPES: [&'static str; 2] = ["user", "organization"];
+    pub(crate) const SUB_TYPES: [&'static str; 2] = ["user", "organization"];
 
     /// Which arm this is.
     #[must_use]

@@ -18,6 +18,8 @@ mod oauth2;
 mod retry;
 mod scope;
 mod secret;
+#[cfg(test)]
+mod spec_coverage;
 mod tls;
 mod token;
 mod token_source;

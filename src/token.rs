@@ -169,11 +169,13 @@ pub enum TokenRequest {
 
 impl TokenRequest {
     /// The `grant_type` values this crate sends, one per arm.
-    pub const GRANT_TYPES: [&'static str; 3] = ["authorization_code", "refresh_token", "web"];
+    #[cfg(test)]
+    pub(crate) const GRANT_TYPES: [&'static str; 3] =
+        ["authorization_code", "refresh_token", "web"];
 
     /// The form fields each `grant_type` may carry (for the spec coverage check).
-    #[must_use]
-    pub fn fields(grant_type: &str) -> Option<&'static [&'static str]> {
+    #[cfg(test)]
+    pub(crate) fn fields(grant_type: &str) -> Option<&'static [&'static str]> {
         match grant_type {
             "authorization_code" => Some(AuthorizationCodeGrant::FIELDS),
             "refresh_token" => Some(RefreshTokenGrant::FIELDS),
@@ -212,7 +214,8 @@ pub struct AuthorizationCodeGrant {
 
 impl AuthorizationCodeGrant {
     /// Form fields of this grant.
-    pub const FIELDS: &'static [&'static str] = &[
+    #[cfg(test)]
+    pub(crate) const FIELDS: &'static [&'static str] = &[
         "grant_type",
         "client_id",
         "client_secret",
@@ -253,7 +256,8 @@ pub struct RefreshTokenGrant {
 
 impl RefreshTokenGrant {
     /// Form fields of this grant.
-    pub const FIELDS: &'static [&'static str] =
+    #[cfg(test)]
+    pub(crate) const FIELDS: &'static [&'static str] =
         &["grant_type", "client_id", "client_secret", "refresh_token"];
 
     /// A refresh request.
@@ -279,7 +283,8 @@ pub struct WebGrant {
 
 impl WebGrant {
     /// Form fields of this grant.
-    pub const FIELDS: &'static [&'static str] = &[
+    #[cfg(test)]
+    pub(crate) const FIELDS: &'static [&'static str] = &[
         "grant_type",
         "client_id",
         "client_secret",
@@ -461,7 +466,8 @@ impl GrantedScope {
 
 impl Token {
     /// The token-response fields this type reads (for the spec coverage check).
-    pub const FIELDS: &'static [&'static str] = &[
+    #[cfg(test)]
+    pub(crate) const FIELDS: &'static [&'static str] = &[
         "access_token",
         "token_type",
         "expires_in",
@@ -471,9 +477,10 @@ impl Token {
     ];
 
     /// The fields a token response must have (the spec's `TokenResponse.required`; checked
-    /// against the spec the build reads by `tests/spec_coverage.rs`). A response without one of
+    /// against the spec the build reads by `src/spec_coverage.rs`). A response without one of
     /// them is a decode error naming it, as in every official Polar SDK.
-    pub const REQUIRED_FIELDS: &'static [&'static str] =
+    #[cfg(test)]
+    pub(crate) const REQUIRED_FIELDS: &'static [&'static str] =
         &["access_token", "token_type", "expires_in", "scope"];
 
     /// Longest lifetime kept, in seconds (1,000 years): a larger `expires_in` is clamped to it,

@@ -114,7 +114,8 @@ impl ClientRegistration {
     ];
 
     /// Every field this type can send (for the spec-coverage test).
-    pub const FIELDS: [&'static str; 11] = [
+    #[cfg(test)]
+    pub(crate) const FIELDS: [&'static str; 11] = [
         "client_name",
         "redirect_uris",
         "token_endpoint_auth_method",
@@ -230,7 +231,8 @@ pub struct ClientUpdate {
 
 impl ClientUpdate {
     /// Every field this type can send (for the spec-coverage test).
-    pub const FIELDS: [&'static str; 12] = [
+    #[cfg(test)]
+    pub(crate) const FIELDS: [&'static str; 12] = [
         "client_id",
         "client_name",
         "redirect_uris",

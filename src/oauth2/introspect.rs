@@ -96,7 +96,8 @@ pub struct ActiveToken {
 
 impl ActiveToken {
     /// Every claim this type reads (for the spec-coverage test).
-    pub const FIELDS: [&'static str; 11] = [
+    #[cfg(test)]
+    pub(crate) const FIELDS: [&'static str; 11] = [
         "active",
         "client_id",
         "token_type",

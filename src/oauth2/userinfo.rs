@@ -42,5 +42,6 @@ pub struct UserInfo {
 
 impl UserInfo {
     /// Every claim this type reads (for the spec-coverage test).
-    pub const FIELDS: [&'static str; 4] = ["sub", "name", "email", "email_verified"];
+    #[cfg(test)]
+    pub(crate) const FIELDS: [&'static str; 4] = ["sub", "name", "email", "email_verified"];
 }
