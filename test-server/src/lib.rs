@@ -75,8 +75,8 @@
 //! - `GET /.well-known/openid-configuration` and `GET /.well-known/jwks.json`: Polar's
 //!   metadata (the same members and values, `scopes_supported` without the organization
 //!   access token scopes, as a registered client's default `scope`) with this server's URLs —
-//!   its `authorization_endpoint` is this server's stand-in page, where Polar's names its web
-//!   app's page — and the public key of the ID tokens as Polar publishes it (`n`, `e`, `kty`,
+//!   its `authorization_endpoint` is this server's stand-in page on another origin
+//!   (`localhost` instead of `127.0.0.1`), as Polar's names its web app's page — and the public key of the ID tokens as Polar publishes it (`n`, `e`, `kty`,
 //!   a named `kid`; no `use`, no `alg`). ID tokens are RS256 JWTs signed with a fixed RSA key
 //!   embedded in this crate (test-only: anyone can read it), with Polar's header
 //!   `{"typ": "JWT", "alg": "RS256"}`: no `kid`, so a verifier must take the JWKS's only key
