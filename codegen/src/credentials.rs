@@ -19,7 +19,7 @@
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::shape::{Bearer, bearer, operations};
+use crate::shape::{Bearer, bearer, operations, parameters_mut};
 
 /// Add the credential header parameters to every operation of `doc` (see the module docs).
 pub fn credential_parameters(doc: &mut Value) -> Result<(), Error> {
@@ -89,15 +89,7 @@ fn has_property(doc: &Value, schema: &Value, name: &str, depth: usize) -> bool {
 
 /// Replace any header parameter called `name` (any letter case) by an optional string one.
 fn set_header_parameter(doc: &mut Value, op_ptr: &str, name: &str) -> Result<(), Error> {
-    let op = doc
-        .pointer_mut(op_ptr)
-        .and_then(Value::as_object_mut)
-        .ok_or_else(|| Error::at(op_ptr, "expected an operation"))?;
-    let params = op
-        .entry("parameters")
-        .or_insert_with(|| json!([]))
-        .as_array_mut()
-        .ok_or_else(|| Error::at(format!("{op_ptr}/parameters"), "expected a list"))?;
+    let params = parameters_mut(doc, op_ptr)?;
     params.retain(|p| {
         !(p.get("in").and_then(Value::as_str) == Some("header")
             && p.get("name")

@@ -536,18 +536,25 @@ pub fn hoist_property(
     }
 }
 
-/// Add the authorization-request query parameters the spec omits. Parameters the spec already
-/// declares are left as they are.
-pub fn authorize_query_parameters(doc: &mut Value, op_ptr: &str) -> Result<(), Error> {
+/// The `parameters` list of the operation at `op_ptr`, made empty if it has none.
+pub(crate) fn parameters_mut<'d>(
+    doc: &'d mut Value,
+    op_ptr: &str,
+) -> Result<&'d mut Vec<Value>, Error> {
     let op = doc
         .pointer_mut(op_ptr)
         .and_then(Value::as_object_mut)
         .ok_or_else(|| Error::at(op_ptr, "expected an operation"))?;
-    let params = op
-        .entry("parameters")
+    op.entry("parameters")
         .or_insert_with(|| json!([]))
         .as_array_mut()
-        .ok_or_else(|| Error::at(format!("{op_ptr}/parameters"), "expected a list"))?;
+        .ok_or_else(|| Error::at(format!("{op_ptr}/parameters"), "expected a list"))
+}
+
+/// Add the authorization-request query parameters the spec omits. Parameters the spec already
+/// declares are left as they are.
+pub fn authorize_query_parameters(doc: &mut Value, op_ptr: &str) -> Result<(), Error> {
+    let params = parameters_mut(doc, op_ptr)?;
     let declared = |params: &Vec<Value>, name: &str, place: &str| {
         params.iter().any(|p| {
             p.get("name").and_then(Value::as_str) == Some(name)
