@@ -53,6 +53,17 @@ const RANDOM_BYTES: usize = 32;
 /// A token is at least [`Self::MIN_LEN`] characters: an empty or short value (a lost
 /// session read back as `""`, a counter, a user id) is refused when it is made, so that a
 /// forged `?code=…&state=` can never match it.
+///
+/// ```
+/// use polar_oauth2::CsrfToken;
+///
+/// let state = CsrfToken::new_random()?;
+/// assert!(state.matches(state.secret()));
+/// assert!(!state.matches("forged"));
+/// // Too short to be unguessable: refused.
+/// assert!(CsrfToken::new("42").is_err());
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct CsrfToken(String);
 
@@ -164,6 +175,18 @@ impl AuthorizationRequest {
     /// For a [`Server::Custom`], give the page with [`endpoint`](Self::endpoint): it is the
     /// web app's page that the server's discovery document names as `authorization_endpoint`,
     /// not a path below the API's base URL.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test_app", redirect_uri)
+    ///     .scope(Scope::Openid)
+    ///     .random_nonce()
+    ///     .build()?;
+    /// assert!(pending.url().starts_with("https://sandbox.polar.sh/oauth2/authorize?"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(
         server: &Server,
         client_id: impl Into<String>,
@@ -307,6 +330,21 @@ impl AuthorizationRequest {
 /// A built authorization request: the URL to send the browser to, and what to keep (in the
 /// user's session, never in the URL) until the callback. `Debug` leaves out the URL's query,
 /// which holds `state` (and, with [`PkceMethod::Plain`], the verifier itself).
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, PendingAuthorization, Server};
+///
+/// let redirect_uri = "https://app.example.com/callback";
+/// let pending = AuthorizationRequest::new(&Server::Production, "polar_ci_test_app", redirect_uri)
+///     .build()?;
+/// // Send the browser to `pending.url()`; keep the rest (encrypted cookie, server-side session).
+/// let kept = serde_json::to_string(&pending)?;
+/// // At the callback:
+/// let pending: PendingAuthorization = serde_json::from_str(&kept)?;
+/// let back = format!("{redirect_uri}?code=polar_ac_test&state={}", pending.state().secret());
+/// assert_eq!(pending.callback(&back)?.secret(), "polar_ac_test");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct PendingAuthorization {
     url: String,
@@ -370,6 +408,19 @@ impl PendingAuthorization {
 
     /// Check the URL Polar redirected to against this request's `state`:
     /// [`parse_callback`]`(redirected_to, self.state())`.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().build()?;
+    /// let redirected_to = polar.approve(pending.url())?; // what the browser comes back with
+    /// let code = pending.callback(&redirected_to)?; // `state` checked in constant time
+    /// assert!(code.secret().starts_with("polar_ac_"));
+    /// # Ok(()) }
+    /// ```
     pub fn callback(&self, redirected_to: &str) -> Result<AuthorizationCode, CallbackError> {
         parse_callback(redirected_to, &self.state)
     }
@@ -656,6 +707,18 @@ fn callback_query(redirected_to: &str) -> Result<String, CallbackError> {
 }
 
 /// Why a callback was not accepted.
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, CallbackError, Server};
+///
+/// let redirect_uri = "https://app.example.com/callback";
+/// let pending = AuthorizationRequest::new(&Server::Production, "polar_ci_test_app", redirect_uri)
+///     .build()?;
+/// // A redirect this session did not start: answer 400 and use nothing from it.
+/// let forged = format!("{redirect_uri}?code=polar_ac_test&state=guessed-by-someone-else");
+/// assert!(matches!(pending.callback(&forged), Err(CallbackError::StateMismatch)));
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CallbackError {
@@ -690,6 +753,19 @@ impl fmt::Display for CallbackError {
 impl std::error::Error for CallbackError {}
 
 /// An error redirect from the authorization page (RFC 6749 §4.1.2.1).
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, CallbackError, OAuthErrorCode, Server};
+///
+/// let redirect_uri = "https://app.example.com/callback";
+/// let pending = AuthorizationRequest::new(&Server::Production, "polar_ci_test_app", redirect_uri)
+///     .build()?;
+/// // The user clicked "Deny" on Polar's page.
+/// let denied = format!("{redirect_uri}?error=access_denied&state={}", pending.state().secret());
+/// let Err(CallbackError::Authorization(e)) = pending.callback(&denied) else { unreachable!() };
+/// assert_eq!(e.code, OAuthErrorCode::AccessDenied);
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationError {
     /// The `error` code: `access_denied`, `invalid_scope`, `invalid_request`, or one Polar adds

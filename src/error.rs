@@ -59,6 +59,20 @@ impl Error {
     /// Whether trying again later may succeed: timeouts, connection failures, 408, 429, 502,
     /// 503 and 504. A token request must still not be repeated if it may have reached the
     /// server (codes are single-use); see the crate docs.
+    ///
+    /// ```
+    /// use polar_oauth2::RefreshToken;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let spent = RefreshToken::new("polar_rt_u_test_unknown");
+    /// let err = client.refresh(&polar.confidential_client(), &spent).await.unwrap_err();
+    /// assert!(!err.is_retryable()); // `invalid_grant`: the same request fails again
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -155,6 +169,15 @@ impl std::error::Error for Error {
 }
 
 /// An RFC 6749 §5.2 error code.
+///
+/// ```
+/// use polar_oauth2::OAuthErrorCode;
+///
+/// assert_eq!(OAuthErrorCode::from_wire("invalid_grant"), OAuthErrorCode::InvalidGrant);
+/// // A code Polar adds is kept as sent.
+/// let polar_own = OAuthErrorCode::from_wire("invalid_sub");
+/// assert_eq!(polar_own, OAuthErrorCode::Extension("invalid_sub".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OAuthErrorCode {
@@ -227,6 +250,22 @@ impl fmt::Display for OAuthErrorCode {
 }
 
 /// An OAuth2 error response (RFC 6749 §5.2; also the redirect errors of §4.1.2.1).
+///
+/// ```
+/// use polar_oauth2::{OAuthErrorCode, RefreshToken};
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let client = polar.client()?;
+/// let spent = RefreshToken::new("polar_rt_u_test_unknown");
+/// let err = client.refresh(&polar.confidential_client(), &spent).await.unwrap_err();
+/// let oauth = err.as_oauth().expect("Polar answered with an OAuth error");
+/// assert_eq!(oauth.code, OAuthErrorCode::InvalidGrant);
+/// assert_eq!(oauth.status, 400);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthError {
     /// The `error` code.

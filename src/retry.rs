@@ -78,11 +78,26 @@ impl RetryPolicy {
     pub const DEFAULT_JITTER: f64 = 0.5;
 
     /// No retries: every call is made once (the default).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, RetryPolicy, Server};
+    ///
+    /// let client = Client::builder(Server::Production).retry(RetryPolicy::none()).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn none() -> Self {
         Self::new(0)
     }
 
     /// Up to `max_retries` retries after the first attempt, with the default timing.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, RetryPolicy, Server};
+    ///
+    /// // Up to 3 retries of a request that may be retried (never a code exchange).
+    /// let client = Client::builder(Server::Production).retry(RetryPolicy::new(3)).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(max_retries: u32) -> Self {
         Self {
             max_retries,

@@ -18,6 +18,19 @@ macro_rules! define_scopes {
     ($($variant:ident => $value:literal, $display:expr, $index:literal;)*) => {
         /// One OAuth2 scope. Known values are variants; anything else is kept in
         /// [`Scope::Unknown`] so that a scope Polar adds tomorrow still decodes.
+        ///
+        /// ```
+        /// use polar_oauth2::{Scope, ScopeSet};
+        ///
+        /// let scope: Scope = "user:read".parse()?;
+        /// assert!(scope.is_known());
+        /// // A scope Polar adds after this release is kept, not refused.
+        /// let newer = Scope::from_wire("widgets:read")?;
+        /// assert!(!newer.is_known());
+        /// let scopes = ScopeSet::new().with(Scope::Openid).with(newer);
+        /// assert!(scopes.contains(&Scope::Openid));
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Scope {
@@ -263,6 +276,14 @@ impl ScopeSet {
 
     /// Parse the space-separated wire form leniently (any run of ASCII whitespace separates;
     /// unknown values are kept). Used for responses, which are never rejected for their scopes.
+    ///
+    /// ```
+    /// use polar_oauth2::{Scope, ScopeSet};
+    ///
+    /// let granted = ScopeSet::from_wire("openid email");
+    /// assert!(granted.contains(&Scope::Openid));
+    /// assert_eq!(granted.len(), 2);
+    /// ```
     #[must_use]
     pub fn from_wire(value: &str) -> Self {
         let mut set = WireScopes {
@@ -483,6 +504,15 @@ const WORDS: usize = KNOWN_DISPLAY_NAMES.len().div_ceil(64);
 /// changed label, a scope this build does not know) are stored as strings. Every entry stays
 /// readable ([`Self::get`], [`Self::iter`]) and serializes back to the same entries it was
 /// decoded from (in the spec's order, then the differing entries in the order received).
+///
+/// ```
+/// use polar_oauth2::{Scope, ScopeDisplayNames};
+///
+/// let names = ScopeDisplayNames::spec_default();
+/// assert_eq!(names.get("openid"), Scope::Openid.display_name());
+/// // What a decoded response says differently from the spec this build knows.
+/// assert_eq!(names.differences().count(), 0);
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ScopeDisplayNames {
     /// Bit `i` set: scope `Scope::KNOWN[i]` is present with its spec display name.

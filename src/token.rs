@@ -24,6 +24,18 @@ use crate::secret::{
 ///
 /// Cheap to clone (shared, not copied): every grant holds the credentials it was made with,
 /// and [`Client::refresh`](crate::Client::refresh) makes one per call.
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, ClientSecret, TokenEndpointAuthMethod};
+///
+/// // A web app keeps its secret on the server.
+/// let secret = ClientSecret::new("polar_cs_test_example");
+/// let web_app = ClientCredentials::confidential("polar_ci_test_example", secret);
+/// assert_eq!(web_app.auth_method(), TokenEndpointAuthMethod::ClientSecretPost);
+/// // A desktop or mobile app has none: PKCE protects its code instead.
+/// let cli = ClientCredentials::public("polar_ci_test_cli");
+/// assert!(cli.client_secret().is_none());
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClientCredentials(Arc<Credentials>);
 
@@ -156,6 +168,16 @@ impl From<&RegisteredClient> for ClientCredentials {
 }
 
 /// A token request: one arm per `grant_type` Polar accepts.
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, RefreshToken, RefreshTokenGrant, TokenRequest};
+///
+/// let credentials = ClientCredentials::public("polar_ci_test_cli");
+/// let grant = RefreshTokenGrant::new(credentials, RefreshToken::new("polar_rt_u_test"));
+/// let request = TokenRequest::from(grant);
+/// assert_eq!(request.grant_type(), "refresh_token");
+/// // Then: `client.request_token(&request).await?`.
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenRequest {
@@ -202,6 +224,17 @@ impl TokenRequest {
 }
 
 /// Exchange an authorization code for tokens.
+///
+/// ```
+/// use polar_oauth2::{AuthorizationCode, AuthorizationCodeGrant, ClientCredentials};
+/// use polar_oauth2::{PkceCodeVerifier, TokenRequest};
+///
+/// let credentials = ClientCredentials::public("polar_ci_test_cli");
+/// let code = AuthorizationCode::new("polar_ac_test");
+/// let grant = AuthorizationCodeGrant::new(credentials, code, "http://127.0.0.1:8400/callback")
+///     .code_verifier(PkceCodeVerifier::new("the-verifier-kept-since-the-login"));
+/// assert_eq!(TokenRequest::from(grant).grant_type(), "authorization_code");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationCodeGrant {
     credentials: ClientCredentials,
@@ -245,6 +278,16 @@ impl AuthorizationCodeGrant {
 }
 
 /// Exchange a refresh token for new tokens. Polar rotates refresh tokens: keep the new one.
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, ClientSecret, RefreshToken, RefreshTokenGrant};
+/// use polar_oauth2::TokenRequest;
+///
+/// let secret = ClientSecret::new("polar_cs_test_app");
+/// let credentials = ClientCredentials::confidential("polar_ci_test_app", secret);
+/// let grant = RefreshTokenGrant::new(credentials, RefreshToken::new("polar_rt_u_test"));
+/// assert_eq!(TokenRequest::from(grant).grant_type(), "refresh_token");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshTokenGrant {
     credentials: ClientCredentials,
@@ -267,6 +310,17 @@ impl RefreshTokenGrant {
 }
 
 /// Exchange a Polar web session token (the `web` grant).
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, ClientSecret, SessionToken, SubType, TokenRequest};
+/// use polar_oauth2::WebGrant;
+///
+/// let secret = ClientSecret::new("polar_cs_test_app");
+/// let credentials = ClientCredentials::confidential("polar_ci_test_app", secret);
+/// let grant = WebGrant::new(credentials, SessionToken::new("polar_us_test"))
+///     .sub_type(SubType::User);
+/// assert_eq!(TokenRequest::from(grant).grant_type(), "web");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebGrant {
     credentials: ClientCredentials,
@@ -384,6 +438,13 @@ impl Serialize for TokenRequest {
 }
 
 /// `token_type` of a token response (RFC 6749 §7.1), compared case-insensitively (§5.1).
+///
+/// ```
+/// use polar_oauth2::TokenType;
+///
+/// assert_eq!(TokenType::from_wire("bearer"), TokenType::Bearer);
+/// assert_eq!(TokenType::Bearer.as_str(), "Bearer");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenType {
@@ -421,6 +482,21 @@ impl fmt::Display for TokenType {
 }
 
 /// A successful token response (RFC 6749 §5.1), with its expiry computed on arrival.
+///
+/// ```
+/// use std::time::Duration;
+/// use polar_oauth2::Token;
+///
+/// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+/// let token: Token = serde_json::from_str(json)?;
+/// assert!(!token.is_expired());
+/// assert!(token.expires_within(Duration::from_secs(3601)));
+/// // Stored as JSON (a file, a database row), it keeps its expiry as a time.
+/// let stored: Token = serde_json::from_str(&serde_json::to_string(&token)?)?;
+/// assert_eq!(stored.access_token(), token.access_token());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Token {
     access_token: AccessToken,

@@ -50,6 +50,27 @@ type Outcome = Result<Token, TokenSourceError>;
 ///
 /// Every caller that waited for a refresh gets that refresh's outcome (hence the `Arc`s): a
 /// failing server sees one request per refresh attempt, not one per caller.
+///
+/// ```
+/// use polar_oauth2::TokenSource;
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// // The user disconnected the app at Polar: the refresh token is revoked.
+/// client.revoke(&credentials, token.refresh_token().unwrap()).await?;
+/// let source = TokenSource::new(client, credentials, token);
+/// source.expire_now();
+/// let err = source.access_token().await.unwrap_err();
+/// assert!(err.must_reconnect()); // send the user through the login again
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum TokenSourceError {
@@ -209,6 +230,28 @@ impl fmt::Debug for TokenSource {
 }
 
 /// Settings for a [`TokenSource`].
+///
+/// ```
+/// use std::time::Duration;
+/// use polar_oauth2::{Token, TokenSource};
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let source = TokenSource::builder(client, credentials, token)
+///     .refresh_margin(Duration::from_secs(120))
+///     // Polar rotates refresh tokens: store each new one before it is used.
+///     .on_refresh(|token: Token| async move { serde_json::to_string(&token).map(drop) })
+///     .build();
+/// let access_token = source.access_token().await?;
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct TokenSourceBuilder {
     client: Client,

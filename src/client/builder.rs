@@ -208,6 +208,14 @@ impl ClientBuilder {
 /// The API versions Polar's server serves (`server/polar/version.py`); any other
 /// `Polar-Version` makes every route answer 404. The version of the document the client was
 /// generated from is accepted too (see [`ClientBuilder::polar_version`]).
+///
+/// ```
+/// use polar_oauth2::{Client, POLAR_VERSIONS, Server};
+///
+/// let newest = POLAR_VERSIONS[POLAR_VERSIONS.len() - 1];
+/// let client = Client::builder(Server::Sandbox).polar_version(newest).build()?;
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 pub const POLAR_VERSIONS: &[&str] = &["2026-04", "2026-10"];
 
 /// A `Polar-Version` Polar serves, as a header value.

@@ -79,6 +79,14 @@ pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 1024 * 1024;
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 64;
 
 /// Which Polar API to talk to.
+///
+/// ```
+/// use polar_oauth2::{Client, Server};
+///
+/// assert_eq!(Server::Sandbox.base_url(), "https://sandbox-api.polar.sh");
+/// let client = Client::new(Server::Sandbox)?; // test data and test payments
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Server {
@@ -132,11 +140,30 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for `server` with default settings (see [`ClientBuilder`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// // One per app: clones share the connection pool.
+    /// let client = Client::new(Server::Production)?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(server: Server) -> Result<Self, Error> {
         ClientBuilder::new(server).build()
     }
 
     /// Settings for a client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, RetryPolicy, Server};
+    ///
+    /// let client = Client::builder(Server::Production)
+    ///     .timeout(Some(Duration::from_secs(10)))
+    ///     .retry(RetryPolicy::new(2))
+    ///     .build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn builder(server: Server) -> ClientBuilder {
         ClientBuilder::new(server)
     }
@@ -249,6 +276,24 @@ impl Client {
     /// Sent again only when the connection could not be established, whatever the
     /// [`RetryPolicy`](crate::RetryPolicy): an authorization code is single-use, and a request
     /// that reached the server may have consumed it.
+    ///
+    /// ```
+    /// use polar_oauth2::{RefreshTokenGrant, TokenRequest};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let grant = RefreshTokenGrant::new(credentials, token.refresh_token().unwrap().clone());
+    /// let refreshed = client.request_token(&TokenRequest::from(grant)).await?;
+    /// assert_ne!(refreshed.access_token(), token.access_token());
+    /// # Ok(()) }
+    /// ```
     pub async fn request_token(&self, request: &TokenRequest) -> Result<Token, Error> {
         let basic = request.credentials().basic_authorization();
         let sent = || Echoes::of_token_request(request);

@@ -148,6 +148,24 @@ impl Connector {
     ///
     /// `pending` is taken by value: it is single-use. Remove it from the user's session before
     /// calling this, so that a replayed callback finds none (answer 400).
+    ///
+    /// ```
+    /// use polar_oauth2::Connector;
+    /// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let connector = Connector::new(&client, polar.confidential_client(), REDIRECT_URI)
+    ///     .authorization_page(polar.authorization_endpoint());
+    /// // Keep `pending` (encrypted cookie, session); send the browser to `pending.url()`.
+    /// let pending = connector.authorization_request().build()?;
+    /// let redirected_to = polar.approve(pending.url())?;
+    /// let connection = connector.finish(pending, &redirected_to).await?;
+    /// assert!(connection.token.refresh_token().is_some());
+    /// # Ok(()) }
+    /// ```
     pub async fn finish(
         &self,
         pending: PendingAuthorization,
@@ -200,6 +218,24 @@ pub enum ConnectError {
 impl ConnectError {
     /// Whether to refuse the browser (400): a forged or replayed callback, a denied request,
     /// an ID token from another sign-in. Nothing about this request may be retried.
+    ///
+    /// ```
+    /// use polar_oauth2::Connector;
+    /// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let connector = Connector::new(&client, polar.confidential_client(), REDIRECT_URI)
+    ///     .authorization_page(polar.authorization_endpoint());
+    /// let pending = connector.authorization_request().build()?;
+    /// let forged = format!("{REDIRECT_URI}?code=polar_ac_test&state=not-this-sessions-state");
+    /// let err = connector.finish(pending, &forged).await.unwrap_err();
+    /// assert!(err.refuse_browser()); // answer 400, nothing to retry
+    /// assert_eq!(err.status(), 400);
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn refuse_browser(&self) -> bool {
         match self {

@@ -19,6 +19,14 @@ use crate::scope::ScopeSet;
 use crate::secret::{ClientSecret, RegistrationAccessToken};
 
 /// How a client authenticates at the token endpoint (`token_endpoint_auth_method`, RFC 7591 §2).
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, TokenEndpointAuthMethod};
+///
+/// let cli = ClientCredentials::public("polar_ci_test_cli");
+/// assert_eq!(cli.auth_method(), TokenEndpointAuthMethod::None);
+/// assert_eq!(TokenEndpointAuthMethod::None.as_str(), "none");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenEndpointAuthMethod {
@@ -221,6 +229,16 @@ impl ClientRegistration {
 
 /// The new metadata of a registered client (RFC 7592 §2.2): the whole metadata, as for
 /// registration, and the client's id.
+///
+/// ```
+/// use polar_oauth2::{ClientRegistration, ClientUpdate};
+///
+/// let metadata = ClientRegistration::new("My app", ["https://app.example.com/callback"])
+///     .logo_uri("https://app.example.com/logo.png");
+/// let update = ClientUpdate::new("polar_ci_test_app", metadata);
+/// assert_eq!(update.client_id(), "polar_ci_test_app");
+/// // Then: `client.update_client(&registration_access_token, &update).await?`.
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClientUpdate {
     client_id: String,

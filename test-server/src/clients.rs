@@ -14,6 +14,14 @@ use polar_oauth2::ScopeSet;
 use polar_oauth2::SubType;
 
 /// How a client authenticates at the token endpoint (`token_endpoint_auth_method`, RFC 7591).
+///
+/// ```
+/// use polar_oauth2_test_server::{TestClient, TestClientAuth};
+///
+/// assert_eq!(TestClientAuth::ClientSecretBasic.as_str(), "client_secret_basic");
+/// let cli = TestClient::public("polar_ci_test_cli"); // registered with `none`
+/// assert!(cli.credentials().client_secret().is_none());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TestClientAuth {
@@ -49,6 +57,28 @@ impl TestClientAuth {
 /// A client to register with [`TestServer::register_client`], with Polar's defaults: grants
 /// `authorization_code` and `refresh_token`, every scope but the reserved `web:*` ones,
 /// `sub_type` `user`, redirect URI [`REDIRECT_URI`].
+///
+/// ```
+/// use polar_oauth2::AuthorizationRequest;
+/// use polar_oauth2_test_server::{REDIRECT_URI, TestClient, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// // A second app, authenticating with `Authorization: Basic`.
+/// let app = TestClient::confidential("polar_ci_test_other", "polar_cs_test_other")
+///     .client_secret_basic();
+/// polar.register_client(app.clone());
+/// let credentials = app.credentials(); // what the app's `Client` sends
+/// let pending = AuthorizationRequest::new(&polar.server(), "polar_ci_test_other", REDIRECT_URI)
+///     .endpoint(polar.authorization_endpoint())
+///     .build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let verifier = Some(pending.pkce_verifier().clone());
+/// let client = polar.client()?;
+/// client.exchange_code(&credentials, code, REDIRECT_URI, verifier).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct TestClient {

@@ -134,14 +134,54 @@ use polar_oauth2::{Client, Server};
 use routes::Shared;
 
 /// Client id of the registered confidential client (`client_secret_post`).
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, ClientSecret};
+/// use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET};
+///
+/// // What `TestServer::confidential_client()` returns, spelled out.
+/// let secret = ClientSecret::new(CONFIDENTIAL_CLIENT_SECRET);
+/// let credentials = ClientCredentials::confidential(CONFIDENTIAL_CLIENT_ID, secret);
+/// assert_eq!(credentials.client_id(), "polar_ci_test_confidential");
+/// ```
 pub const CONFIDENTIAL_CLIENT_ID: &str = "polar_ci_test_confidential";
 /// Its client secret. Fake, like everything here.
 pub const CONFIDENTIAL_CLIENT_SECRET: &str = "polar_cs_test_confidential";
 /// Client id of the registered public client (no secret; PKCE required).
+///
+/// ```
+/// use polar_oauth2::AuthorizationRequest;
+/// use polar_oauth2_test_server::{PUBLIC_CLIENT_ID, REDIRECT_URI, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let pending = AuthorizationRequest::new(&polar.server(), PUBLIC_CLIENT_ID, REDIRECT_URI)
+///     .endpoint(polar.authorization_endpoint())
+///     .build()?;
+/// assert!(polar.approve(pending.url())?.starts_with(REDIRECT_URI));
+/// # Ok(()) }
+/// ```
 pub const PUBLIC_CLIENT_ID: &str = "polar_ci_test_public";
 /// The redirect URI registered for both test clients.
 pub const REDIRECT_URI: &str = "https://app.example.com/callback";
 /// The signed-in test user's id.
+///
+/// ```
+/// use polar_oauth2_test_server::{TestServer, USER_ID};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let me = client.userinfo(token.access_token()).await?;
+/// assert_eq!(me.sub, USER_ID.to_string());
+/// # Ok(()) }
+/// ```
 pub const USER_ID: Uuid = Uuid::from_u128(0x5f1e_5b7a_4c2d_4e8f_9a3b_1c0d_2e4f_6a7b);
 /// The signed-in test user's email.
 pub const USER_EMAIL: &str = "user@example.com";
@@ -162,8 +202,39 @@ pub const ORGANIZATIONS: &[TestOrganization] = &[
 /// How long an authorization code is valid.
 pub const CODE_LIFETIME: Duration = Duration::from_secs(300);
 /// `expires_in` of an access token issued for an authorization code.
+///
+/// ```
+/// use polar_oauth2_test_server::{CODE_ACCESS_TOKEN_LIFETIME, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// assert_eq!(token.expires_in(), Some(CODE_ACCESS_TOKEN_LIFETIME));
+/// # Ok(()) }
+/// ```
 pub const CODE_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(864_000);
 /// `expires_in` of an access token from any other grant (`refresh_token`, `web`).
+///
+/// ```
+/// use polar_oauth2_test_server::{DEFAULT_ACCESS_TOKEN_LIFETIME, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let refreshed = client.refresh(&credentials, token.refresh_token().unwrap()).await?;
+/// assert_eq!(refreshed.expires_in(), Some(DEFAULT_ACCESS_TOKEN_LIFETIME));
+/// # Ok(()) }
+/// ```
 pub const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 const TOKEN_PATH: &str = "/v1/oauth2/token";
@@ -212,6 +283,13 @@ impl Default for Limits {
 }
 
 /// An organization of the test user.
+///
+/// ```
+/// use polar_oauth2_test_server::ORGANIZATIONS;
+///
+/// let acme = &ORGANIZATIONS[0]; // what "Allow" picks for `sub_type=organization`
+/// assert_eq!(acme.slug, "acme");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TestOrganization {
     /// Its id (what `organizations=` picks at consent, and a down-scoped token's
@@ -224,6 +302,23 @@ pub struct TestOrganization {
 }
 
 /// The embedded server. Stops when dropped.
+///
+/// ```
+/// use polar_oauth2::Scope;
+/// use polar_oauth2_test_server::{TestServer, USER_EMAIL};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?; // on 127.0.0.1, a free port
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().scope(Scope::Email).build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?; // the user clicks "Allow"
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let me = client.userinfo(token.access_token()).await?;
+/// assert_eq!(me.email.as_deref(), Some(USER_EMAIL));
+/// # Ok(()) }
+/// ```
 pub struct TestServer {
     base_url: String,
     shared: Arc<Shared>,
@@ -233,11 +328,12 @@ pub struct TestServer {
 /// Options of a [`TestServer`]: the connection timeouts and the commit lag.
 /// [`TestServer::start`] uses the defaults.
 ///
-/// ```no_run
-/// # async fn demo() -> std::io::Result<()> {
+/// ```
 /// use std::time::Duration;
 /// use polar_oauth2_test_server::TestServer;
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
 /// let server = TestServer::builder()
 ///     .header_read_timeout(Duration::from_millis(500))
 ///     .start()
@@ -327,11 +423,36 @@ impl Drop for TestServer {
 impl TestServer {
     /// Start a server on `127.0.0.1` on a free port, with the test user and the two test
     /// clients. Must be called inside a Tokio runtime.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?; // on 127.0.0.1; stopped when dropped
+    /// assert!(polar.base_url().starts_with("http://127.0.0.1:"));
+    /// let client = polar.client()?; // a `polar_oauth2::Client` for it
+    /// # Ok(()) }
+    /// ```
     pub async fn start() -> std::io::Result<TestServer> {
         Self::builder().start().await
     }
 
     /// A server with non-default connection limits.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A test speaking raw HTTP uses each credential as soon as it gets it.
+    /// let polar = TestServer::builder()
+    ///     .commit_delay(Duration::ZERO)
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn builder() -> TestServerBuilder {
         TestServerBuilder::default()
     }
@@ -355,6 +476,18 @@ impl TestServer {
 
     /// An authorization request for the confidential test client and [`REDIRECT_URI`] on this
     /// server's authorization page (add scopes and options, then `build()`).
+    ///
+    /// ```
+    /// use polar_oauth2::Scope;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().scope(Scope::Openid).random_nonce().build()?;
+    /// assert!(pending.url().starts_with(&polar.authorization_endpoint()));
+    /// # Ok(()) }
+    /// ```
     pub fn authorization_request(&self) -> AuthorizationRequest {
         AuthorizationRequest::new(&self.server(), CONFIDENTIAL_CLIENT_ID, REDIRECT_URI)
             .endpoint(self.authorization_endpoint())
@@ -487,12 +620,43 @@ impl TestServer {
     /// and `state`, or with `error` (RFC 6749 §4.1.2.1) for a request Polar rejects that way.
     /// A request whose client or redirect URI is invalid is never redirected (§4.1.2.1): that
     /// error comes back as `Err(Error::OAuth(_))`, as Polar's page would show it. Only the query of `authorization_url` is read.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().build()?;
+    /// let redirected_to = polar.approve(pending.url())?; // the user clicks "Allow"
+    /// assert!(redirected_to.starts_with(REDIRECT_URI));
+    /// let code = pending.callback(&redirected_to)?;
+    /// # Ok(()) }
+    /// ```
     pub fn approve(&self, authorization_url: &str) -> Result<String, Error> {
         self.decide(authorization_url, true)
     }
 
     /// The test user opens `authorization_url` and clicks "Deny": the redirect carries
     /// `error=access_denied` (or the request's own error, as with [`Self::approve`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{CallbackError, OAuthErrorCode};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().build()?;
+    /// let redirected_to = polar.deny(pending.url())?;
+    /// match pending.callback(&redirected_to) {
+    ///     Err(CallbackError::Authorization(denied)) => {
+    ///         assert_eq!(denied.code, OAuthErrorCode::AccessDenied)
+    ///     }
+    ///     other => panic!("expected access_denied, got {other:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn deny(&self, authorization_url: &str) -> Result<String, Error> {
         self.decide(authorization_url, false)
     }
@@ -512,6 +676,22 @@ impl TestServer {
 
     /// Move this server's clock forward: codes expire after [`CODE_LIFETIME`], access tokens
     /// after their `expires_in`.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{CODE_LIFETIME, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// polar.advance(CODE_LIFETIME); // the user took too long: the code has expired
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let late = client.exchange_code(&credentials, code, uri, verifier).await;
+    /// assert!(late.is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn advance(&self, by: Duration) {
         let mut inner = self.lock();
         inner.offset = inner.offset.saturating_add(by);
