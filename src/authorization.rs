@@ -90,6 +90,14 @@ impl CsrfToken {
     }
 
     /// A fresh random value (256 bits, base64url) from the system's secure random generator.
+    ///
+    /// ```
+    /// use polar_oauth2::CsrfToken;
+    ///
+    /// let state = CsrfToken::new_random()?; // 43 characters, 256 random bits
+    /// assert_eq!(state.secret().len(), 43);
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new_random() -> Result<Self, Error> {
         random_token().map(Self)
     }
@@ -104,6 +112,15 @@ impl CsrfToken {
 
     /// Whether `received` equals this token, compared in constant time (the time taken does
     /// not depend on where the values differ, nor on their lengths).
+    ///
+    /// ```
+    /// use polar_oauth2::CsrfToken;
+    ///
+    /// let state = CsrfToken::new_random()?;
+    /// assert!(state.matches(state.secret())); // constant time
+    /// assert!(!state.matches(""));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn matches(&self, received: &str) -> bool {
         constant_time_eq(self.0.as_bytes(), received.as_bytes())
@@ -225,6 +242,18 @@ impl AuthorizationRequest {
     }
 
     /// Ask for exactly these scopes (replaces any added before).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, ScopeSet, Server};
+    ///
+    /// let wanted: ScopeSet = "openid email user:read".parse()?;
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test_app", redirect_uri)
+    ///     .scopes(wanted)
+    ///     .build()?;
+    /// assert!(pending.url().contains("scope=openid+email+user%3Aread"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn scopes(mut self, scopes: ScopeSet) -> Self {
         self.scope = scopes;
         self
@@ -276,6 +305,16 @@ impl AuthorizationRequest {
     /// Fails when the authorization page URL is not `https` (or `http` on a loopback host),
     /// when `redirect_uri` is not an absolute URL without fragment (RFC 6749 §3.1.2), or when
     /// the system has no secure random generator.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test_app", redirect_uri)
+    ///     .build()?; // random `state` and PKCE S256 verifier
+    /// assert!(pending.url().contains("code_challenge_method=S256"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn build(self) -> Result<PendingAuthorization, Error> {
         let page = match &self.endpoint {
             Endpoint::Page(page) => page.clone(),

@@ -128,6 +128,22 @@ impl Error {
     }
 
     /// The OAuth2 error, if this is one.
+    ///
+    /// ```
+    /// use polar_oauth2::{OAuthErrorCode, RefreshToken};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let spent = RefreshToken::new("polar_rt_u_test_unknown");
+    /// let err = client.refresh(&polar.confidential_client(), &spent).await.unwrap_err();
+    /// if err.as_oauth().is_some_and(|e| e.code == OAuthErrorCode::InvalidGrant) {
+    ///     // the grant is dead: send the user through the login again
+    /// }
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn as_oauth(&self) -> Option<&OAuthError> {
         match self {

@@ -513,6 +513,14 @@ impl fmt::Debug for Key {
 impl Client {
     /// A verifier of ID tokens issued by this client's server to `client_id`; see
     /// [`IdTokenVerifier`]. Nothing is fetched until the first [`IdTokenVerifier::verify`].
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// let verifier = client.id_token_verifier("polar_ci_test_app");
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn id_token_verifier(&self, client_id: impl Into<String>) -> IdTokenVerifier {
         IdTokenVerifier::new(self, client_id)
     }

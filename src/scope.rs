@@ -107,6 +107,14 @@ impl Scope {
     /// whitespace separates scopes on the wire (RFC 6749 §3.3). `"openid web:write"` would
     /// otherwise be a single `Scope` that is two scopes once sent; it is an error instead. Use
     /// [`ScopeSet::from_wire`] to split such a list.
+    ///
+    /// ```
+    /// use polar_oauth2::Scope;
+    ///
+    /// assert_eq!(Scope::from_wire("openid")?, Scope::Openid);
+    /// assert!(Scope::from_wire("two scopes").is_err()); // a space separates scopes
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_wire(value: &str) -> Result<Scope, InvalidScope> {
         if let Some(known) = Scope::known(value) {
             return Ok(known);
@@ -239,6 +247,13 @@ impl ScopeSet {
     }
 
     /// Builder form of [`Self::insert`].
+    ///
+    /// ```
+    /// use polar_oauth2::{Scope, ScopeSet};
+    ///
+    /// let scopes = ScopeSet::new().with(Scope::Openid).with(Scope::Email);
+    /// assert_eq!(scopes.to_string(), "openid email");
+    /// ```
     #[must_use]
     pub fn with(mut self, scope: Scope) -> Self {
         self.insert(scope);
@@ -252,6 +267,13 @@ impl ScopeSet {
     }
 
     /// Whether every scope of `other` is in this set.
+    ///
+    /// ```
+    /// use polar_oauth2::ScopeSet;
+    ///
+    /// let granted = ScopeSet::from_wire("openid email user:read");
+    /// assert!(granted.is_superset(&ScopeSet::from_wire("openid email")));
+    /// ```
     #[must_use]
     pub fn is_superset(&self, other: &ScopeSet) -> bool {
         other.iter().all(|s| self.contains(s))

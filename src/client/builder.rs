@@ -115,6 +115,13 @@ impl ClientBuilder {
     /// twice `limit`); without it, a burst of `n` requests opens up to `n` connections. The
     /// wait for a place counts inside the request's timeout: a request whose timeout passes
     /// while it waits fails with [`Error::Timeout`] without being sent. `None`: no limit.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Production).max_concurrent_requests(Some(8)).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn max_concurrent_requests(mut self, limit: Option<usize>) -> Self {
         self.max_concurrent_requests = limit;
         self
@@ -132,6 +139,13 @@ impl ClientBuilder {
     /// with; without it the server uses its default. Polar serves only the versions in
     /// [`POLAR_VERSIONS`] and the one of the document this crate was generated from, and
     /// answers *every* route with 404 for any other, so [`build`](Self::build) refuses others.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Production).polar_version("2026-10").build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn polar_version(mut self, version: impl Into<String>) -> Self {
         self.polar_version = Some(version.into());
         self
@@ -164,12 +178,31 @@ impl ClientBuilder {
 
     /// Allow a plain `http` base URL on a non-loopback host. Credentials then cross the
     /// network unencrypted: only for a trusted network.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// // A proxy on the private network, without TLS (loopback needs no opt-in).
+    /// let proxy = Server::Custom("http://polar-proxy.internal:8080".into());
+    /// let client = Client::builder(proxy).allow_insecure_http(true).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
     }
 
     /// Build the client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Sandbox)
+    ///     .timeout(Some(Duration::from_secs(5)))
+    ///     .build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn build(self) -> Result<Client, Error> {
         crate::tls::install_crypto_provider();
         let base = validate_base_url(self.server.base_url(), self.allow_insecure_http)?;

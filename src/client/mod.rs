@@ -489,6 +489,22 @@ impl Client {
 
     /// `GET /v1/oauth2/register/{client_id}` (RFC 7592 §2.1): a registered client's metadata,
     /// with the client's registration access token or its registering user's web session.
+    ///
+    /// ```
+    /// use polar_oauth2::ClientRegistration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"]);
+    /// let registered = client.register_client(None, &registration).await?;
+    /// let manage = registered.registration_access_token.unwrap(); // store it with the client
+    /// let fetched = client.get_client(&manage, &registered.client_id).await?;
+    /// assert_eq!(fetched.client_name.as_deref(), Some("Acme"));
+    /// # Ok(()) }
+    /// ```
     pub async fn get_client<'c>(
         &self,
         credential: impl Into<ClientManagement<'c>>,
@@ -509,6 +525,24 @@ impl Client {
 
     /// `PUT /v1/oauth2/register/{client_id}` (RFC 7592 §2.2): replace a registered client's
     /// metadata.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientRegistration, ClientUpdate};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"]);
+    /// let registered = client.register_client(None, &registration).await?;
+    /// let manage = registered.registration_access_token.unwrap(); // store it with the client
+    /// let metadata = registration.client_uri("https://acme.example");
+    /// let renamed = ClientUpdate::new(&registered.client_id, metadata);
+    /// let updated = client.update_client(&manage, &renamed).await?;
+    /// assert_eq!(updated.client_uri.as_deref(), Some("https://acme.example"));
+    /// # Ok(()) }
+    /// ```
     pub async fn update_client<'c>(
         &self,
         credential: impl Into<ClientManagement<'c>>,
@@ -530,6 +564,22 @@ impl Client {
 
     /// `DELETE /v1/oauth2/register/{client_id}` (RFC 7592 §2.3): delete a registered client
     /// (Polar answers 204).
+    ///
+    /// ```
+    /// use polar_oauth2::ClientRegistration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"]);
+    /// let registered = client.register_client(None, &registration).await?;
+    /// let manage = registered.registration_access_token.unwrap(); // store it with the client
+    /// client.delete_client(&manage, &registered.client_id).await?;
+    /// assert!(client.get_client(&manage, &registered.client_id).await.is_err());
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_client<'c>(
         &self,
         credential: impl Into<ClientManagement<'c>>,

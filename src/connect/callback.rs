@@ -73,6 +73,16 @@ impl Connector {
     /// A connector for `credentials`' client on the server `client` talks to, whose users come
     /// back to `redirect_uri` (one registered for the client), with the issuer pinned to
     /// [`POLAR_ISSUER`].
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, ClientCredentials, ClientSecret, Connector, Server};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// let secret = ClientSecret::new("polar_cs_test_app");
+    /// let credentials = ClientCredentials::confidential("polar_ci_test_app", secret);
+    /// let connector = Connector::new(&client, credentials, "https://app.example.com/callback");
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn new(
         client: &Client,
@@ -134,6 +144,17 @@ impl Connector {
     }
 
     /// Require this ID token issuer instead of [`POLAR_ISSUER`] (a server of your own).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, ClientCredentials, Connector, Server};
+    ///
+    /// // Polar behind your own domain: the ID tokens name that issuer.
+    /// let client = Client::new(Server::Custom("https://polar.example.com".into()))?;
+    /// let credentials = ClientCredentials::public("polar_ci_test_cli");
+    /// let connector = Connector::new(&client, credentials, "http://127.0.0.1:8400/callback")
+    ///     .issuer("https://polar.example.com");
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.verifier = self.verifier.issuer(issuer);
