@@ -151,6 +151,22 @@ impl TestClient {
     }
 
     /// The registered redirect URIs (the first is the default); compared exactly.
+    ///
+    /// ```
+    /// use polar_oauth2::AuthorizationRequest;
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let loopback = "http://127.0.0.1:8400/callback"; // a desktop app's redirect
+    /// polar.register_client(TestClient::public("polar_ci_test_cli").redirect_uris([loopback]));
+    /// let pending = AuthorizationRequest::new(&polar.server(), "polar_ci_test_cli", loopback)
+    ///     .endpoint(polar.authorization_endpoint())
+    ///     .build()?;
+    /// assert!(polar.approve(pending.url())?.starts_with(loopback));
+    /// # Ok(()) }
+    /// ```
     pub fn redirect_uris<I, S>(mut self, uris: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -192,6 +208,14 @@ impl TestClient {
 
     /// The credentials a [`Client`](polar_oauth2::Client) sends for this client, by the method
     /// it is registered with.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// let app = TestClient::confidential("polar_ci_test_other", "polar_cs_test_other");
+    /// let credentials = app.credentials(); // `client_secret_post`, as registered
+    /// assert_eq!(credentials.client_id(), "polar_ci_test_other");
+    /// ```
     #[must_use]
     pub fn credentials(&self) -> ClientCredentials {
         match &self.client_secret {

@@ -375,12 +375,31 @@ impl TestServerBuilder {
     /// [`polar_oauth2::Client`] already holds or retries credentials it has just received. Use
     /// `Duration::ZERO` for tests that speak raw HTTP and use a credential at once.
     /// Capped at one hour.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::builder().commit_delay(Duration::ZERO).start().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn commit_delay(mut self, delay: Duration) -> Self {
         self.commit_delay = Some(delay.min(Duration::from_secs(3600)));
         self
     }
 
     /// Start the server on `127.0.0.1` on a free port. Must be called inside a Tokio runtime.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::builder().start().await?; // the same as `TestServer::start()`
+    /// # Ok(()) }
+    /// ```
     pub async fn start(self) -> std::io::Result<TestServer> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(std::io::Error::other(
@@ -470,6 +489,19 @@ impl TestServer {
     }
 
     /// A [`Client`] for this server.
+    ///
+    /// ```
+    /// use polar_oauth2::Client;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// // The same as:
+    /// let client = Client::new(polar.server())?;
+    /// # Ok(()) }
+    /// ```
     pub fn client(&self) -> Result<Client, Error> {
         Client::new(self.server())
     }
@@ -504,6 +536,17 @@ impl TestServer {
     }
 
     /// Credentials of the confidential test client.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let credentials = polar.confidential_client();
+    /// assert_eq!(credentials.client_id(), CONFIDENTIAL_CLIENT_ID);
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn confidential_client(&self) -> ClientCredentials {
         ClientCredentials::confidential(
@@ -513,6 +556,23 @@ impl TestServer {
     }
 
     /// Credentials of the public test client.
+    ///
+    /// ```
+    /// use polar_oauth2::AuthorizationRequest;
+    /// use polar_oauth2_test_server::{PUBLIC_CLIENT_ID, REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.public_client());
+    /// let pending = AuthorizationRequest::new(&polar.server(), PUBLIC_CLIENT_ID, REDIRECT_URI)
+    ///     .endpoint(polar.authorization_endpoint())
+    ///     .build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let verifier = Some(pending.pkce_verifier().clone()); // a public client's only proof
+    /// let token = client.exchange_code(&credentials, code, REDIRECT_URI, verifier).await?;
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn public_client(&self) -> ClientCredentials {
         ClientCredentials::public(PUBLIC_CLIENT_ID)
@@ -522,6 +582,17 @@ impl TestServer {
     ///
     /// The client belongs to the test user: its registration can be read, updated and deleted
     /// with [`Self::web_session_token`] or [`Self::registration_access_token`].
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// polar.register_client(TestClient::public("polar_ci_test_cli"));
+    /// assert!(polar.registration_access_token("polar_ci_test_cli").is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn register_client(&self, client: TestClient) {
         // Only a failing system random generator can make this fail; the client is then
         // stored without a registration access token.
@@ -533,6 +604,21 @@ impl TestServer {
 
     /// The `registration_access_token` (RFC 7592 §1) of a client: the bearer token of
     /// `GET|PUT|DELETE /v1/oauth2/register/{client_id}`. `None` for an unknown client.
+    ///
+    /// ```
+    /// use polar_oauth2::RegistrationAccessToken;
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// polar.register_client(TestClient::public("polar_ci_test_other"));
+    /// let token = polar.registration_access_token("polar_ci_test_other").unwrap();
+    /// let manage = RegistrationAccessToken::new(token.into_secret());
+    /// let registered = polar.client()?.get_client(&manage, "polar_ci_test_other").await?;
+    /// assert_eq!(registered.client_id, "polar_ci_test_other");
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn registration_access_token(&self, client_id: &str) -> Option<AccessToken> {
         let inner = self.shared.lock();
@@ -555,6 +641,16 @@ impl TestServer {
     /// The `iss` of the ID tokens and the `issuer` of `/.well-known/openid-configuration`:
     /// `https://polar.sh`, Polar's real issuer (the same on its sandbox), so that an app
     /// configures one value for tests and production.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// assert_eq!(polar.issuer(), "https://polar.sh"); // what production ID tokens name too
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn issuer(&self) -> &'static str {
         ISSUER
@@ -607,6 +703,19 @@ impl TestServer {
     /// The signed-in user's web session, Polar's `polar_session` cookie: pass it to
     /// [`Client::consent_data`] to read consent data as Polar's authorization page does, to
     /// register or manage clients as that user, or use it in a `web` grant.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// polar.register_client(TestClient::public("polar_ci_test_cli")); // the test user's client
+    /// let session = polar.web_session_token();
+    /// let registered = polar.client()?.get_client(&session, "polar_ci_test_cli").await?;
+    /// assert_eq!(registered.client_id, "polar_ci_test_cli");
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn web_session_token(&self) -> SessionToken {
         SessionToken::new(self.lock().web_session.clone())
