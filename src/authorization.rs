@@ -230,6 +230,17 @@ impl AuthorizationRequest {
     /// Use this authorization page URL (`https`, or `http` on a loopback host) instead of the
     /// server's: required for a [`Server::Custom`], e.g. its discovery document's
     /// `authorization_endpoint`.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server};
+    ///
+    /// let server = Server::Custom("https://polar-api.example.com".into());
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&server, "polar_ci_test", redirect_uri)
+    ///     .endpoint("https://polar.example.com/oauth2/authorize");
+    /// assert!(request.build()?.url().starts_with("https://polar.example.com/oauth2/authorize?"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Endpoint::Page(url.into());
         self
@@ -260,6 +271,17 @@ impl AuthorizationRequest {
     }
 
     /// Use this `state` instead of a random one (it must still be unguessable).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, CsrfToken, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let state = CsrfToken::new_random()?; // e.g. one the app also puts in its session id
+    /// let pending = request.state(state.clone()).build()?;
+    /// assert_eq!(pending.state(), &state);
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn state(mut self, state: CsrfToken) -> Self {
         self.state = Some(state);
         self
@@ -279,6 +301,16 @@ impl AuthorizationRequest {
     }
 
     /// A random OpenID Connect `nonce` (read it back with [`PendingAuthorization::nonce`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let pending = request.scope(Scope::Openid).random_nonce().build()?;
+    /// assert!(pending.nonce().is_some()); // keep it: the ID token must echo it
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn random_nonce(mut self) -> Self {
         self.nonce = Nonce::Random;
         self
@@ -287,6 +319,16 @@ impl AuthorizationRequest {
     /// OpenID Connect `prompt`: `consent` shows the consent screen even when the user already
     /// agreed, `login` asks the user to sign in again, `none` never shows a page (the callback
     /// then carries `login_required` or `consent_required` when it would have).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let pending = request.prompt("consent").build()?; // show the consent screen again
+    /// assert!(pending.url().contains("prompt=consent"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn prompt(mut self, prompt: impl Into<String>) -> Self {
         self.prompt = Some(prompt.into());
         self

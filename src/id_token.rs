@@ -560,6 +560,16 @@ impl IdTokenVerifier {
     }
 
     /// Clock leeway for `exp`, `iat` and `nbf` (default [`DEFAULT_LEEWAY`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, IdTokenVerifier, Server};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// let verifier = IdTokenVerifier::new(&client, "polar_ci_test_app")
+    ///     .leeway(Duration::from_secs(30)); // this host's clock may be off by that much
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self

@@ -340,6 +340,24 @@ impl TokenSourceBuilder {
 
 impl TokenSource {
     /// A token source without a persistence callback (see [`Self::builder`]).
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::new(client.clone(), credentials, token);
+    /// let access_token = source.access_token().await?; // refreshed first when near expiry
+    /// client.userinfo(&access_token).await?;
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn new(client: Client, credentials: ClientCredentials, token: Token) -> Self {
         Self::builder(client, credentials, token).build()

@@ -104,6 +104,21 @@ impl Connector {
     /// The authorization page to send browsers to, for a [`Server::Custom`] (the server's
     /// discovery document names it `authorization_endpoint`; for the embedded test server,
     /// `TestServer::authorization_endpoint`). Polar's and its sandbox's are known.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};
+    /// use polar_oauth2::Connector;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let connector = Connector::new(&client, polar.confidential_client(), REDIRECT_URI)
+    ///     .authorization_page(polar.authorization_endpoint());
+    /// let pending = connector.authorization_request().build()?;
+    /// assert!(pending.url().starts_with(&polar.authorization_endpoint()));
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn authorization_page(mut self, url: impl Into<String>) -> Self {
         self.page = Some(url.into());

@@ -124,6 +124,18 @@ impl<S: TokenStore> Tokens<S> {
     /// Refresh when the access token expires within `margin` (default
     /// [`DEFAULT_REFRESH_MARGIN`]). Set it on the new manager, before cloning it: a manager
     /// already cloned keeps its margin.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, ClientCredentials, MemoryStore, Server, Tokens};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// let credentials = ClientCredentials::public("polar_ci_test_cli");
+    /// // Refresh when less than 5 minutes are left, not at the last second.
+    /// let tokens = Tokens::new(client, credentials, MemoryStore::new())
+    ///     .refresh_margin(Duration::from_secs(300));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         if let Some(shared) = Arc::get_mut(&mut self.shared) {

@@ -160,6 +160,14 @@ impl ClientRegistration {
     }
 
     /// A public client (`token_endpoint_auth_method=none`): no secret, PKCE required.
+    ///
+    /// ```
+    /// use polar_oauth2::ClientRegistration;
+    ///
+    /// // A desktop app: no secret (it could not keep one), a loopback redirect, PKCE.
+    /// let registration =
+    ///     ClientRegistration::new("Acme CLI", ["http://127.0.0.1:8400/callback"]).public();
+    /// ```
     pub fn public(self) -> Self {
         self.token_endpoint_auth_method(TokenEndpointAuthMethod::None)
     }

@@ -109,6 +109,18 @@ pub(super) struct Registration {
 
 impl TestClient {
     /// A confidential client authenticating with `client_secret_post`.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let app = TestClient::confidential("polar_ci_test_other", "polar_cs_test_other");
+    /// polar.register_client(app.clone());
+    /// assert_eq!(app.credentials().client_id(), "polar_ci_test_other");
+    /// # Ok(()) }
+    /// ```
     pub fn confidential(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self::new(
             client_id.into(),
@@ -118,6 +130,16 @@ impl TestClient {
     }
 
     /// A public client (`token_endpoint_auth_method=none`): no secret, PKCE required.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// polar.register_client(TestClient::public("polar_ci_test_cli"));
+    /// # Ok(()) }
+    /// ```
     pub fn public(client_id: impl Into<String>) -> Self {
         Self::new(client_id.into(), None, TestClientAuth::None)
     }

@@ -353,6 +353,13 @@ pub const DEFAULT_COMMIT_DELAY: Duration = Duration::from_millis(30);
 impl TestServerBuilder {
     /// How long a connection may take to send a request's headers before it is closed
     /// (default 10 s): a slowloris client cannot hold a connection open.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// let builder = TestServer::builder().header_read_timeout(Duration::from_millis(200));
+    /// ```
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.limits.header_read_timeout = timeout;
         self
@@ -360,6 +367,13 @@ impl TestServerBuilder {
 
     /// How long a request body may take to arrive before the server answers 408 and closes
     /// the connection (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// let builder = TestServer::builder().body_read_timeout(Duration::from_millis(200));
+    /// ```
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.limits.body_read_timeout = timeout;
         self
@@ -530,6 +544,19 @@ impl TestServer {
     /// server. Like Polar's (its web app's page, not an API route) it is on another origin
     /// than the API, `http://localhost:<port>`, so an app that guesses the page from the API's
     /// base URL fails its tests.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// // Where `AuthorizationRequest::endpoint` and `Connector::authorization_page` point.
+    /// let page = polar.authorization_endpoint();
+    /// let pending = polar.authorization_request().build()?;
+    /// assert!(pending.url().starts_with(&page));
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn authorization_endpoint(&self) -> String {
         web_app_page(&self.base_url)
