@@ -90,6 +90,20 @@ impl Error {
     }
 
     /// The HTTP status of the response this error came from, if there was one.
+    ///
+    /// ```
+    /// use polar_oauth2::RefreshToken;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let spent = RefreshToken::new("polar_rt_u_test_unknown");
+    /// let err = client.refresh(&polar.confidential_client(), &spent).await.unwrap_err();
+    /// assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn status(&self) -> Option<StatusCode> {
         match self {

@@ -570,6 +570,17 @@ impl Token {
     }
 
     /// The refresh token, if the server issued one.
+    ///
+    /// ```
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// // Keep the newest one: Polar revokes the old one at each refresh.
+    /// assert_eq!(token.refresh_token().map(|t| t.secret()), Some("polar_rt_u_test"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
         self.refresh_token.as_ref()
@@ -591,6 +602,16 @@ impl Token {
     }
 
     /// The granted scopes.
+    ///
+    /// ```
+    /// use polar_oauth2::{Scope, Token};
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// assert!(token.scope().contains(&Scope::Email)); // what the user granted
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn scope(&self) -> &ScopeSet {
         self.scope.get()
@@ -613,6 +634,17 @@ impl Token {
     /// clock plus what is left of the lifetime, measured on the monotonic clock since arrival
     /// (so a wall-clock step after arrival does not shift it). For a token restored from its
     /// stored form, the `expires_at` it was stored with.
+    ///
+    /// ```
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// let at = token.expires_at_system().unwrap(); // for a database column
+    /// assert!(at > std::time::SystemTime::now());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn expires_at_system(&self) -> Option<SystemTime> {
         if let Some(stored) = self.stored_expiry {
@@ -627,6 +659,16 @@ impl Token {
     }
 
     /// Whether the access token has expired (`false` when the server gave no lifetime).
+    ///
+    /// ```
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// assert!(!token.is_expired());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn is_expired(&self) -> bool {
         self.expires_within(Duration::ZERO)

@@ -99,6 +99,13 @@ pub enum TokenSourceError {
 
 impl TokenSourceError {
     /// Whether the user must go through the authorization flow again.
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSourceError;
+    ///
+    /// assert!(TokenSourceError::NoRefreshToken.must_reconnect());
+    /// assert!(!TokenSourceError::Interrupted.must_reconnect()); // the next call tries again
+    /// ```
     #[must_use]
     pub fn must_reconnect(&self) -> bool {
         matches!(self, Self::ReconnectRequired(_) | Self::NoRefreshToken)

@@ -300,6 +300,14 @@ impl ConnectError {
 
     /// The status to answer the browser with: 400, 502, or 500 (this app's configuration:
     /// its credentials, redirect URI, issuer).
+    ///
+    /// ```
+    /// use polar_oauth2::{CallbackError, ConnectError};
+    ///
+    /// let forged = ConnectError::Callback(CallbackError::StateMismatch);
+    /// assert_eq!(forged.status(), 400);
+    /// assert!(!forged.polar_unavailable());
+    /// ```
     #[must_use]
     pub fn status(&self) -> StatusCode {
         if self.refuse_browser() {
