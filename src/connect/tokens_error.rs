@@ -22,7 +22,7 @@ impl fmt::Display for Superseded {
 
 impl StdError for Superseded {}
 
-/// Why [`Tokens`] could not hand out, store or revoke a user's token.
+/// Why [`Tokens`](crate::Tokens) could not hand out, store or revoke a user's token.
 ///
 /// ```no_run
 /// # async fn me(tokens: polar_oauth2::Tokens<polar_oauth2::MemoryStore>, user: &str) {
