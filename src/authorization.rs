@@ -77,6 +77,15 @@ impl CsrfToken {
 
     /// Wrap a value, e.g. one read back from the user's session. Fails when it is shorter
     /// than [`Self::MIN_LEN`] bytes (an empty value included).
+    ///
+    /// ```
+    /// use polar_oauth2::CsrfToken;
+    ///
+    /// // A state the app made itself (unguessable, at least `MIN_LEN` characters).
+    /// let state = CsrfToken::new("kL3x9QzV7mN2pR8tY4wB6cD1fG5hJ0aE")?;
+    /// assert!(CsrfToken::new("").is_err()); // a lost session read back as ""
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(value: impl Into<String>) -> Result<Self, Error> {
         let value = value.into();
         if value.len() < Self::MIN_LEN {

@@ -577,6 +577,16 @@ impl IdTokenVerifier {
 
     /// Accept tokens whose `aud` also lists `audience` (by default any audience but the client
     /// id is [`IdTokenError::UntrustedAudience`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, IdTokenVerifier, Server};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// // The app's backend also accepts ID tokens issued to its mobile app's client.
+    /// let verifier = IdTokenVerifier::new(&client, "polar_ci_test_web")
+    ///     .trust_audience("polar_ci_test_mobile");
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn trust_audience(mut self, audience: impl Into<String>) -> Self {
         self.trusted_audiences.push(audience.into());
         self

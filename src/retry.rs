@@ -109,6 +109,17 @@ impl RetryPolicy {
     }
 
     /// Wait before the first retry; each later wait doubles.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::new(3)
+    ///     .initial_backoff(Duration::from_millis(100))
+    ///     .max_backoff(Duration::from_secs(2))
+    ///     .jitter(0.0); // no randomness: 100 ms, 200 ms, 400 ms
+    /// assert_eq!(policy.backoff(2), Duration::from_millis(400));
+    /// ```
     pub fn initial_backoff(mut self, backoff: Duration) -> Self {
         self.initial_backoff = backoff;
         self
@@ -131,6 +142,14 @@ impl RetryPolicy {
     }
 
     /// Longest `Retry-After` to wait for; a server asking for more ends the retries.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::RetryPolicy;
+    ///
+    /// // Wait as long as a 429's `Retry-After` asks, up to 5 s; a longer wait is an error at once.
+    /// let policy = RetryPolicy::new(2).max_retry_after(Duration::from_secs(5));
+    /// ```
     pub fn max_retry_after(mut self, limit: Duration) -> Self {
         self.max_retry_after = limit;
         self

@@ -371,6 +371,25 @@ impl TokenSource {
     }
 
     /// Settings for a token source that starts from `token` (e.g. one restored from storage).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::builder(client, credentials, token)
+    ///     .refresh_margin(Duration::from_secs(300))
+    ///     .build();
+    /// # Ok(()) }
+    /// ```
     pub fn builder(
         client: Client,
         credentials: ClientCredentials,
@@ -388,6 +407,25 @@ impl TokenSource {
 
     /// A valid access token: the current one, or a new one when the current one expires within
     /// the margin. Concurrent callers share one refresh.
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::new(client.clone(), credentials, token);
+    /// source.expire_now(); // as if an hour had passed
+    /// let access_token = source.access_token().await?; // refreshed, the rotation kept
+    /// client.userinfo(&access_token).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn access_token(&self) -> Result<AccessToken, TokenSourceError> {
         Ok(self.token().await?.access_token().clone())
     }

@@ -93,6 +93,13 @@ impl ClientBuilder {
 
     /// Retry failed calls under `policy` (default: [`RetryPolicy::none`]). A token request is
     /// retried only when the connection could not be established; see [`RetryPolicy`].
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, RetryPolicy, Server};
+    ///
+    /// let client = Client::builder(Server::Production).retry(RetryPolicy::new(1)).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -102,6 +109,13 @@ impl ClientBuilder {
     /// A larger successful response fails with [`Error::Transport`] (`body_too_large`) as soon
     /// as its `Content-Length` or the bytes read so far exceed the cap; it is never read whole.
     /// Error responses are read only up to 64 KiB for their excerpt, whatever their size.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Production).max_response_body(64 * 1024).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn max_response_body(mut self, bytes: u64) -> Self {
         self.max_response_body = bytes;
         self
@@ -130,6 +144,16 @@ impl ClientBuilder {
     /// Limit for each whole request, the wait for an in-flight place included; `None` for no
     /// limit (not recommended). A limit needs a Tokio runtime with timers (`enable_time`);
     /// without one, use `None` (retry waits need no timer).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Production)
+    ///     .timeout(Some(Duration::from_secs(10))) // `None`: no limit
+    ///     .build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
@@ -171,6 +195,15 @@ impl ClientBuilder {
     /// A response reached through a redirect is refused ([`Error::InvalidRequest`]), and a token
     /// request's body is never re-sent by a redirect, but reqwest would still send the
     /// redirected `GET` (without the bearer token when it crosses origins).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// polar_oauth2::install_crypto_provider();
+    /// let http = reqwest::Client::builder().user_agent("acme/1.0").build()?;
+    /// let client = Client::builder(Server::Production).http_client(http).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self

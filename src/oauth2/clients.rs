@@ -139,6 +139,15 @@ impl ClientRegistration {
     /// A client named `client_name` that redirects to `redirect_uris`; everything else is the
     /// server's default (a confidential client with `client_secret_post`, grants
     /// `authorization_code` and `refresh_token`).
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientRegistration, Scope, ScopeSet};
+    ///
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"])
+    ///     .scope(ScopeSet::new().with(Scope::Openid).with(Scope::Email))
+    ///     .logo_uri("https://acme.example/logo.png");
+    /// // Then: `client.register_client(None, &registration).await?`.
+    /// ```
     pub fn new<I, S>(client_name: impl Into<String>, redirect_uris: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -179,6 +188,13 @@ impl ClientRegistration {
     }
 
     /// The grant types the client may use (`authorization_code`, `refresh_token`).
+    ///
+    /// ```
+    /// use polar_oauth2::ClientRegistration;
+    ///
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"])
+    ///     .grant_types(["authorization_code", "refresh_token", "web"]);
+    /// ```
     pub fn grant_types<I, S>(mut self, grant_types: I) -> Self
     where
         I: IntoIterator<Item = S>,

@@ -42,6 +42,23 @@ pub enum Introspection {
 
 impl Introspection {
     /// The active token's claims, or `None` for an inactive token.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let introspection = client.introspect(&credentials, token.access_token()).await?;
+    /// let active = introspection.active().expect("a fresh token is active");
+    /// assert_eq!(active.client_id, credentials.client_id());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn active(&self) -> Option<&ActiveToken> {
         match self {
