@@ -256,6 +256,18 @@ impl AuthorizationRequest {
     }
 
     /// Ask for one more scope. Without any, Polar grants the client's registered scopes.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri)
+    ///     .scope(Scope::Openid)
+    ///     .scope(Scope::Email)
+    ///     .build()?;
+    /// assert!(pending.url().contains("scope=openid+email"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn scope(mut self, scope: Scope) -> Self {
         self.scope.insert(scope);
         self
@@ -460,6 +472,17 @@ impl fmt::Debug for PendingAuthorization {
 
 impl PendingAuthorization {
     /// The authorization URL, for a redirect or a link.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending =
+    ///     AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri).build()?;
+    /// // Answer the browser with `303 See Other`, `Location: <url>`.
+    /// assert!(pending.url().starts_with("https://sandbox.polar.sh/oauth2/authorize?"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn url(&self) -> &str {
         &self.url

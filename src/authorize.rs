@@ -376,6 +376,16 @@ impl fmt::Debug for AuthorizeParams {
 
 impl AuthorizeParams {
     /// Parameters for `client_id` with `response_type=code`.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizeParams, SubType};
+    ///
+    /// // The query of an authorization URL, as Polar's consent page reads it.
+    /// let params = AuthorizeParams::new("polar_ci_test_app")
+    ///     .redirect_uri("https://app.example.com/callback")
+    ///     .sub_type(SubType::User);
+    /// // Then: `client.consent_data(&session, &params).await?`.
+    /// ```
     #[must_use]
     pub fn new(client_id: impl Into<String>) -> Self {
         Self {

@@ -131,6 +131,20 @@ impl Error {
     /// Whether the connection could not be established (refused, unreachable, DNS, TLS
     /// handshake, connect timeout): the request certainly never reached the server, so even a
     /// token request may be sent again. Every other failure may come after the server read it.
+    ///
+    /// ```
+    /// use polar_oauth2::{AccessToken, Client, RetryPolicy, Server};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let down = format!("http://{}", listener.local_addr()?);
+    /// drop(listener); // nothing listens there now: Polar is unreachable
+    /// let client = Client::builder(Server::Custom(down)).retry(RetryPolicy::none()).build()?;
+    /// let err = client.userinfo(&AccessToken::new("polar_at_u_test")).await.unwrap_err();
+    /// assert!(err.is_connect()); // never reached Polar: even a code exchange may be sent again
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn is_connect(&self) -> bool {
         let source = match self {

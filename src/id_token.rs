@@ -554,6 +554,15 @@ impl IdTokenVerifier {
     }
 
     /// Require this issuer: tokens' `iss` and the discovery document's `issuer` must equal it.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, IdTokenVerifier, Server};
+    ///
+    /// let client = Client::new(Server::Custom("https://polar.example.com".into()))?;
+    /// let verifier = IdTokenVerifier::new(&client, "polar_ci_test_app")
+    ///     .issuer("https://polar.example.com"); // refuse ID tokens from any other issuer
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self

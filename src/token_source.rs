@@ -309,6 +309,32 @@ impl TokenSourceBuilder {
     /// It runs on the refresh's own task, so it is called even when every caller waiting for
     /// the refresh has gone away. Callers wait while it runs, so it must not ask this token
     /// source for a token (that would wait for itself).
+    ///
+    /// ```
+    /// use polar_oauth2::{FileStore, Token, TokenSource, TokenStore};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// # let dir = std::env::temp_dir()
+    /// #     .join(format!("polar-oauth2-on-refresh-{}", std::process::id()));
+    /// let store = FileStore::open(&dir)?;
+    /// let source = TokenSource::builder(client, credentials, token)
+    ///     // Saved before the new token is handed out: the old refresh token no longer works.
+    ///     .on_refresh(move |token: Token| {
+    ///         let store = store.clone();
+    ///         async move { store.save("me", &token).await }
+    ///     })
+    ///     .build();
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
     pub fn on_refresh<F, Fut, E>(mut self, persist: F) -> Self
     where
         F: Fn(Token) -> Fut + Send + Sync + 'static,

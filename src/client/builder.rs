@@ -78,6 +78,14 @@ pub(crate) fn without_password(url: &str) -> String {
 impl ClientBuilder {
     /// Settings for `server` with the defaults: [`DEFAULT_TIMEOUT`], no `Polar-Version`,
     /// [`DEFAULT_MAX_RESPONSE_BODY`], [`DEFAULT_MAX_CONCURRENT_REQUESTS`], no retries.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientBuilder, Server};
+    ///
+    /// // The same as `Client::builder(Server::Production)`.
+    /// let client = ClientBuilder::new(Server::Production).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(server: Server) -> Self {
         Self {
             server,

@@ -288,6 +288,28 @@ impl ConnectError {
 
     /// Whether Polar was unavailable (502): a timeout, a connection failure, a 5xx. The user
     /// may start again later (the code itself is spent).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, ClientCredentials, Connector, RetryPolicy, Server};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let down = format!("http://{}", listener.local_addr()?);
+    /// drop(listener); // nothing listens there now: Polar is unreachable
+    /// let client = Client::builder(Server::Custom(down.clone()))
+    ///     .retry(RetryPolicy::none())
+    ///     .build()?;
+    /// let credentials = ClientCredentials::public("polar_ci_test");
+    /// let redirect_uri = "http://127.0.0.1:8400/callback";
+    /// let connector = Connector::new(&client, credentials, redirect_uri)
+    ///     .authorization_page(format!("{down}/oauth2/authorize"));
+    /// let pending = connector.authorization_request().build()?;
+    /// let back = format!("{redirect_uri}?code=polar_ac_test&state={}", pending.state().secret());
+    /// let err = connector.finish(pending, &back).await.unwrap_err();
+    /// assert!(err.polar_unavailable()); // answer 502: the user may try again
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn polar_unavailable(&self) -> bool {
         let unavailable =

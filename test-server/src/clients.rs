@@ -200,6 +200,15 @@ impl TestClient {
 
     /// The scopes the client may be granted (others asked for are silently left out of
     /// tokens, as Polar does). Include `web:read`/`web:write` for a first-party-like client.
+    ///
+    /// ```
+    /// use polar_oauth2::ScopeSet;
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// // A client allowed only these scopes: asking for more is `invalid_scope`.
+    /// let allowed = ScopeSet::from_wire("openid email");
+    /// let app = TestClient::public("polar_ci_test_cli").scope(&allowed);
+    /// ```
     pub fn scope(mut self, scope: &ScopeSet) -> Self {
         self.scope = scope.iter().map(|s| s.as_str().to_owned()).collect();
         self
@@ -217,6 +226,13 @@ impl TestClient {
     }
 
     /// The `sub_type` used when an authorization request has none.
+    ///
+    /// ```
+    /// use polar_oauth2::SubType;
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// let app = TestClient::public("polar_ci_test_cli").default_sub_type(SubType::Organization);
+    /// ```
     pub fn default_sub_type(mut self, sub_type: SubType) -> Self {
         self.default_sub_type = sub_type;
         self

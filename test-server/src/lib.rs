@@ -577,6 +577,18 @@ impl TestServer {
     }
 
     /// The server as a [`Server`], for [`Client::new`] and [`AuthorizationRequest::new`].
+    ///
+    /// ```
+    /// use polar_oauth2::AuthorizationRequest;
+    /// use polar_oauth2_test_server::{PUBLIC_CLIENT_ID, REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let request = AuthorizationRequest::new(&polar.server(), PUBLIC_CLIENT_ID, REDIRECT_URI)
+    ///     .endpoint(polar.authorization_endpoint());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn server(&self) -> Server {
         Server::Custom(self.base_url.clone())
@@ -764,6 +776,16 @@ impl TestServer {
     }
 
     /// The URL of the OpenID Connect discovery document on this server.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// assert!(polar.openid_configuration_url().ends_with("/.well-known/openid-configuration"));
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn openid_configuration_url(&self) -> String {
         format!("{}{OPENID_CONFIGURATION_PATH}", self.base_url)
