@@ -514,6 +514,20 @@ impl PendingAuthorization {
 
     /// The same parameters for `GET /v1/oauth2/authorize` (`Client::authorize`), the
     /// consent data Polar's authorization page shows.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().build()?;
+    /// let consent = polar
+    ///     .client()?
+    ///     .consent_data(&polar.web_session_token(), &pending.authorize_params())
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn authorize_params(&self) -> AuthorizeParams {
         self.params.clone()

@@ -147,7 +147,7 @@ impl RetryPolicy {
     /// use std::time::Duration;
     /// use polar_oauth2::RetryPolicy;
     ///
-    /// // Wait as long as a 429's `Retry-After` asks, up to 5 s; a longer wait is an error at once.
+    /// // Wait as long as a 429's `Retry-After` asks, up to 5 s; asking for longer ends the retries.
     /// let policy = RetryPolicy::new(2).max_retry_after(Duration::from_secs(5));
     /// ```
     pub fn max_retry_after(mut self, limit: Duration) -> Self {

@@ -232,6 +232,15 @@ pub struct ScopeSet {
 
 impl ScopeSet {
     /// An empty set.
+    ///
+    /// ```
+    /// use polar_oauth2::{Scope, ScopeSet};
+    ///
+    /// let mut scopes = ScopeSet::new();
+    /// assert!(scopes.insert(Scope::Openid));
+    /// assert!(!scopes.insert(Scope::Openid)); // already there
+    /// assert_eq!(scopes.len(), 1);
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -551,6 +560,15 @@ impl ScopeDisplayNames {
     }
 
     /// The spec's default value: every known scope with its display name.
+    ///
+    /// ```
+    /// use polar_oauth2::ScopeDisplayNames;
+    ///
+    /// let names = ScopeDisplayNames::spec_default();
+    /// for (scope, label) in names.iter().take(3) {
+    ///     println!("{scope}: {label}"); // what a consent page of your own would list
+    /// }
+    /// ```
     #[must_use]
     pub fn spec_default() -> Self {
         let mut names = Self::new();

@@ -458,6 +458,24 @@ impl TokenSource {
 
     /// The current token, refreshed first if it expires within the margin (see
     /// [`Self::access_token`]).
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::new(client, credentials, token);
+    /// let current = source.token().await?; // with its refresh token and expiry
+    /// assert!(current.refresh_token().is_some());
+    /// # Ok(()) }
+    /// ```
     pub async fn token(&self) -> Result<Token, TokenSourceError> {
         let next = self.next(&mut self.inner.lock());
         let mut running = match next {
@@ -542,6 +560,24 @@ impl TokenSource {
     /// The last refresh failure, kept until a refresh succeeds. A token source hands out a
     /// still-valid token through a failed refresh: this tells why it was not renewed (to log
     /// or report it).
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::new(client, credentials, token);
+    /// source.access_token().await?;
+    /// assert!(source.last_refresh_error().is_none()); // nothing failed
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn last_refresh_error(&self) -> Option<TokenSourceError> {
         self.inner.lock().failure.clone()

@@ -165,6 +165,15 @@ impl TestClient {
 
     /// Authenticate with `client_secret_basic` instead of `client_secret_post` (a confidential
     /// client registered for one method cannot use the other).
+    ///
+    /// ```
+    /// use polar_oauth2::TokenEndpointAuthMethod;
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// let app = TestClient::confidential("polar_ci_test_other", "polar_cs_test_other")
+    ///     .client_secret_basic();
+    /// assert_eq!(app.credentials().auth_method(), TokenEndpointAuthMethod::ClientSecretBasic);
+    /// ```
     pub fn client_secret_basic(mut self) -> Self {
         if self.client_secret.is_some() {
             self.auth_method = TestClientAuth::ClientSecretBasic;
@@ -216,6 +225,13 @@ impl TestClient {
 
     /// The grant types the client may use, among `authorization_code`, `refresh_token` and
     /// `web`. Without `refresh_token`, token responses carry no refresh token.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// // A client registered for the code grant only.
+    /// let app = TestClient::public("polar_ci_test_cli").grant_types(["authorization_code"]);
+    /// ```
     pub fn grant_types<I, S>(mut self, grant_types: I) -> Self
     where
         I: IntoIterator<Item = S>,

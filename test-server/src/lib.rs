@@ -799,6 +799,17 @@ impl TestServer {
     }
 
     /// `/.well-known/jwks.json`: the public key of the ID tokens as a JWK set.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let jwks = polar.jwks_json();
+    /// assert_eq!(jwks["keys"][0]["kid"], polar.signing_key_id().as_str());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn jwks_json(&self) -> serde_json::Value {
         self.shared.lock().signing_key.jwks()
