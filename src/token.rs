@@ -255,6 +255,17 @@ impl AuthorizationCodeGrant {
     ];
 
     /// `redirect_uri` must be the one sent in the authorization request (RFC 6749 §4.1.3).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationCode, AuthorizationCodeGrant, ClientCredentials};
+    /// use polar_oauth2::TokenRequest;
+    ///
+    /// let credentials = ClientCredentials::public("polar_ci_test_cli");
+    /// let code = AuthorizationCode::new("polar_ac_test");
+    /// let redirect_uri = "http://127.0.0.1:8400/callback";
+    /// let grant = AuthorizationCodeGrant::new(credentials, code, redirect_uri);
+    /// let request = TokenRequest::from(grant); // for `Client::request_token`
+    /// ```
     #[must_use]
     pub fn new(
         credentials: ClientCredentials,
@@ -300,6 +311,14 @@ impl RefreshTokenGrant {
         &["grant_type", "client_id", "client_secret", "refresh_token"];
 
     /// A refresh request.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientCredentials, RefreshToken, RefreshTokenGrant, TokenRequest};
+    ///
+    /// let credentials = ClientCredentials::public("polar_ci_test_cli");
+    /// let grant = RefreshTokenGrant::new(credentials, RefreshToken::new("polar_rt_u_test"));
+    /// let request = TokenRequest::from(grant); // for `Client::request_token`
+    /// ```
     #[must_use]
     pub fn new(credentials: ClientCredentials, refresh_token: RefreshToken) -> Self {
         Self {
@@ -344,6 +363,15 @@ impl WebGrant {
     ];
 
     /// A web grant for the session's user (the server's default `sub_type`).
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientCredentials, ClientSecret, SessionToken, TokenRequest, WebGrant};
+    ///
+    /// let secret = ClientSecret::new("polar_cs_test_app");
+    /// let credentials = ClientCredentials::confidential("polar_ci_test_app", secret);
+    /// let grant = WebGrant::new(credentials, SessionToken::new("polar_us_test"));
+    /// let request = TokenRequest::from(grant); // for `Client::request_token`
+    /// ```
     #[must_use]
     pub fn new(credentials: ClientCredentials, session_token: SessionToken) -> Self {
         Self {

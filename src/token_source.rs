@@ -297,6 +297,25 @@ impl TokenSourceBuilder {
     /// default is [`RetryPolicy::none`]'s timing: 250 ms doubling up to 10 s, `Retry-After` up
     /// to 60 s. The policy's retry count is not used (a refresh is a `POST`, never retried
     /// within one call).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{RetryPolicy, TokenSource};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::builder(client, credentials, token)
+    ///     .refresh_backoff(RetryPolicy::none().initial_backoff(Duration::from_secs(1)))
+    ///     .build();
+    /// # Ok(()) }
+    /// ```
     pub fn refresh_backoff(mut self, policy: RetryPolicy) -> Self {
         self.backoff = policy;
         self

@@ -288,6 +288,15 @@ impl ClientUpdate {
     ];
 
     /// Replace the metadata of `client_id` with `metadata`.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientRegistration, ClientUpdate};
+    ///
+    /// // An update sends the whole metadata again, not only what changed.
+    /// let metadata = ClientRegistration::new("Acme", ["https://acme.example/callback"])
+    ///     .tos_uri("https://acme.example/tos");
+    /// let update = ClientUpdate::new("polar_ci_test_app", metadata);
+    /// ```
     #[must_use]
     pub fn new(client_id: impl Into<String>, metadata: ClientRegistration) -> Self {
         Self {
