@@ -341,8 +341,7 @@ impl TokenSourceBuilder {
     /// let code = pending.callback(&polar.approve(pending.url())?)?;
     /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
     /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
-    /// # let dir = std::env::temp_dir()
-    /// #     .join(format!("polar-oauth2-on-refresh-{}", std::process::id()));
+    /// let dir = std::env::temp_dir().join(format!("polar-tokens-{}", std::process::id()));
     /// let store = FileStore::open(&dir)?;
     /// let source = TokenSource::builder(client, credentials, token)
     ///     // Saved before the new token is handed out: the old refresh token no longer works.
