@@ -316,6 +316,16 @@ impl AuthorizationRequest {
     }
 
     /// OpenID Connect `nonce`, echoed in the ID token (ask for [`Scope::Openid`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let pending = request.scope(Scope::Openid).nonce("n-0S6_WzA2Mj").build()?;
+    /// assert_eq!(pending.nonce(), Some("n-0S6_WzA2Mj"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
         self.nonce = Nonce::Given(nonce.into());
         self
@@ -358,6 +368,16 @@ impl AuthorizationRequest {
     /// `sub_type`: a token for the user (the default for most clients), or
     /// [`SubType::Organization`]: a *user* token limited to one of the user's organizations,
     /// chosen on the consent screen (see [`SubType`] for what Polar issues).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server, SubType};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let pending = request.sub_type(SubType::Organization).build()?; // the user picks one
+    /// assert!(pending.url().contains("sub_type=organization"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn sub_type(mut self, sub_type: SubType) -> Self {
         self.sub_type = Some(sub_type);
         self

@@ -137,6 +137,15 @@ impl ClientCredentials {
     }
 
     /// The client secret, if any.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientCredentials, ClientSecret};
+    ///
+    /// let secret = ClientSecret::new("polar_cs_test_app");
+    /// let app = ClientCredentials::confidential("polar_ci_test_app", secret);
+    /// assert!(app.client_secret().is_some());
+    /// assert!(ClientCredentials::public("polar_ci_test_cli").client_secret().is_none());
+    /// ```
     #[must_use]
     pub fn client_secret(&self) -> Option<&ClientSecret> {
         self.0.client_secret.as_ref()
@@ -586,6 +595,17 @@ impl Token {
     pub const MAX_EXPIRES_IN: u64 = 1_000 * 31_556_952;
 
     /// The access token, for the `Authorization: Bearer` header.
+    ///
+    /// ```
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "scope": "openid"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// // Send it as `Authorization: Bearer …` (the client does that for you).
+    /// assert_eq!(token.access_token().secret(), "polar_at_u_test");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn access_token(&self) -> &AccessToken {
         &self.access_token
@@ -646,6 +666,17 @@ impl Token {
     }
 
     /// The lifetime the server gave (`expires_in`), if any.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "scope": "openid"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// assert_eq!(token.expires_in(), Some(Duration::from_secs(3600)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn expires_in(&self) -> Option<Duration> {
         self.expires_in
@@ -703,6 +734,18 @@ impl Token {
     }
 
     /// Whether the access token expires within `margin` from now (refresh a little early).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "scope": "openid"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// assert!(!token.expires_within(Duration::from_secs(60)));
+    /// assert!(token.expires_within(Duration::from_secs(7200)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn expires_within(&self, margin: Duration) -> bool {
         match self.expires_in {

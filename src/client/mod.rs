@@ -101,6 +101,12 @@ pub enum Server {
 
 impl Server {
     /// The base URL requests are made against.
+    ///
+    /// ```
+    /// use polar_oauth2::Server;
+    ///
+    /// assert_eq!(Server::Production.base_url(), "https://api.polar.sh");
+    /// ```
     #[must_use]
     pub fn base_url(&self) -> &str {
         match self {

@@ -66,6 +66,17 @@ impl FileStore {
     }
 
     /// The file `key`'s token is kept in.
+    ///
+    /// ```
+    /// use polar_oauth2::FileStore;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("polar-tokens-path-{}", std::process::id()));
+    /// let store = FileStore::open(&dir)?;
+    /// // Named by the key's SHA-256: the key (an email, say) is not in the file name.
+    /// assert!(!store.path("user@example.com").to_string_lossy().contains("example.com"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[must_use]
     pub fn path(&self, key: &str) -> PathBuf {
         let hash = digest(&SHA256, key.as_bytes());

@@ -151,6 +151,19 @@ impl<S: TokenStore> Tokens<S> {
     }
 
     /// The store, e.g. to read what was persisted.
+    ///
+    /// ```
+    /// use polar_oauth2::{MemoryStore, TokenStore, Tokens};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let tokens = Tokens::new(client, credentials, MemoryStore::new());
+    /// assert!(tokens.store().load("user-42").await?.is_none()); // never connected
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn store(&self) -> &S {
         &self.shared.store

@@ -68,6 +68,19 @@ impl Introspection {
     }
 
     /// Whether the token is active.
+    ///
+    /// ```
+    /// use polar_oauth2::AccessToken;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let unknown = AccessToken::new("polar_at_u_test_unknown");
+    /// let answer = polar.client()?.introspect(&polar.confidential_client(), &unknown).await?;
+    /// assert!(!answer.is_active());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn is_active(&self) -> bool {
         matches!(self, Introspection::Active(_))
