@@ -53,6 +53,17 @@ const RANDOM_BYTES: usize = 32;
 /// A token is at least [`Self::MIN_LEN`] characters: an empty or short value (a lost
 /// session read back as `""`, a counter, a user id) is refused when it is made, so that a
 /// forged `?code=…&state=` can never match it.
+///
+/// ```
+/// use polar_oauth2::CsrfToken;
+///
+/// let state = CsrfToken::new_random()?;
+/// assert!(state.matches(state.secret()));
+/// assert!(!state.matches("forged"));
+/// // Too short to be unguessable: refused.
+/// assert!(CsrfToken::new("42").is_err());
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct CsrfToken(String);
 
@@ -66,6 +77,15 @@ impl CsrfToken {
 
     /// Wrap a value, e.g. one read back from the user's session. Fails when it is shorter
     /// than [`Self::MIN_LEN`] bytes (an empty value included).
+    ///
+    /// ```
+    /// use polar_oauth2::CsrfToken;
+    ///
+    /// // A state the app made itself (unguessable, at least `MIN_LEN` characters).
+    /// let state = CsrfToken::new("kL3x9QzV7mN2pR8tY4wB6cD1fG5hJ0aE")?;
+    /// assert!(CsrfToken::new("").is_err()); // a lost session read back as ""
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(value: impl Into<String>) -> Result<Self, Error> {
         let value = value.into();
         if value.len() < Self::MIN_LEN {
@@ -79,6 +99,14 @@ impl CsrfToken {
     }
 
     /// A fresh random value (256 bits, base64url) from the system's secure random generator.
+    ///
+    /// ```
+    /// use polar_oauth2::CsrfToken;
+    ///
+    /// let state = CsrfToken::new_random()?; // 43 characters, 256 random bits
+    /// assert_eq!(state.secret().len(), 43);
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new_random() -> Result<Self, Error> {
         random_token().map(Self)
     }
@@ -93,6 +121,15 @@ impl CsrfToken {
 
     /// Whether `received` equals this token, compared in constant time (the time taken does
     /// not depend on where the values differ, nor on their lengths).
+    ///
+    /// ```
+    /// use polar_oauth2::CsrfToken;
+    ///
+    /// let state = CsrfToken::new_random()?;
+    /// assert!(state.matches(state.secret())); // constant time
+    /// assert!(!state.matches(""));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn matches(&self, received: &str) -> bool {
         constant_time_eq(self.0.as_bytes(), received.as_bytes())
@@ -164,6 +201,18 @@ impl AuthorizationRequest {
     /// For a [`Server::Custom`], give the page with [`endpoint`](Self::endpoint): it is the
     /// web app's page that the server's discovery document names as `authorization_endpoint`,
     /// not a path below the API's base URL.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test_app", redirect_uri)
+    ///     .scope(Scope::Openid)
+    ///     .random_nonce()
+    ///     .build()?;
+    /// assert!(pending.url().starts_with("https://sandbox.polar.sh/oauth2/authorize?"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(
         server: &Server,
         client_id: impl Into<String>,
@@ -190,24 +239,70 @@ impl AuthorizationRequest {
     /// Use this authorization page URL (`https`, or `http` on a loopback host) instead of the
     /// server's: required for a [`Server::Custom`], e.g. its discovery document's
     /// `authorization_endpoint`.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server};
+    ///
+    /// let server = Server::Custom("https://polar-api.example.com".into());
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&server, "polar_ci_test", redirect_uri)
+    ///     .endpoint("https://polar.example.com/oauth2/authorize");
+    /// assert!(request.build()?.url().starts_with("https://polar.example.com/oauth2/authorize?"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Endpoint::Page(url.into());
         self
     }
 
     /// Ask for one more scope. Without any, Polar grants the client's registered scopes.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri)
+    ///     .scope(Scope::Openid)
+    ///     .scope(Scope::Email)
+    ///     .build()?;
+    /// assert!(pending.url().contains("scope=openid+email"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn scope(mut self, scope: Scope) -> Self {
         self.scope.insert(scope);
         self
     }
 
     /// Ask for exactly these scopes (replaces any added before).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, ScopeSet, Server};
+    ///
+    /// let wanted: ScopeSet = "openid email user:read".parse()?;
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test_app", redirect_uri)
+    ///     .scopes(wanted)
+    ///     .build()?;
+    /// assert!(pending.url().contains("scope=openid+email+user%3Aread"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn scopes(mut self, scopes: ScopeSet) -> Self {
         self.scope = scopes;
         self
     }
 
     /// Use this `state` instead of a random one (it must still be unguessable).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, CsrfToken, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let state = CsrfToken::new_random()?; // e.g. one the app also puts in its session id
+    /// let pending = request.state(state.clone()).build()?;
+    /// assert_eq!(pending.state(), &state);
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn state(mut self, state: CsrfToken) -> Self {
         self.state = Some(state);
         self
@@ -221,12 +316,32 @@ impl AuthorizationRequest {
     }
 
     /// OpenID Connect `nonce`, echoed in the ID token (ask for [`Scope::Openid`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let pending = request.scope(Scope::Openid).nonce("n-0S6_WzA2Mj").build()?;
+    /// assert_eq!(pending.nonce(), Some("n-0S6_WzA2Mj"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
         self.nonce = Nonce::Given(nonce.into());
         self
     }
 
     /// A random OpenID Connect `nonce` (read it back with [`PendingAuthorization::nonce`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Scope, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let pending = request.scope(Scope::Openid).random_nonce().build()?;
+    /// assert!(pending.nonce().is_some()); // keep it: the ID token must echo it
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn random_nonce(mut self) -> Self {
         self.nonce = Nonce::Random;
         self
@@ -235,6 +350,16 @@ impl AuthorizationRequest {
     /// OpenID Connect `prompt`: `consent` shows the consent screen even when the user already
     /// agreed, `login` asks the user to sign in again, `none` never shows a page (the callback
     /// then carries `login_required` or `consent_required` when it would have).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let pending = request.prompt("consent").build()?; // show the consent screen again
+    /// assert!(pending.url().contains("prompt=consent"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn prompt(mut self, prompt: impl Into<String>) -> Self {
         self.prompt = Some(prompt.into());
         self
@@ -243,6 +368,16 @@ impl AuthorizationRequest {
     /// `sub_type`: a token for the user (the default for most clients), or
     /// [`SubType::Organization`]: a *user* token limited to one of the user's organizations,
     /// chosen on the consent screen (see [`SubType`] for what Polar issues).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server, SubType};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri);
+    /// let pending = request.sub_type(SubType::Organization).build()?; // the user picks one
+    /// assert!(pending.url().contains("sub_type=organization"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn sub_type(mut self, sub_type: SubType) -> Self {
         self.sub_type = Some(sub_type);
         self
@@ -253,6 +388,16 @@ impl AuthorizationRequest {
     /// Fails when the authorization page URL is not `https` (or `http` on a loopback host),
     /// when `redirect_uri` is not an absolute URL without fragment (RFC 6749 §3.1.2), or when
     /// the system has no secure random generator.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test_app", redirect_uri)
+    ///     .build()?; // random `state` and PKCE S256 verifier
+    /// assert!(pending.url().contains("code_challenge_method=S256"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn build(self) -> Result<PendingAuthorization, Error> {
         let page = match &self.endpoint {
             Endpoint::Page(page) => page.clone(),
@@ -307,6 +452,21 @@ impl AuthorizationRequest {
 /// A built authorization request: the URL to send the browser to, and what to keep (in the
 /// user's session, never in the URL) until the callback. `Debug` leaves out the URL's query,
 /// which holds `state` (and, with [`PkceMethod::Plain`], the verifier itself).
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, PendingAuthorization, Server};
+///
+/// let redirect_uri = "https://app.example.com/callback";
+/// let pending = AuthorizationRequest::new(&Server::Production, "polar_ci_test_app", redirect_uri)
+///     .build()?;
+/// // Send the browser to `pending.url()`; keep the rest (encrypted cookie, server-side session).
+/// let kept = serde_json::to_string(&pending)?;
+/// // At the callback:
+/// let pending: PendingAuthorization = serde_json::from_str(&kept)?;
+/// let back = format!("{redirect_uri}?code=polar_ac_test&state={}", pending.state().secret());
+/// assert_eq!(pending.callback(&back)?.secret(), "polar_ac_test");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct PendingAuthorization {
     url: String,
@@ -332,6 +492,17 @@ impl fmt::Debug for PendingAuthorization {
 
 impl PendingAuthorization {
     /// The authorization URL, for a redirect or a link.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationRequest, Server};
+    ///
+    /// let redirect_uri = "https://app.example.com/callback";
+    /// let pending =
+    ///     AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test", redirect_uri).build()?;
+    /// // Answer the browser with `303 See Other`, `Location: <url>`.
+    /// assert!(pending.url().starts_with("https://sandbox.polar.sh/oauth2/authorize?"));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn url(&self) -> &str {
         &self.url
@@ -363,6 +534,20 @@ impl PendingAuthorization {
 
     /// The same parameters for `GET /v1/oauth2/authorize` (`Client::authorize`), the
     /// consent data Polar's authorization page shows.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().build()?;
+    /// let consent = polar
+    ///     .client()?
+    ///     .consent_data(&polar.web_session_token(), &pending.authorize_params())
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn authorize_params(&self) -> AuthorizeParams {
         self.params.clone()
@@ -370,6 +555,19 @@ impl PendingAuthorization {
 
     /// Check the URL Polar redirected to against this request's `state`:
     /// [`parse_callback`]`(redirected_to, self.state())`.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().build()?;
+    /// let redirected_to = polar.approve(pending.url())?; // what the browser comes back with
+    /// let code = pending.callback(&redirected_to)?; // `state` checked in constant time
+    /// assert!(code.secret().starts_with("polar_ac_"));
+    /// # Ok(()) }
+    /// ```
     pub fn callback(&self, redirected_to: &str) -> Result<AuthorizationCode, CallbackError> {
         parse_callback(redirected_to, &self.state)
     }
@@ -656,6 +854,18 @@ fn callback_query(redirected_to: &str) -> Result<String, CallbackError> {
 }
 
 /// Why a callback was not accepted.
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, CallbackError, Server};
+///
+/// let redirect_uri = "https://app.example.com/callback";
+/// let pending = AuthorizationRequest::new(&Server::Production, "polar_ci_test_app", redirect_uri)
+///     .build()?;
+/// // A redirect this session did not start: answer 400 and use nothing from it.
+/// let forged = format!("{redirect_uri}?code=polar_ac_test&state=guessed-by-someone-else");
+/// assert!(matches!(pending.callback(&forged), Err(CallbackError::StateMismatch)));
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CallbackError {
@@ -690,6 +900,19 @@ impl fmt::Display for CallbackError {
 impl std::error::Error for CallbackError {}
 
 /// An error redirect from the authorization page (RFC 6749 §4.1.2.1).
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, CallbackError, OAuthErrorCode, Server};
+///
+/// let redirect_uri = "https://app.example.com/callback";
+/// let pending = AuthorizationRequest::new(&Server::Production, "polar_ci_test_app", redirect_uri)
+///     .build()?;
+/// // The user clicked "Deny" on Polar's page.
+/// let denied = format!("{redirect_uri}?error=access_denied&state={}", pending.state().secret());
+/// let Err(CallbackError::Authorization(e)) = pending.callback(&denied) else { unreachable!() };
+/// assert_eq!(e.code, OAuthErrorCode::AccessDenied);
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationError {
     /// The `error` code: `access_denied`, `invalid_scope`, `invalid_request`, or one Polar adds

@@ -26,6 +26,17 @@ use crate::scope::{Scope, ScopeDisplayNames, ScopeSet};
 /// organization connection by that organization id, not by `sub`. The consent data then says
 /// `sub_type: "user"` with `requires_single_organization: true`, and a user who already consented
 /// gets a 400 `invalid_request` instead of a redirect unless the request has `prompt=consent`.
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, Server, SubType};
+///
+/// // Ask for a token that acts for one of the user's organizations.
+/// let redirect_uri = "https://app.example.com/callback";
+/// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test_app", redirect_uri)
+///     .sub_type(SubType::Organization);
+/// assert!(request.build()?.url().contains("sub_type=organization"));
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -59,6 +70,21 @@ impl fmt::Display for SubType {
 /// derived internally tagged `Deserialize` buffers the *whole* object (every display name
 /// included) into an intermediate tree before choosing the arm, which cost more than half the
 /// decode time of a typical response (see `BENCHMARKS.md`).
+///
+/// ```
+/// use polar_oauth2::{Scope, SubType};
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let pending = polar.authorization_request().scope(Scope::Openid).build()?;
+/// let params = pending.authorize_params();
+/// let consent = polar.client()?.consent_data(&polar.web_session_token(), &params).await?;
+/// assert_eq!(consent.sub_type(), SubType::User);
+/// assert!(consent.scopes().contains(&Scope::Openid));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "sub_type", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -264,6 +290,17 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
 }
 
 /// `code_challenge_method` (RFC 7636 §4.3).
+///
+/// ```
+/// use polar_oauth2::{AuthorizationRequest, PkceMethod, Server};
+///
+/// // S256 is the default; set it only to be explicit.
+/// let redirect_uri = "https://app.example.com/callback";
+/// let request = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_test_app", redirect_uri)
+///     .pkce_method(PkceMethod::S256);
+/// assert!(request.build()?.url().contains("code_challenge_method=S256"));
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PkceMethod {
@@ -287,6 +324,20 @@ impl PkceMethod {
 /// The authorization request's parameters (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID `nonce` and
 /// `prompt`, Polar's `sub_type`), passed through to the consent-data call. The spec does not
 /// list them; the real server reads them. All are optional for this call.
+///
+/// ```
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let pending = polar.authorization_request().build()?;
+/// // The parameters of the URL the browser was sent to, for the consent-data call.
+/// let params = pending.authorize_params();
+/// let consent = polar.client()?.consent_data(&polar.web_session_token(), &params).await?;
+/// assert_eq!(consent.client().client_id, polar_oauth2_test_server::CONFIDENTIAL_CLIENT_ID);
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthorizeParams {
     pub(crate) client_id: Option<String>,
@@ -325,6 +376,16 @@ impl fmt::Debug for AuthorizeParams {
 
 impl AuthorizeParams {
     /// Parameters for `client_id` with `response_type=code`.
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizeParams, SubType};
+    ///
+    /// // The query of an authorization URL, as Polar's consent page reads it.
+    /// let params = AuthorizeParams::new("polar_ci_test_app")
+    ///     .redirect_uri("https://app.example.com/callback")
+    ///     .sub_type(SubType::User);
+    /// // Then: `client.consent_data(&session, &params).await?`.
+    /// ```
     #[must_use]
     pub fn new(client_id: impl Into<String>) -> Self {
         Self {

@@ -59,6 +59,20 @@ impl Error {
     /// Whether trying again later may succeed: timeouts, connection failures, 408, 429, 502,
     /// 503 and 504. A token request must still not be repeated if it may have reached the
     /// server (codes are single-use); see the crate docs.
+    ///
+    /// ```
+    /// use polar_oauth2::RefreshToken;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let spent = RefreshToken::new("polar_rt_u_test_unknown");
+    /// let err = client.refresh(&polar.confidential_client(), &spent).await.unwrap_err();
+    /// assert!(!err.is_retryable()); // `invalid_grant`: the same request fails again
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -76,6 +90,20 @@ impl Error {
     }
 
     /// The HTTP status of the response this error came from, if there was one.
+    ///
+    /// ```
+    /// use polar_oauth2::RefreshToken;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let spent = RefreshToken::new("polar_rt_u_test_unknown");
+    /// let err = client.refresh(&polar.confidential_client(), &spent).await.unwrap_err();
+    /// assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -103,6 +131,20 @@ impl Error {
     /// Whether the connection could not be established (refused, unreachable, DNS, TLS
     /// handshake, connect timeout): the request certainly never reached the server, so even a
     /// token request may be sent again. Every other failure may come after the server read it.
+    ///
+    /// ```
+    /// use polar_oauth2::{AccessToken, Client, RetryPolicy, Server};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let down = format!("http://{}", listener.local_addr()?);
+    /// drop(listener); // nothing listens there now: Polar is unreachable
+    /// let client = Client::builder(Server::Custom(down)).retry(RetryPolicy::none()).build()?;
+    /// let err = client.userinfo(&AccessToken::new("polar_at_u_test")).await.unwrap_err();
+    /// assert!(err.is_connect()); // never reached Polar: even a code exchange may be sent again
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn is_connect(&self) -> bool {
         let source = match self {
@@ -114,6 +156,22 @@ impl Error {
     }
 
     /// The OAuth2 error, if this is one.
+    ///
+    /// ```
+    /// use polar_oauth2::{OAuthErrorCode, RefreshToken};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let spent = RefreshToken::new("polar_rt_u_test_unknown");
+    /// let err = client.refresh(&polar.confidential_client(), &spent).await.unwrap_err();
+    /// if err.as_oauth().is_some_and(|e| e.code == OAuthErrorCode::InvalidGrant) {
+    ///     // the grant is dead: send the user through the login again
+    /// }
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn as_oauth(&self) -> Option<&OAuthError> {
         match self {
@@ -155,6 +213,15 @@ impl std::error::Error for Error {
 }
 
 /// An RFC 6749 §5.2 error code.
+///
+/// ```
+/// use polar_oauth2::OAuthErrorCode;
+///
+/// assert_eq!(OAuthErrorCode::from_wire("invalid_grant"), OAuthErrorCode::InvalidGrant);
+/// // A code Polar adds is kept as sent.
+/// let polar_own = OAuthErrorCode::from_wire("invalid_sub");
+/// assert_eq!(polar_own, OAuthErrorCode::Extension("invalid_sub".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OAuthErrorCode {
@@ -227,6 +294,22 @@ impl fmt::Display for OAuthErrorCode {
 }
 
 /// An OAuth2 error response (RFC 6749 §5.2; also the redirect errors of §4.1.2.1).
+///
+/// ```
+/// use polar_oauth2::{OAuthErrorCode, RefreshToken};
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let client = polar.client()?;
+/// let spent = RefreshToken::new("polar_rt_u_test_unknown");
+/// let err = client.refresh(&polar.confidential_client(), &spent).await.unwrap_err();
+/// let oauth = err.as_oauth().expect("Polar answered with an OAuth error");
+/// assert_eq!(oauth.code, OAuthErrorCode::InvalidGrant);
+/// assert_eq!(oauth.status, 400);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthError {
     /// The `error` code.

@@ -82,6 +82,22 @@ const JWKS: &str = "openid:jwks";
 const ERROR_BODY_CAP: usize = 64 * 1024;
 
 /// Why an ID token was not accepted.
+///
+/// ```
+/// use polar_oauth2::{IdToken, IdTokenError};
+/// use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let verifier = polar.client()?.id_token_verifier(CONFIDENTIAL_CLIENT_ID).issuer(polar.issuer());
+/// let err = verifier.verify(&IdToken::new("not-a-jwt"), None).await.unwrap_err();
+/// assert!(matches!(err, IdTokenError::Malformed(_)));
+/// // `alg: none` is refused whatever the claims say.
+/// let unsigned = IdToken::new("eyJhbGciOiJub25lIn0.e30.");
+/// assert!(matches!(verifier.verify(&unsigned, None).await, Err(IdTokenError::Unsigned)));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum IdTokenError {
@@ -276,6 +292,23 @@ fn unix(t: SystemTime) -> u64 {
 ///
 /// Polar sends `sub` (the user's or organization's id), `name` (with `openid`; an
 /// organization's slug), `email` and `email_verified` (with `email`, for a user).
+///
+/// ```
+/// use polar_oauth2::Connector;
+/// use polar_oauth2_test_server::{REDIRECT_URI, TestServer, USER_ID};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let client = polar.client()?;
+/// let connector = Connector::new(&client, polar.confidential_client(), REDIRECT_URI)
+///     .authorization_page(polar.authorization_endpoint());
+/// let pending = connector.authorization_request().build()?;
+/// let back = polar.approve(pending.url())?;
+/// let claims = connector.finish(pending, &back).await?.claims;
+/// assert_eq!(claims.sub, USER_ID.to_string()); // the key to keep this user's tokens under
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct IdTokenClaims {
@@ -519,6 +552,14 @@ impl fmt::Debug for Key {
 impl Client {
     /// A verifier of ID tokens issued by this client's server to `client_id`; see
     /// [`IdTokenVerifier`]. Nothing is fetched until the first [`IdTokenVerifier::verify`].
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// let verifier = client.id_token_verifier("polar_ci_test_app");
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn id_token_verifier(&self, client_id: impl Into<String>) -> IdTokenVerifier {
         IdTokenVerifier::new(self, client_id)
     }
@@ -529,6 +570,15 @@ impl IdTokenVerifier {
     ///
     /// The issuer is the one the server's discovery document names (fetched over `client`'s
     /// TLS connection); pin it with [`Self::issuer`] (e.g. [`POLAR_ISSUER`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, IdTokenVerifier, Server};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// // One per app: it caches Polar's keys and follows their rotation.
+    /// let verifier = IdTokenVerifier::new(&client, "polar_ci_test_app");
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(client: &Client, client_id: impl Into<String>) -> Self {
         Self {
             client: client.clone(),
@@ -543,12 +593,31 @@ impl IdTokenVerifier {
     }
 
     /// Require this issuer: tokens' `iss` and the discovery document's `issuer` must equal it.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, IdTokenVerifier, Server};
+    ///
+    /// let client = Client::new(Server::Custom("https://polar.example.com".into()))?;
+    /// let verifier = IdTokenVerifier::new(&client, "polar_ci_test_app")
+    ///     .issuer("https://polar.example.com"); // refuse ID tokens from any other issuer
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self
     }
 
     /// Clock leeway for `exp`, `iat` and `nbf` (default [`DEFAULT_LEEWAY`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, IdTokenVerifier, Server};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// let verifier = IdTokenVerifier::new(&client, "polar_ci_test_app")
+    ///     .leeway(Duration::from_secs(30)); // this host's clock may be off by that much
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
@@ -556,6 +625,16 @@ impl IdTokenVerifier {
 
     /// Accept tokens whose `aud` also lists `audience` (by default any audience but the client
     /// id is [`IdTokenError::UntrustedAudience`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, IdTokenVerifier, Server};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// // The app's backend also accepts ID tokens issued to its mobile app's client.
+    /// let verifier = IdTokenVerifier::new(&client, "polar_ci_test_web")
+    ///     .trust_audience("polar_ci_test_mobile");
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn trust_audience(mut self, audience: impl Into<String>) -> Self {
         self.trusted_audiences.push(audience.into());
         self
@@ -585,6 +664,24 @@ impl IdTokenVerifier {
     /// ([`PendingAuthorization::nonce`](crate::PendingAuthorization::nonce)); when it is
     /// `Some`, the token must carry the same one. Send a nonce: it is what stops a token
     /// captured from another sign-in being replayed into this one.
+    ///
+    /// ```
+    /// use polar_oauth2::Scope;
+    /// use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, TestServer, USER_ID};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().scope(Scope::Openid).random_nonce().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, pkce) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, pkce).await?;
+    /// let ids = client.id_token_verifier(CONFIDENTIAL_CLIENT_ID).issuer(polar.issuer());
+    /// let claims = ids.verify(token.id_token().unwrap(), pending.nonce()).await?;
+    /// assert_eq!(claims.sub, USER_ID.to_string());
+    /// # Ok(()) }
+    /// ```
     pub async fn verify(
         &self,
         id_token: &IdToken,

@@ -78,11 +78,26 @@ impl RetryPolicy {
     pub const DEFAULT_JITTER: f64 = 0.5;
 
     /// No retries: every call is made once (the default).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, RetryPolicy, Server};
+    ///
+    /// let client = Client::builder(Server::Production).retry(RetryPolicy::none()).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn none() -> Self {
         Self::new(0)
     }
 
     /// Up to `max_retries` retries after the first attempt, with the default timing.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, RetryPolicy, Server};
+    ///
+    /// // Up to 3 retries of a request that may be retried (never a code exchange).
+    /// let client = Client::builder(Server::Production).retry(RetryPolicy::new(3)).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(max_retries: u32) -> Self {
         Self {
             max_retries,
@@ -94,6 +109,17 @@ impl RetryPolicy {
     }
 
     /// Wait before the first retry; each later wait doubles.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::new(3)
+    ///     .initial_backoff(Duration::from_millis(100))
+    ///     .max_backoff(Duration::from_secs(2))
+    ///     .jitter(0.0); // no randomness: 100 ms, 200 ms, 400 ms
+    /// assert_eq!(policy.backoff(2), Duration::from_millis(400));
+    /// ```
     pub fn initial_backoff(mut self, backoff: Duration) -> Self {
         self.initial_backoff = backoff;
         self
@@ -116,6 +142,14 @@ impl RetryPolicy {
     }
 
     /// Longest `Retry-After` to wait for; a server asking for more ends the retries.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::RetryPolicy;
+    ///
+    /// // Wait as long as a 429's `Retry-After` asks, up to 5 s; asking for longer ends the retries.
+    /// let policy = RetryPolicy::new(2).max_retry_after(Duration::from_secs(5));
+    /// ```
     pub fn max_retry_after(mut self, limit: Duration) -> Self {
         self.max_retry_after = limit;
         self

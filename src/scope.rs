@@ -18,6 +18,19 @@ macro_rules! define_scopes {
     ($($variant:ident => $value:literal, $display:expr, $index:literal;)*) => {
         /// One OAuth2 scope. Known values are variants; anything else is kept in
         /// [`Scope::Unknown`] so that a scope Polar adds tomorrow still decodes.
+        ///
+        /// ```
+        /// use polar_oauth2::{Scope, ScopeSet};
+        ///
+        /// let scope: Scope = "user:read".parse()?;
+        /// assert!(scope.is_known());
+        /// // A scope Polar adds after this release is kept, not refused.
+        /// let newer = Scope::from_wire("widgets:read")?;
+        /// assert!(!newer.is_known());
+        /// let scopes = ScopeSet::new().with(Scope::Openid).with(newer);
+        /// assert!(scopes.contains(&Scope::Openid));
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Scope {
@@ -94,6 +107,14 @@ impl Scope {
     /// whitespace separates scopes on the wire (RFC 6749 §3.3). `"openid web:write"` would
     /// otherwise be a single `Scope` that is two scopes once sent; it is an error instead. Use
     /// [`ScopeSet::from_wire`] to split such a list.
+    ///
+    /// ```
+    /// use polar_oauth2::Scope;
+    ///
+    /// assert_eq!(Scope::from_wire("openid")?, Scope::Openid);
+    /// assert!(Scope::from_wire("two scopes").is_err()); // a space separates scopes
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_wire(value: &str) -> Result<Scope, InvalidScope> {
         if let Some(known) = Scope::known(value) {
             return Ok(known);
@@ -211,6 +232,15 @@ pub struct ScopeSet {
 
 impl ScopeSet {
     /// An empty set.
+    ///
+    /// ```
+    /// use polar_oauth2::{Scope, ScopeSet};
+    ///
+    /// let mut scopes = ScopeSet::new();
+    /// assert!(scopes.insert(Scope::Openid));
+    /// assert!(!scopes.insert(Scope::Openid)); // already there
+    /// assert_eq!(scopes.len(), 1);
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -226,6 +256,13 @@ impl ScopeSet {
     }
 
     /// Builder form of [`Self::insert`].
+    ///
+    /// ```
+    /// use polar_oauth2::{Scope, ScopeSet};
+    ///
+    /// let scopes = ScopeSet::new().with(Scope::Openid).with(Scope::Email);
+    /// assert_eq!(scopes.to_string(), "openid email");
+    /// ```
     #[must_use]
     pub fn with(mut self, scope: Scope) -> Self {
         self.insert(scope);
@@ -239,6 +276,13 @@ impl ScopeSet {
     }
 
     /// Whether every scope of `other` is in this set.
+    ///
+    /// ```
+    /// use polar_oauth2::ScopeSet;
+    ///
+    /// let granted = ScopeSet::from_wire("openid email user:read");
+    /// assert!(granted.is_superset(&ScopeSet::from_wire("openid email")));
+    /// ```
     #[must_use]
     pub fn is_superset(&self, other: &ScopeSet) -> bool {
         other.iter().all(|s| self.contains(s))
@@ -263,6 +307,14 @@ impl ScopeSet {
 
     /// Parse the space-separated wire form leniently (any run of ASCII whitespace separates;
     /// unknown values are kept). Used for responses, which are never rejected for their scopes.
+    ///
+    /// ```
+    /// use polar_oauth2::{Scope, ScopeSet};
+    ///
+    /// let granted = ScopeSet::from_wire("openid email");
+    /// assert!(granted.contains(&Scope::Openid));
+    /// assert_eq!(granted.len(), 2);
+    /// ```
     #[must_use]
     pub fn from_wire(value: &str) -> Self {
         let mut set = WireScopes {
@@ -483,6 +535,15 @@ const WORDS: usize = KNOWN_DISPLAY_NAMES.len().div_ceil(64);
 /// changed label, a scope this build does not know) are stored as strings. Every entry stays
 /// readable ([`Self::get`], [`Self::iter`]) and serializes back to the same entries it was
 /// decoded from (in the spec's order, then the differing entries in the order received).
+///
+/// ```
+/// use polar_oauth2::{Scope, ScopeDisplayNames};
+///
+/// let names = ScopeDisplayNames::spec_default();
+/// assert_eq!(names.get("openid"), Scope::Openid.display_name());
+/// // What a decoded response says differently from the spec this build knows.
+/// assert_eq!(names.differences().count(), 0);
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ScopeDisplayNames {
     /// Bit `i` set: scope `Scope::KNOWN[i]` is present with its spec display name.
@@ -499,6 +560,15 @@ impl ScopeDisplayNames {
     }
 
     /// The spec's default value: every known scope with its display name.
+    ///
+    /// ```
+    /// use polar_oauth2::ScopeDisplayNames;
+    ///
+    /// let names = ScopeDisplayNames::spec_default();
+    /// for (scope, label) in names.iter().take(3) {
+    ///     println!("{scope}: {label}"); // what a consent page of your own would list
+    /// }
+    /// ```
     #[must_use]
     pub fn spec_default() -> Self {
         let mut names = Self::new();

@@ -71,19 +71,55 @@ macro_rules! secret_type {
 secret_type!(
     /// An OAuth2 client secret (`polar_cs_…`), sent as `client_secret` in token requests
     /// (`client_secret_post`, RFC 6749 §2.3.1).
+    ///
+    /// ```
+    /// use polar_oauth2::ClientSecret;
+    ///
+    /// let secret = ClientSecret::new("polar_cs_test_example");
+    /// // `Debug` is safe to log; reading the value takes an explicit `.secret()`.
+    /// assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
+    /// assert_eq!(secret.secret(), "polar_cs_test_example");
+    /// ```
     ClientSecret
 );
 secret_type!(
     /// An access token (`polar_at_u_…` / `polar_at_o_…`), sent as a bearer token (RFC 6750 §2.1).
+    ///
+    /// ```
+    /// use polar_oauth2::AccessToken;
+    ///
+    /// let secret = AccessToken::new("polar_at_u_test");
+    /// // `Debug` is safe to log; reading the value takes an explicit `.secret()`.
+    /// assert_eq!(format!("{secret:?}"), "AccessToken([redacted])");
+    /// assert_eq!(secret.secret(), "polar_at_u_test");
+    /// ```
     AccessToken
 );
 secret_type!(
     /// A refresh token (`polar_rt_u_…` / `polar_rt_o_…`). Polar rotates them: after a refresh the
     /// old one is revoked, so always keep the newest.
+    ///
+    /// ```
+    /// use polar_oauth2::RefreshToken;
+    ///
+    /// let secret = RefreshToken::new("polar_rt_u_test");
+    /// // `Debug` is safe to log; reading the value takes an explicit `.secret()`.
+    /// assert_eq!(format!("{secret:?}"), "RefreshToken([redacted])");
+    /// assert_eq!(secret.secret(), "polar_rt_u_test");
+    /// ```
     RefreshToken
 );
 secret_type!(
     /// An OpenID Connect ID token (a signed JWT about the user).
+    ///
+    /// ```
+    /// use polar_oauth2::IdToken;
+    ///
+    /// let secret = IdToken::new("eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+    /// // `Debug` is safe to log; reading the value takes an explicit `.secret()`.
+    /// assert_eq!(format!("{secret:?}"), "IdToken([redacted])");
+    /// assert_eq!(secret.secret(), "eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+    /// ```
     IdToken
 );
 secret_type!(
@@ -91,24 +127,69 @@ secret_type!(
     /// its `polar_session` cookie. The crate sends it as that cookie (consent data, client
     /// registration and management) or in the `web` grant's form, never as a bearer, which
     /// Polar refuses (401 `invalid_token`).
+    ///
+    /// ```
+    /// use polar_oauth2::SessionToken;
+    ///
+    /// let secret = SessionToken::new("polar_us_test");
+    /// // `Debug` is safe to log; reading the value takes an explicit `.secret()`.
+    /// assert_eq!(format!("{secret:?}"), "SessionToken([redacted])");
+    /// assert_eq!(secret.secret(), "polar_us_test");
+    /// ```
     SessionToken
 );
 secret_type!(
     /// An authorization code (`polar_ac_…`): single-use, valid for 300 s (RFC 6749 §4.1.2).
+    ///
+    /// ```
+    /// use polar_oauth2::AuthorizationCode;
+    ///
+    /// let secret = AuthorizationCode::new("polar_ac_test");
+    /// // `Debug` is safe to log; reading the value takes an explicit `.secret()`.
+    /// assert_eq!(format!("{secret:?}"), "AuthorizationCode([redacted])");
+    /// assert_eq!(secret.secret(), "polar_ac_test");
+    /// ```
     AuthorizationCode
 );
 secret_type!(
     /// A PKCE code verifier (RFC 7636 §4.1): kept by the client, sent only to the token endpoint.
+    ///
+    /// ```
+    /// use polar_oauth2::PkceCodeVerifier;
+    ///
+    /// let secret = PkceCodeVerifier::new("a-verifier-of-at-least-43-characters-0123456");
+    /// // `Debug` is safe to log; reading the value takes an explicit `.secret()`.
+    /// assert_eq!(format!("{secret:?}"), "PkceCodeVerifier([redacted])");
+    /// assert_eq!(secret.secret(), "a-verifier-of-at-least-43-characters-0123456");
+    /// ```
     PkceCodeVerifier
 );
 secret_type!(
     /// An access or a refresh token as the `token` parameter of revocation (RFC 7009 §2.1) and
     /// introspection (RFC 7662 §2.1). Build requests from [`IssuedToken`](crate::IssuedToken).
+    ///
+    /// ```
+    /// use polar_oauth2::OpaqueToken;
+    ///
+    /// let secret = OpaqueToken::new("polar_rt_u_test");
+    /// // `Debug` is safe to log; reading the value takes an explicit `.secret()`.
+    /// assert_eq!(format!("{secret:?}"), "OpaqueToken([redacted])");
+    /// assert_eq!(secret.secret(), "polar_rt_u_test");
+    /// ```
     OpaqueToken
 );
 secret_type!(
     /// The bearer token that manages one registered client (RFC 7592 §3), returned once by
     /// client registration.
+    ///
+    /// ```
+    /// use polar_oauth2::RegistrationAccessToken;
+    ///
+    /// let secret = RegistrationAccessToken::new("polar_crt_test");
+    /// // `Debug` is safe to log; reading the value takes an explicit `.secret()`.
+    /// assert_eq!(format!("{secret:?}"), "RegistrationAccessToken([redacted])");
+    /// assert_eq!(secret.secret(), "polar_crt_test");
+    /// ```
     RegistrationAccessToken
 );
 

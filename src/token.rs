@@ -24,6 +24,18 @@ use crate::secret::{
 ///
 /// Cheap to clone (shared, not copied): every grant holds the credentials it was made with,
 /// and [`Client::refresh`](crate::Client::refresh) makes one per call.
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, ClientSecret, TokenEndpointAuthMethod};
+///
+/// // A web app keeps its secret on the server.
+/// let secret = ClientSecret::new("polar_cs_test_example");
+/// let web_app = ClientCredentials::confidential("polar_ci_test_example", secret);
+/// assert_eq!(web_app.auth_method(), TokenEndpointAuthMethod::ClientSecretPost);
+/// // A desktop or mobile app has none: PKCE protects its code instead.
+/// let cli = ClientCredentials::public("polar_ci_test_cli");
+/// assert!(cli.client_secret().is_none());
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClientCredentials(Arc<Credentials>);
 
@@ -125,6 +137,15 @@ impl ClientCredentials {
     }
 
     /// The client secret, if any.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientCredentials, ClientSecret};
+    ///
+    /// let secret = ClientSecret::new("polar_cs_test_app");
+    /// let app = ClientCredentials::confidential("polar_ci_test_app", secret);
+    /// assert!(app.client_secret().is_some());
+    /// assert!(ClientCredentials::public("polar_ci_test_cli").client_secret().is_none());
+    /// ```
     #[must_use]
     pub fn client_secret(&self) -> Option<&ClientSecret> {
         self.0.client_secret.as_ref()
@@ -156,6 +177,16 @@ impl From<&RegisteredClient> for ClientCredentials {
 }
 
 /// A token request: one arm per `grant_type` Polar accepts.
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, RefreshToken, RefreshTokenGrant, TokenRequest};
+///
+/// let credentials = ClientCredentials::public("polar_ci_test_cli");
+/// let grant = RefreshTokenGrant::new(credentials, RefreshToken::new("polar_rt_u_test"));
+/// let request = TokenRequest::from(grant);
+/// assert_eq!(request.grant_type(), "refresh_token");
+/// // Then: `client.request_token(&request).await?`.
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenRequest {
@@ -204,6 +235,17 @@ impl TokenRequest {
 }
 
 /// Exchange an authorization code for tokens.
+///
+/// ```
+/// use polar_oauth2::{AuthorizationCode, AuthorizationCodeGrant, ClientCredentials};
+/// use polar_oauth2::{PkceCodeVerifier, TokenRequest};
+///
+/// let credentials = ClientCredentials::public("polar_ci_test_cli");
+/// let code = AuthorizationCode::new("polar_ac_test");
+/// let grant = AuthorizationCodeGrant::new(credentials, code, "http://127.0.0.1:8400/callback")
+///     .code_verifier(PkceCodeVerifier::new("the-verifier-kept-since-the-login"));
+/// assert_eq!(TokenRequest::from(grant).grant_type(), "authorization_code");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationCodeGrant {
     credentials: ClientCredentials,
@@ -225,6 +267,17 @@ impl AuthorizationCodeGrant {
     ];
 
     /// `redirect_uri` must be the one sent in the authorization request (RFC 6749 §4.1.3).
+    ///
+    /// ```
+    /// use polar_oauth2::{AuthorizationCode, AuthorizationCodeGrant, ClientCredentials};
+    /// use polar_oauth2::TokenRequest;
+    ///
+    /// let credentials = ClientCredentials::public("polar_ci_test_cli");
+    /// let code = AuthorizationCode::new("polar_ac_test");
+    /// let redirect_uri = "http://127.0.0.1:8400/callback";
+    /// let grant = AuthorizationCodeGrant::new(credentials, code, redirect_uri);
+    /// let request = TokenRequest::from(grant); // for `Client::request_token`
+    /// ```
     #[must_use]
     pub fn new(
         credentials: ClientCredentials,
@@ -248,6 +301,16 @@ impl AuthorizationCodeGrant {
 }
 
 /// Exchange a refresh token for new tokens. Polar rotates refresh tokens: keep the new one.
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, ClientSecret, RefreshToken, RefreshTokenGrant};
+/// use polar_oauth2::TokenRequest;
+///
+/// let secret = ClientSecret::new("polar_cs_test_app");
+/// let credentials = ClientCredentials::confidential("polar_ci_test_app", secret);
+/// let grant = RefreshTokenGrant::new(credentials, RefreshToken::new("polar_rt_u_test"));
+/// assert_eq!(TokenRequest::from(grant).grant_type(), "refresh_token");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshTokenGrant {
     credentials: ClientCredentials,
@@ -261,6 +324,14 @@ impl RefreshTokenGrant {
         &["grant_type", "client_id", "client_secret", "refresh_token"];
 
     /// A refresh request.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientCredentials, RefreshToken, RefreshTokenGrant, TokenRequest};
+    ///
+    /// let credentials = ClientCredentials::public("polar_ci_test_cli");
+    /// let grant = RefreshTokenGrant::new(credentials, RefreshToken::new("polar_rt_u_test"));
+    /// let request = TokenRequest::from(grant); // for `Client::request_token`
+    /// ```
     #[must_use]
     pub fn new(credentials: ClientCredentials, refresh_token: RefreshToken) -> Self {
         Self {
@@ -271,6 +342,17 @@ impl RefreshTokenGrant {
 }
 
 /// Exchange a Polar web session token (the `web` grant).
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, ClientSecret, SessionToken, SubType, TokenRequest};
+/// use polar_oauth2::WebGrant;
+///
+/// let secret = ClientSecret::new("polar_cs_test_app");
+/// let credentials = ClientCredentials::confidential("polar_ci_test_app", secret);
+/// let grant = WebGrant::new(credentials, SessionToken::new("polar_us_test"))
+///     .sub_type(SubType::User);
+/// assert_eq!(TokenRequest::from(grant).grant_type(), "web");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebGrant {
     credentials: ClientCredentials,
@@ -295,6 +377,15 @@ impl WebGrant {
     ];
 
     /// A web grant for the session's user (the server's default `sub_type`).
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientCredentials, ClientSecret, SessionToken, TokenRequest, WebGrant};
+    ///
+    /// let secret = ClientSecret::new("polar_cs_test_app");
+    /// let credentials = ClientCredentials::confidential("polar_ci_test_app", secret);
+    /// let grant = WebGrant::new(credentials, SessionToken::new("polar_us_test"));
+    /// let request = TokenRequest::from(grant); // for `Client::request_token`
+    /// ```
     #[must_use]
     pub fn new(credentials: ClientCredentials, session_token: SessionToken) -> Self {
         Self {
@@ -389,6 +480,13 @@ impl Serialize for TokenRequest {
 }
 
 /// `token_type` of a token response (RFC 6749 §7.1), compared case-insensitively (§5.1).
+///
+/// ```
+/// use polar_oauth2::TokenType;
+///
+/// assert_eq!(TokenType::from_wire("bearer"), TokenType::Bearer);
+/// assert_eq!(TokenType::Bearer.as_str(), "Bearer");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenType {
@@ -426,6 +524,21 @@ impl fmt::Display for TokenType {
 }
 
 /// A successful token response (RFC 6749 §5.1), with its expiry computed on arrival.
+///
+/// ```
+/// use std::time::Duration;
+/// use polar_oauth2::Token;
+///
+/// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+/// let token: Token = serde_json::from_str(json)?;
+/// assert!(!token.is_expired());
+/// assert!(token.expires_within(Duration::from_secs(3601)));
+/// // Stored as JSON (a file, a database row), it keeps its expiry as a time.
+/// let stored: Token = serde_json::from_str(&serde_json::to_string(&token)?)?;
+/// assert_eq!(stored.access_token(), token.access_token());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Token {
     access_token: AccessToken,
@@ -489,6 +602,17 @@ impl Token {
     pub const MAX_EXPIRES_IN: u64 = 1_000 * 31_556_952;
 
     /// The access token, for the `Authorization: Bearer` header.
+    ///
+    /// ```
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "scope": "openid"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// // Send it as `Authorization: Bearer …` (the client does that for you).
+    /// assert_eq!(token.access_token().secret(), "polar_at_u_test");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn access_token(&self) -> &AccessToken {
         &self.access_token
@@ -501,6 +625,17 @@ impl Token {
     }
 
     /// The refresh token, if the server issued one.
+    ///
+    /// ```
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// // Keep the newest one: Polar revokes the old one at each refresh.
+    /// assert_eq!(token.refresh_token().map(|t| t.secret()), Some("polar_rt_u_test"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
         self.refresh_token.as_ref()
@@ -522,12 +657,33 @@ impl Token {
     }
 
     /// The granted scopes.
+    ///
+    /// ```
+    /// use polar_oauth2::{Scope, Token};
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// assert!(token.scope().contains(&Scope::Email)); // what the user granted
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn scope(&self) -> &ScopeSet {
         self.scope.get()
     }
 
     /// The lifetime the server gave (`expires_in`), if any.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "scope": "openid"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// assert_eq!(token.expires_in(), Some(Duration::from_secs(3600)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn expires_in(&self) -> Option<Duration> {
         self.expires_in
@@ -544,6 +700,17 @@ impl Token {
     /// clock plus what is left of the lifetime, measured on the monotonic clock since arrival
     /// (so a wall-clock step after arrival does not shift it). For a token restored from its
     /// stored form, the `expires_at` it was stored with.
+    ///
+    /// ```
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// let at = token.expires_at_system().unwrap(); // for a database column
+    /// assert!(at > std::time::SystemTime::now());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn expires_at_system(&self) -> Option<SystemTime> {
         if let Some(stored) = self.stored_expiry {
@@ -558,12 +725,34 @@ impl Token {
     }
 
     /// Whether the access token has expired (`false` when the server gave no lifetime).
+    ///
+    /// ```
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "refresh_token": "polar_rt_u_test", "scope": "openid email"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// assert!(!token.is_expired());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn is_expired(&self) -> bool {
         self.expires_within(Duration::ZERO)
     }
 
     /// Whether the access token expires within `margin` from now (refresh a little early).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::Token;
+    ///
+    /// let json = r#"{"access_token": "polar_at_u_test", "token_type": "Bearer",
+    ///     "expires_in": 3600, "scope": "openid"}"#;
+    /// let token: Token = serde_json::from_str(json)?;
+    /// assert!(!token.expires_within(Duration::from_secs(60)));
+    /// assert!(token.expires_within(Duration::from_secs(7200)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn expires_within(&self, margin: Duration) -> bool {
         match self.expires_in {

@@ -50,6 +50,27 @@ type Outcome = Result<Token, TokenSourceError>;
 ///
 /// Every caller that waited for a refresh gets that refresh's outcome (hence the `Arc`s): a
 /// failing server sees one request per refresh attempt, not one per caller.
+///
+/// ```
+/// use polar_oauth2::TokenSource;
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// // The user disconnected the app at Polar: the refresh token is revoked.
+/// client.revoke(&credentials, token.refresh_token().unwrap()).await?;
+/// let source = TokenSource::new(client, credentials, token);
+/// source.expire_now();
+/// let err = source.access_token().await.unwrap_err();
+/// assert!(err.must_reconnect()); // send the user through the login again
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum TokenSourceError {
@@ -78,6 +99,13 @@ pub enum TokenSourceError {
 
 impl TokenSourceError {
     /// Whether the user must go through the authorization flow again.
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSourceError;
+    ///
+    /// assert!(TokenSourceError::NoRefreshToken.must_reconnect());
+    /// assert!(!TokenSourceError::Interrupted.must_reconnect()); // the next call tries again
+    /// ```
     #[must_use]
     pub fn must_reconnect(&self) -> bool {
         matches!(self, Self::ReconnectRequired(_) | Self::NoRefreshToken)
@@ -209,6 +237,28 @@ impl fmt::Debug for TokenSource {
 }
 
 /// Settings for a [`TokenSource`].
+///
+/// ```
+/// use std::time::Duration;
+/// use polar_oauth2::{Token, TokenSource};
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let source = TokenSource::builder(client, credentials, token)
+///     .refresh_margin(Duration::from_secs(120))
+///     // Polar rotates refresh tokens: store each new one before it is used.
+///     .on_refresh(|token: Token| async move { serde_json::to_string(&token).map(drop) })
+///     .build();
+/// let access_token = source.access_token().await?;
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct TokenSourceBuilder {
     client: Client,
@@ -247,6 +297,25 @@ impl TokenSourceBuilder {
     /// default is [`RetryPolicy::none`]'s timing: 250 ms doubling up to 10 s, `Retry-After` up
     /// to 60 s. The policy's retry count is not used (a refresh is a `POST`, never retried
     /// within one call).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{RetryPolicy, TokenSource};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::builder(client, credentials, token)
+    ///     .refresh_backoff(RetryPolicy::none().initial_backoff(Duration::from_secs(1)))
+    ///     .build();
+    /// # Ok(()) }
+    /// ```
     pub fn refresh_backoff(mut self, policy: RetryPolicy) -> Self {
         self.backoff = policy;
         self
@@ -259,6 +328,31 @@ impl TokenSourceBuilder {
     /// It runs on the refresh's own task, so it is called even when every caller waiting for
     /// the refresh has gone away. Callers wait while it runs, so it must not ask this token
     /// source for a token (that would wait for itself).
+    ///
+    /// ```
+    /// use polar_oauth2::{FileStore, Token, TokenSource, TokenStore};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let dir = std::env::temp_dir().join(format!("polar-tokens-{}", std::process::id()));
+    /// let store = FileStore::open(&dir)?;
+    /// let source = TokenSource::builder(client, credentials, token)
+    ///     // Saved before the new token is handed out: the old refresh token no longer works.
+    ///     .on_refresh(move |token: Token| {
+    ///         let store = store.clone();
+    ///         async move { store.save("me", &token).await }
+    ///     })
+    ///     .build();
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
     pub fn on_refresh<F, Fut, E>(mut self, persist: F) -> Self
     where
         F: Fn(Token) -> Fut + Send + Sync + 'static,
@@ -297,12 +391,49 @@ impl TokenSourceBuilder {
 
 impl TokenSource {
     /// A token source without a persistence callback (see [`Self::builder`]).
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::new(client.clone(), credentials, token);
+    /// let access_token = source.access_token().await?; // refreshed first when near expiry
+    /// client.userinfo(&access_token).await?;
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn new(client: Client, credentials: ClientCredentials, token: Token) -> Self {
         Self::builder(client, credentials, token).build()
     }
 
     /// Settings for a token source that starts from `token` (e.g. one restored from storage).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::builder(client, credentials, token)
+    ///     .refresh_margin(Duration::from_secs(300))
+    ///     .build();
+    /// # Ok(()) }
+    /// ```
     pub fn builder(
         client: Client,
         credentials: ClientCredentials,
@@ -320,12 +451,49 @@ impl TokenSource {
 
     /// A valid access token: the current one, or a new one when the current one expires within
     /// the margin. Concurrent callers share one refresh.
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::new(client.clone(), credentials, token);
+    /// source.expire_now(); // as if an hour had passed
+    /// let access_token = source.access_token().await?; // refreshed, the rotation kept
+    /// client.userinfo(&access_token).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn access_token(&self) -> Result<AccessToken, TokenSourceError> {
         Ok(self.token().await?.access_token().clone())
     }
 
     /// The current token, refreshed first if it expires within the margin (see
     /// [`Self::access_token`]).
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::new(client, credentials, token);
+    /// let current = source.token().await?; // with its refresh token and expiry
+    /// assert!(current.refresh_token().is_some());
+    /// # Ok(()) }
+    /// ```
     pub async fn token(&self) -> Result<Token, TokenSourceError> {
         let next = self.next(&mut self.inner.lock());
         let mut running = match next {
@@ -410,6 +578,24 @@ impl TokenSource {
     /// The last refresh failure, kept until a refresh succeeds. A token source hands out a
     /// still-valid token through a failed refresh: this tells why it was not renewed (to log
     /// or report it).
+    ///
+    /// ```
+    /// use polar_oauth2::TokenSource;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let source = TokenSource::new(client, credentials, token);
+    /// source.access_token().await?;
+    /// assert!(source.last_refresh_error().is_none()); // nothing failed
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn last_refresh_error(&self) -> Option<TokenSourceError> {
         self.inner.lock().failure.clone()

@@ -78,6 +78,14 @@ pub(crate) fn without_password(url: &str) -> String {
 impl ClientBuilder {
     /// Settings for `server` with the defaults: [`DEFAULT_TIMEOUT`], no `Polar-Version`,
     /// [`DEFAULT_MAX_RESPONSE_BODY`], [`DEFAULT_MAX_CONCURRENT_REQUESTS`], no retries.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientBuilder, Server};
+    ///
+    /// // The same as `Client::builder(Server::Production)`.
+    /// let client = ClientBuilder::new(Server::Production).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(server: Server) -> Self {
         Self {
             server,
@@ -93,6 +101,13 @@ impl ClientBuilder {
 
     /// Retry failed calls under `policy` (default: [`RetryPolicy::none`]). A token request is
     /// retried only when the connection could not be established; see [`RetryPolicy`].
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, RetryPolicy, Server};
+    ///
+    /// let client = Client::builder(Server::Production).retry(RetryPolicy::new(1)).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -102,6 +117,13 @@ impl ClientBuilder {
     /// A larger successful response fails with [`Error::Transport`] (`body_too_large`) as soon
     /// as its `Content-Length` or the bytes read so far exceed the cap; it is never read whole.
     /// Error responses are read only up to 64 KiB for their excerpt, whatever their size.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Production).max_response_body(64 * 1024).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn max_response_body(mut self, bytes: u64) -> Self {
         self.max_response_body = bytes;
         self
@@ -115,6 +137,13 @@ impl ClientBuilder {
     /// twice `limit`); without it, a burst of `n` requests opens up to `n` connections. The
     /// wait for a place counts inside the request's timeout: a request whose timeout passes
     /// while it waits fails with [`Error::Timeout`] without being sent. `None`: no limit.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Production).max_concurrent_requests(Some(8)).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn max_concurrent_requests(mut self, limit: Option<usize>) -> Self {
         self.max_concurrent_requests = limit;
         self
@@ -123,6 +152,16 @@ impl ClientBuilder {
     /// Limit for each whole request, the wait for an in-flight place included; `None` for no
     /// limit (not recommended). A limit needs a Tokio runtime with timers (`enable_time`);
     /// without one, use `None` (retry waits need no timer).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Production)
+    ///     .timeout(Some(Duration::from_secs(10))) // `None`: no limit
+    ///     .build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
@@ -132,6 +171,13 @@ impl ClientBuilder {
     /// with; without it the server uses its default. Polar serves only the versions in
     /// [`POLAR_VERSIONS`] and the one of the document this crate was generated from, and
     /// answers *every* route with 404 for any other, so [`build`](Self::build) refuses others.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Production).polar_version("2026-10").build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn polar_version(mut self, version: impl Into<String>) -> Self {
         self.polar_version = Some(version.into());
         self
@@ -157,6 +203,15 @@ impl ClientBuilder {
     /// A response reached through a redirect is refused ([`Error::InvalidRequest`]), and a token
     /// request's body is never re-sent by a redirect, but reqwest would still send the
     /// redirected `GET` (without the bearer token when it crosses origins).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// polar_oauth2::install_crypto_provider();
+    /// let http = reqwest::Client::builder().user_agent("acme/1.0").build()?;
+    /// let client = Client::builder(Server::Production).http_client(http).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -164,12 +219,31 @@ impl ClientBuilder {
 
     /// Allow a plain `http` base URL on a non-loopback host. Credentials then cross the
     /// network unencrypted: only for a trusted network.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// // A proxy on the private network, without TLS (loopback needs no opt-in).
+    /// let proxy = Server::Custom("http://polar-proxy.internal:8080".into());
+    /// let client = Client::builder(proxy).allow_insecure_http(true).build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
     }
 
     /// Build the client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// let client = Client::builder(Server::Sandbox)
+    ///     .timeout(Some(Duration::from_secs(5)))
+    ///     .build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn build(self) -> Result<Client, Error> {
         crate::tls::install_crypto_provider();
         let base = validate_base_url(self.server.base_url(), self.allow_insecure_http)?;
@@ -208,6 +282,14 @@ impl ClientBuilder {
 /// The API versions Polar's server serves (`server/polar/version.py`); any other
 /// `Polar-Version` makes every route answer 404. The version of the document the client was
 /// generated from is accepted too (see [`ClientBuilder::polar_version`]).
+///
+/// ```
+/// use polar_oauth2::{Client, POLAR_VERSIONS, Server};
+///
+/// let newest = POLAR_VERSIONS[POLAR_VERSIONS.len() - 1];
+/// let client = Client::builder(Server::Sandbox).polar_version(newest).build()?;
+/// # Ok::<(), polar_oauth2::Error>(())
+/// ```
 pub const POLAR_VERSIONS: &[&str] = &["2026-04", "2026-10"];
 
 /// A `Polar-Version` Polar serves, as a header value.

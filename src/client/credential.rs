@@ -6,6 +6,15 @@ use crate::secret::{RegistrationAccessToken, SessionToken};
 
 /// The cookie Polar's server reads a signed-in user's web session from
 /// (`POLAR_AUTH_COOKIE_KEY`); it never reads a session from a bearer.
+///
+/// ```
+/// use polar_oauth2::{SESSION_COOKIE, SessionToken};
+///
+/// // What a browser signed in to Polar sends; the crate writes it this way for you.
+/// let session = SessionToken::new("polar_us_test");
+/// let cookie = format!("{SESSION_COOKIE}={}", session.secret());
+/// assert_eq!(cookie, "polar_session=polar_us_test");
+/// ```
 pub const SESSION_COOKIE: &str = "polar_session";
 
 /// What may read, change or delete a registered client (RFC 7592): the client's own

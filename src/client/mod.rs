@@ -79,6 +79,14 @@ pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 1024 * 1024;
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 64;
 
 /// Which Polar API to talk to.
+///
+/// ```
+/// use polar_oauth2::{Client, Server};
+///
+/// assert_eq!(Server::Sandbox.base_url(), "https://sandbox-api.polar.sh");
+/// let client = Client::new(Server::Sandbox)?; // test data and test payments
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Server {
@@ -93,6 +101,12 @@ pub enum Server {
 
 impl Server {
     /// The base URL requests are made against.
+    ///
+    /// ```
+    /// use polar_oauth2::Server;
+    ///
+    /// assert_eq!(Server::Production.base_url(), "https://api.polar.sh");
+    /// ```
     #[must_use]
     pub fn base_url(&self) -> &str {
         match self {
@@ -161,11 +175,30 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for `server` with default settings (see [`ClientBuilder`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// // One per app: clones share the connection pool.
+    /// let client = Client::new(Server::Production)?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn new(server: Server) -> Result<Self, Error> {
         ClientBuilder::new(server).build()
     }
 
     /// Settings for a client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, RetryPolicy, Server};
+    ///
+    /// let client = Client::builder(Server::Production)
+    ///     .timeout(Some(Duration::from_secs(10)))
+    ///     .retry(RetryPolicy::new(2))
+    ///     .build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     pub fn builder(server: Server) -> ClientBuilder {
         ClientBuilder::new(server)
     }
@@ -278,6 +311,24 @@ impl Client {
     /// Sent again only when the connection could not be established, whatever the
     /// [`RetryPolicy`](crate::RetryPolicy): an authorization code is single-use, and a request
     /// that reached the server may have consumed it.
+    ///
+    /// ```
+    /// use polar_oauth2::{RefreshTokenGrant, TokenRequest};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let grant = RefreshTokenGrant::new(credentials, token.refresh_token().unwrap().clone());
+    /// let refreshed = client.request_token(&TokenRequest::from(grant)).await?;
+    /// assert_ne!(refreshed.access_token(), token.access_token());
+    /// # Ok(()) }
+    /// ```
     pub async fn request_token(&self, request: &TokenRequest) -> Result<Token, Error> {
         let basic = request.credentials().basic_authorization();
         let sent = || Echoes::of_token_request(request);
@@ -473,6 +524,22 @@ impl Client {
 
     /// `GET /v1/oauth2/register/{client_id}` (RFC 7592 §2.1): a registered client's metadata,
     /// with the client's registration access token or its registering user's web session.
+    ///
+    /// ```
+    /// use polar_oauth2::ClientRegistration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"]);
+    /// let registered = client.register_client(None, &registration).await?;
+    /// let manage = registered.registration_access_token.unwrap(); // store it with the client
+    /// let fetched = client.get_client(&manage, &registered.client_id).await?;
+    /// assert_eq!(fetched.client_name.as_deref(), Some("Acme"));
+    /// # Ok(()) }
+    /// ```
     pub async fn get_client<'c>(
         &self,
         credential: impl Into<ClientManagement<'c>>,
@@ -493,6 +560,24 @@ impl Client {
 
     /// `PUT /v1/oauth2/register/{client_id}` (RFC 7592 §2.2): replace a registered client's
     /// metadata.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientRegistration, ClientUpdate};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"]);
+    /// let registered = client.register_client(None, &registration).await?;
+    /// let manage = registered.registration_access_token.unwrap(); // store it with the client
+    /// let metadata = registration.client_uri("https://acme.example");
+    /// let renamed = ClientUpdate::new(&registered.client_id, metadata);
+    /// let updated = client.update_client(&manage, &renamed).await?;
+    /// assert_eq!(updated.client_uri.as_deref(), Some("https://acme.example"));
+    /// # Ok(()) }
+    /// ```
     pub async fn update_client<'c>(
         &self,
         credential: impl Into<ClientManagement<'c>>,
@@ -514,6 +599,22 @@ impl Client {
 
     /// `DELETE /v1/oauth2/register/{client_id}` (RFC 7592 §2.3): delete a registered client
     /// (Polar answers 204).
+    ///
+    /// ```
+    /// use polar_oauth2::ClientRegistration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"]);
+    /// let registered = client.register_client(None, &registration).await?;
+    /// let manage = registered.registration_access_token.unwrap(); // store it with the client
+    /// client.delete_client(&manage, &registered.client_id).await?;
+    /// assert!(client.get_client(&manage, &registered.client_id).await.is_err());
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_client<'c>(
         &self,
         credential: impl Into<ClientManagement<'c>>,

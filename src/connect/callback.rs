@@ -73,6 +73,16 @@ impl Connector {
     /// A connector for `credentials`' client on the server `client` talks to, whose users come
     /// back to `redirect_uri` (one registered for the client), with the issuer pinned to
     /// [`POLAR_ISSUER`].
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, ClientCredentials, ClientSecret, Connector, Server};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// let secret = ClientSecret::new("polar_cs_test_app");
+    /// let credentials = ClientCredentials::confidential("polar_ci_test_app", secret);
+    /// let connector = Connector::new(&client, credentials, "https://app.example.com/callback");
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn new(
         client: &Client,
@@ -94,6 +104,21 @@ impl Connector {
     /// The authorization page to send browsers to, for a [`Server::Custom`] (the server's
     /// discovery document names it `authorization_endpoint`; for the embedded test server,
     /// `TestServer::authorization_endpoint`). Polar's and its sandbox's are known.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};
+    /// use polar_oauth2::Connector;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let connector = Connector::new(&client, polar.confidential_client(), REDIRECT_URI)
+    ///     .authorization_page(polar.authorization_endpoint());
+    /// let pending = connector.authorization_request().build()?;
+    /// assert!(pending.url().starts_with(&polar.authorization_endpoint()));
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn authorization_page(mut self, url: impl Into<String>) -> Self {
         self.page = Some(url.into());
@@ -134,6 +159,17 @@ impl Connector {
     }
 
     /// Require this ID token issuer instead of [`POLAR_ISSUER`] (a server of your own).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, ClientCredentials, Connector, Server};
+    ///
+    /// // Polar behind your own domain: the ID tokens name that issuer.
+    /// let client = Client::new(Server::Custom("https://polar.example.com".into()))?;
+    /// let credentials = ClientCredentials::public("polar_ci_test_cli");
+    /// let connector = Connector::new(&client, credentials, "http://127.0.0.1:8400/callback")
+    ///     .issuer("https://polar.example.com");
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.verifier = self.verifier.issuer(issuer);
@@ -148,6 +184,24 @@ impl Connector {
     ///
     /// `pending` is taken by value: it is single-use. Remove it from the user's session before
     /// calling this, so that a replayed callback finds none (answer 400).
+    ///
+    /// ```
+    /// use polar_oauth2::Connector;
+    /// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let connector = Connector::new(&client, polar.confidential_client(), REDIRECT_URI)
+    ///     .authorization_page(polar.authorization_endpoint());
+    /// // Keep `pending` (encrypted cookie, session); send the browser to `pending.url()`.
+    /// let pending = connector.authorization_request().build()?;
+    /// let redirected_to = polar.approve(pending.url())?;
+    /// let connection = connector.finish(pending, &redirected_to).await?;
+    /// assert!(connection.token.refresh_token().is_some());
+    /// # Ok(()) }
+    /// ```
     pub async fn finish(
         &self,
         pending: PendingAuthorization,
@@ -200,6 +254,24 @@ pub enum ConnectError {
 impl ConnectError {
     /// Whether to refuse the browser (400): a forged or replayed callback, a denied request,
     /// an ID token from another sign-in. Nothing about this request may be retried.
+    ///
+    /// ```
+    /// use polar_oauth2::Connector;
+    /// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// let connector = Connector::new(&client, polar.confidential_client(), REDIRECT_URI)
+    ///     .authorization_page(polar.authorization_endpoint());
+    /// let pending = connector.authorization_request().build()?;
+    /// let forged = format!("{REDIRECT_URI}?code=polar_ac_test&state=not-this-sessions-state");
+    /// let err = connector.finish(pending, &forged).await.unwrap_err();
+    /// assert!(err.refuse_browser()); // answer 400, nothing to retry
+    /// assert_eq!(err.status(), 400);
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn refuse_browser(&self) -> bool {
         match self {
@@ -216,6 +288,28 @@ impl ConnectError {
 
     /// Whether Polar was unavailable (502): a timeout, a connection failure, a 5xx. The user
     /// may start again later (the code itself is spent).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, ClientCredentials, Connector, RetryPolicy, Server};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let down = format!("http://{}", listener.local_addr()?);
+    /// drop(listener); // nothing listens there now: Polar is unreachable
+    /// let client = Client::builder(Server::Custom(down.clone()))
+    ///     .retry(RetryPolicy::none())
+    ///     .build()?;
+    /// let credentials = ClientCredentials::public("polar_ci_test");
+    /// let redirect_uri = "http://127.0.0.1:8400/callback";
+    /// let connector = Connector::new(&client, credentials, redirect_uri)
+    ///     .authorization_page(format!("{down}/oauth2/authorize"));
+    /// let pending = connector.authorization_request().build()?;
+    /// let back = format!("{redirect_uri}?code=polar_ac_test&state={}", pending.state().secret());
+    /// let err = connector.finish(pending, &back).await.unwrap_err();
+    /// assert!(err.polar_unavailable()); // answer 502: the user may try again
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn polar_unavailable(&self) -> bool {
         let unavailable =
@@ -228,6 +322,14 @@ impl ConnectError {
 
     /// The status to answer the browser with: 400, 502, or 500 (this app's configuration:
     /// its credentials, redirect URI, issuer).
+    ///
+    /// ```
+    /// use polar_oauth2::{CallbackError, ConnectError};
+    ///
+    /// let forged = ConnectError::Callback(CallbackError::StateMismatch);
+    /// assert_eq!(forged.status(), 400);
+    /// assert!(!forged.polar_unavailable());
+    /// ```
     #[must_use]
     pub fn status(&self) -> StatusCode {
         if self.refuse_browser() {

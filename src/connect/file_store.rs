@@ -36,6 +36,23 @@ pub struct FileStore {
 
 impl FileStore {
     /// The store in `dir`, created (owner-only on Unix) if it does not exist.
+    ///
+    /// ```
+    /// use polar_oauth2::{FileStore, Token, TokenStore};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("polar-oauth2-doc-{}", std::process::id()));
+    /// let store = FileStore::open(&dir)?; // created if missing, readable by its owner only
+    /// let token: Token = serde_json::from_str(
+    ///     r#"{"access_token": "polar_at_u_test", "token_type": "Bearer", "expires_in": 3600,
+    ///         "scope": "openid"}"#,
+    /// )?;
+    /// store.save("user-42", &token).await?;
+    /// assert!(FileStore::open(&dir)?.load("user-42").await?.is_some()); // after a restart too
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
     pub fn open(dir: impl Into<PathBuf>) -> io::Result<Self> {
         let dir = dir.into();
         let mut builder = fs::DirBuilder::new();
@@ -49,6 +66,17 @@ impl FileStore {
     }
 
     /// The file `key`'s token is kept in.
+    ///
+    /// ```
+    /// use polar_oauth2::FileStore;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("polar-tokens-path-{}", std::process::id()));
+    /// let store = FileStore::open(&dir)?;
+    /// // Named by the key's SHA-256: the key (an email, say) is not in the file name.
+    /// assert!(!store.path("user@example.com").to_string_lossy().contains("example.com"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[must_use]
     pub fn path(&self, key: &str) -> PathBuf {
         let hash = digest(&SHA256, key.as_bytes());

@@ -72,6 +72,22 @@ pub trait TokenStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
     /// Forget `key`'s token (nothing to do if there is none).
+    ///
+    /// ```
+    /// use polar_oauth2::{MemoryStore, Token, TokenStore};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MemoryStore::new();
+    /// let token: Token = serde_json::from_str(
+    ///     r#"{"access_token": "polar_at_u_test", "token_type": "Bearer", "expires_in": 3600,
+    ///         "scope": "openid"}"#,
+    /// )?;
+    /// store.save("user-42", &token).await?;
+    /// store.delete("user-42").await?;
+    /// assert!(store.load("user-42").await?.is_none());
+    /// # Ok(()) }
+    /// ```
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
@@ -96,6 +112,22 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     /// An empty store.
+    ///
+    /// ```
+    /// use polar_oauth2::{MemoryStore, Token, TokenStore};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Lost on restart: for tests and tools that run in one process.
+    /// let store = MemoryStore::new();
+    /// let token: Token = serde_json::from_str(
+    ///     r#"{"access_token": "polar_at_u_test", "token_type": "Bearer", "expires_in": 3600,
+    ///         "scope": "openid"}"#,
+    /// )?;
+    /// store.save("user-42", &token).await?;
+    /// assert!(store.load("user-42").await?.is_some());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()

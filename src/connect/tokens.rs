@@ -97,6 +97,16 @@ struct Loaded {
 
 impl<S: TokenStore> Tokens<S> {
     /// Tokens of `credentials`' users on the server `client` talks to, kept in `store`.
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, ClientCredentials, ClientSecret, MemoryStore, Server, Tokens};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// let secret = ClientSecret::new("polar_cs_test_app");
+    /// let credentials = ClientCredentials::confidential("polar_ci_test_app", secret);
+    /// let tokens = Tokens::new(client, credentials, MemoryStore::new());
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn new(client: Client, credentials: ClientCredentials, store: S) -> Self {
         Self {
@@ -114,6 +124,18 @@ impl<S: TokenStore> Tokens<S> {
     /// Refresh when the access token expires within `margin` (default
     /// [`DEFAULT_REFRESH_MARGIN`]). Set it on the new manager, before cloning it: a manager
     /// already cloned keeps its margin.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, ClientCredentials, MemoryStore, Server, Tokens};
+    ///
+    /// let client = Client::new(Server::Production)?;
+    /// let credentials = ClientCredentials::public("polar_ci_test_cli");
+    /// // Refresh when less than 5 minutes are left, not at the last second.
+    /// let tokens = Tokens::new(client, credentials, MemoryStore::new())
+    ///     .refresh_margin(Duration::from_secs(300));
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
     #[must_use]
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         if let Some(shared) = Arc::get_mut(&mut self.shared) {
@@ -129,6 +151,19 @@ impl<S: TokenStore> Tokens<S> {
     }
 
     /// The store, e.g. to read what was persisted.
+    ///
+    /// ```
+    /// use polar_oauth2::{MemoryStore, TokenStore, Tokens};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let tokens = Tokens::new(client, credentials, MemoryStore::new());
+    /// assert!(tokens.store().load("user-42").await?.is_none()); // never connected
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn store(&self) -> &S {
         &self.shared.store
@@ -136,6 +171,24 @@ impl<S: TokenStore> Tokens<S> {
 
     /// Keep `token` as `key`'s (saved before this returns), replacing any other: after a
     /// callback, or to import a stored token.
+    ///
+    /// ```
+    /// use polar_oauth2::{MemoryStore, Tokens};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let tokens = Tokens::new(client, credentials, MemoryStore::new());
+    /// tokens.connect("user-42", token).await?; // stored under the app's own user key
+    /// assert!(tokens.current("user-42").await?.is_some());
+    /// # Ok(()) }
+    /// ```
     pub async fn connect(&self, key: &str, token: Token) -> Result<(), TokensError> {
         let slot = self.slot(key);
         let mut loaded = slot.loaded.lock().await;
@@ -149,6 +202,25 @@ impl<S: TokenStore> Tokens<S> {
     }
 
     /// A valid access token for `key`, refreshed first when it expires within the margin.
+    ///
+    /// ```
+    /// use polar_oauth2::{MemoryStore, Tokens};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let tokens = Tokens::new(client.clone(), credentials, MemoryStore::new());
+    /// tokens.connect("user-42", token).await?;
+    /// let access_token = tokens.access_token("user-42").await?; // refreshed first if near expiry
+    /// client.userinfo(&access_token).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn access_token(&self, key: &str) -> Result<AccessToken, TokensError> {
         let source = self.source(key).await?;
         source.access_token().await.map_err(TokensError::from)
@@ -156,6 +228,26 @@ impl<S: TokenStore> Tokens<S> {
 
     /// `key`'s token as it is, without refreshing (it may be expired): `None` when the user is
     /// not connected.
+    ///
+    /// ```
+    /// use polar_oauth2::{MemoryStore, Tokens};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let tokens = Tokens::new(client, credentials, MemoryStore::new());
+    /// tokens.connect("user-42", token.clone()).await?;
+    /// let current = tokens.current("user-42").await?.unwrap(); // no refresh, no request
+    /// assert_eq!(current.access_token(), token.access_token());
+    /// assert!(tokens.current("user-7").await?.is_none());
+    /// # Ok(()) }
+    /// ```
     pub async fn current(&self, key: &str) -> Result<Option<Token>, TokensError> {
         let slot = self.slot(key);
         let loaded = slot.loaded.lock().await;
@@ -172,6 +264,27 @@ impl<S: TokenStore> Tokens<S> {
 
     /// A new access token for `key` after a resource server answered 401 to `rejected`:
     /// refreshed unless the stored access token is already another one (refreshed meanwhile).
+    ///
+    /// ```
+    /// use polar_oauth2::{MemoryStore, Tokens};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let tokens = Tokens::new(client, credentials, MemoryStore::new());
+    /// tokens.connect("user-42", token).await?;
+    /// let rejected = tokens.access_token("user-42").await?;
+    /// // Say an API call answered 401 with it: get a new one (one refresh however many callers).
+    /// let fresh = tokens.refresh_after_unauthorized("user-42", &rejected).await?;
+    /// assert_ne!(fresh, rejected);
+    /// # Ok(()) }
+    /// ```
     pub async fn refresh_after_unauthorized(
         &self,
         key: &str,
@@ -225,6 +338,26 @@ impl<S: TokenStore> Tokens<S> {
     ///
     /// On [`TokensError::Revoke`] the token is already deleted here; the grant expires at Polar
     /// on its own (Polar accepts revocation only from confidential clients).
+    ///
+    /// ```
+    /// use polar_oauth2::{MemoryStore, Tokens};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let tokens = Tokens::new(client, credentials, MemoryStore::new());
+    /// tokens.connect("user-42", token).await?;
+    /// tokens.disconnect("user-42").await?; // revoked at Polar, then deleted
+    /// let err = tokens.access_token("user-42").await.unwrap_err();
+    /// assert!(err.must_reconnect());
+    /// # Ok(()) }
+    /// ```
     pub async fn disconnect(&self, key: &str) -> Result<(), TokensError> {
         let slot = self.slot(key);
         let token = {

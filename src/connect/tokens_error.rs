@@ -53,6 +53,13 @@ impl TokensError {
     }
 
     /// Whether the user must go through the authorization flow again (send them to login).
+    ///
+    /// ```
+    /// use polar_oauth2::TokensError;
+    ///
+    /// // Never connected, disconnected, or the grant is dead: send the user to login.
+    /// assert!(TokensError::NotConnected.must_reconnect());
+    /// ```
     #[must_use]
     pub fn must_reconnect(&self) -> bool {
         match self {

@@ -19,6 +19,14 @@ use crate::scope::ScopeSet;
 use crate::secret::{ClientSecret, RegistrationAccessToken};
 
 /// How a client authenticates at the token endpoint (`token_endpoint_auth_method`, RFC 7591 §2).
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, TokenEndpointAuthMethod};
+///
+/// let cli = ClientCredentials::public("polar_ci_test_cli");
+/// assert_eq!(cli.auth_method(), TokenEndpointAuthMethod::None);
+/// assert_eq!(TokenEndpointAuthMethod::None.as_str(), "none");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenEndpointAuthMethod {
@@ -132,6 +140,15 @@ impl ClientRegistration {
     /// A client named `client_name` that redirects to `redirect_uris`; everything else is the
     /// server's default (a confidential client with `client_secret_post`, grants
     /// `authorization_code` and `refresh_token`).
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientRegistration, Scope, ScopeSet};
+    ///
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"])
+    ///     .scope(ScopeSet::new().with(Scope::Openid).with(Scope::Email))
+    ///     .logo_uri("https://acme.example/logo.png");
+    /// // Then: `client.register_client(None, &registration).await?`.
+    /// ```
     pub fn new<I, S>(client_name: impl Into<String>, redirect_uris: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -153,6 +170,14 @@ impl ClientRegistration {
     }
 
     /// A public client (`token_endpoint_auth_method=none`): no secret, PKCE required.
+    ///
+    /// ```
+    /// use polar_oauth2::ClientRegistration;
+    ///
+    /// // A desktop app: no secret (it could not keep one), a loopback redirect, PKCE.
+    /// let registration =
+    ///     ClientRegistration::new("Acme CLI", ["http://127.0.0.1:8400/callback"]).public();
+    /// ```
     pub fn public(self) -> Self {
         self.token_endpoint_auth_method(TokenEndpointAuthMethod::None)
     }
@@ -164,6 +189,13 @@ impl ClientRegistration {
     }
 
     /// The grant types the client may use (`authorization_code`, `refresh_token`).
+    ///
+    /// ```
+    /// use polar_oauth2::ClientRegistration;
+    ///
+    /// let registration = ClientRegistration::new("Acme", ["https://acme.example/callback"])
+    ///     .grant_types(["authorization_code", "refresh_token", "web"]);
+    /// ```
     pub fn grant_types<I, S>(mut self, grant_types: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -222,6 +254,16 @@ impl ClientRegistration {
 
 /// The new metadata of a registered client (RFC 7592 §2.2): the whole metadata, as for
 /// registration, and the client's id.
+///
+/// ```
+/// use polar_oauth2::{ClientRegistration, ClientUpdate};
+///
+/// let metadata = ClientRegistration::new("My app", ["https://app.example.com/callback"])
+///     .logo_uri("https://app.example.com/logo.png");
+/// let update = ClientUpdate::new("polar_ci_test_app", metadata);
+/// assert_eq!(update.client_id(), "polar_ci_test_app");
+/// // Then: `client.update_client(&registration_access_token, &update).await?`.
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClientUpdate {
     client_id: String,
@@ -248,6 +290,15 @@ impl ClientUpdate {
     ];
 
     /// Replace the metadata of `client_id` with `metadata`.
+    ///
+    /// ```
+    /// use polar_oauth2::{ClientRegistration, ClientUpdate};
+    ///
+    /// // An update sends the whole metadata again, not only what changed.
+    /// let metadata = ClientRegistration::new("Acme", ["https://acme.example/callback"])
+    ///     .tos_uri("https://acme.example/tos");
+    /// let update = ClientUpdate::new("polar_ci_test_app", metadata);
+    /// ```
     #[must_use]
     pub fn new(client_id: impl Into<String>, metadata: ClientRegistration) -> Self {
         Self {

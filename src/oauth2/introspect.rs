@@ -42,6 +42,23 @@ pub enum Introspection {
 
 impl Introspection {
     /// The active token's claims, or `None` for an inactive token.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+    /// let introspection = client.introspect(&credentials, token.access_token()).await?;
+    /// let active = introspection.active().expect("a fresh token is active");
+    /// assert_eq!(active.client_id, credentials.client_id());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn active(&self) -> Option<&ActiveToken> {
         match self {
@@ -51,6 +68,19 @@ impl Introspection {
     }
 
     /// Whether the token is active.
+    ///
+    /// ```
+    /// use polar_oauth2::AccessToken;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let unknown = AccessToken::new("polar_at_u_test_unknown");
+    /// let answer = polar.client()?.introspect(&polar.confidential_client(), &unknown).await?;
+    /// assert!(!answer.is_active());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn is_active(&self) -> bool {
         matches!(self, Introspection::Active(_))
@@ -58,6 +88,19 @@ impl Introspection {
 }
 
 /// An inactive token: `{"active": false}`.
+///
+/// ```
+/// use polar_oauth2::{AccessToken, Introspection};
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let unknown = AccessToken::new("polar_at_u_test_unknown");
+/// let answer = polar.client()?.introspect(&polar.confidential_client(), &unknown).await?;
+/// assert!(matches!(answer, Introspection::Inactive(_)));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[non_exhaustive]
 pub struct InactiveToken {
@@ -65,6 +108,24 @@ pub struct InactiveToken {
 }
 
 /// The claims of an active token (RFC 7662 §2.2, and Polar's `sub_type` and `organizations`).
+///
+/// ```
+/// use polar_oauth2::Introspection;
+/// use polar_oauth2_test_server::TestServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let introspection = client.introspect(&credentials, token.access_token()).await?;
+/// let Introspection::Active(active) = introspection else { panic!("a fresh token is active") };
+/// assert_eq!(active.client_id, credentials.client_id());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ActiveToken {
@@ -129,6 +190,12 @@ impl ActiveToken {
 }
 
 /// `token_type` of an introspected token: Polar's values, open for new ones.
+///
+/// ```
+/// use polar_oauth2::IntrospectedTokenType;
+///
+/// assert_eq!(IntrospectedTokenType::RefreshToken.as_str(), "refresh_token");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IntrospectedTokenType {

@@ -31,6 +31,13 @@ pub enum IssuedToken<'a> {
 
 impl IssuedToken<'_> {
     /// The `token_type_hint` sent with it.
+    ///
+    /// ```
+    /// use polar_oauth2::{IssuedToken, RefreshToken};
+    ///
+    /// let refresh_token = RefreshToken::new("polar_rt_u_test");
+    /// assert_eq!(IssuedToken::from(&refresh_token).hint(), "refresh_token");
+    /// ```
     #[must_use]
     pub fn hint(&self) -> &'static str {
         match self {

@@ -14,6 +14,14 @@ use polar_oauth2::ScopeSet;
 use polar_oauth2::SubType;
 
 /// How a client authenticates at the token endpoint (`token_endpoint_auth_method`, RFC 7591).
+///
+/// ```
+/// use polar_oauth2_test_server::{TestClient, TestClientAuth};
+///
+/// assert_eq!(TestClientAuth::ClientSecretBasic.as_str(), "client_secret_basic");
+/// let cli = TestClient::public("polar_ci_test_cli"); // registered with `none`
+/// assert!(cli.credentials().client_secret().is_none());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TestClientAuth {
@@ -49,6 +57,28 @@ impl TestClientAuth {
 /// A client to register with [`TestServer::register_client`], with Polar's defaults: grants
 /// `authorization_code` and `refresh_token`, every scope but the reserved `web:*` ones,
 /// `sub_type` `user`, redirect URI [`REDIRECT_URI`].
+///
+/// ```
+/// use polar_oauth2::AuthorizationRequest;
+/// use polar_oauth2_test_server::{REDIRECT_URI, TestClient, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// // A second app, authenticating with `Authorization: Basic`.
+/// let app = TestClient::confidential("polar_ci_test_other", "polar_cs_test_other")
+///     .client_secret_basic();
+/// polar.register_client(app.clone());
+/// let credentials = app.credentials(); // what the app's `Client` sends
+/// let pending = AuthorizationRequest::new(&polar.server(), "polar_ci_test_other", REDIRECT_URI)
+///     .endpoint(polar.authorization_endpoint())
+///     .build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let verifier = Some(pending.pkce_verifier().clone());
+/// let client = polar.client()?;
+/// client.exchange_code(&credentials, code, REDIRECT_URI, verifier).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct TestClient {
@@ -79,6 +109,18 @@ pub(super) struct Registration {
 
 impl TestClient {
     /// A confidential client authenticating with `client_secret_post`.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let app = TestClient::confidential("polar_ci_test_other", "polar_cs_test_other");
+    /// polar.register_client(app.clone());
+    /// assert_eq!(app.credentials().client_id(), "polar_ci_test_other");
+    /// # Ok(()) }
+    /// ```
     pub fn confidential(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self::new(
             client_id.into(),
@@ -88,6 +130,16 @@ impl TestClient {
     }
 
     /// A public client (`token_endpoint_auth_method=none`): no secret, PKCE required.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// polar.register_client(TestClient::public("polar_ci_test_cli"));
+    /// # Ok(()) }
+    /// ```
     pub fn public(client_id: impl Into<String>) -> Self {
         Self::new(client_id.into(), None, TestClientAuth::None)
     }
@@ -113,6 +165,15 @@ impl TestClient {
 
     /// Authenticate with `client_secret_basic` instead of `client_secret_post` (a confidential
     /// client registered for one method cannot use the other).
+    ///
+    /// ```
+    /// use polar_oauth2::TokenEndpointAuthMethod;
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// let app = TestClient::confidential("polar_ci_test_other", "polar_cs_test_other")
+    ///     .client_secret_basic();
+    /// assert_eq!(app.credentials().auth_method(), TokenEndpointAuthMethod::ClientSecretBasic);
+    /// ```
     pub fn client_secret_basic(mut self) -> Self {
         if self.client_secret.is_some() {
             self.auth_method = TestClientAuth::ClientSecretBasic;
@@ -121,6 +182,22 @@ impl TestClient {
     }
 
     /// The registered redirect URIs (the first is the default); compared exactly.
+    ///
+    /// ```
+    /// use polar_oauth2::AuthorizationRequest;
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let loopback = "http://127.0.0.1:8400/callback"; // a desktop app's redirect
+    /// polar.register_client(TestClient::public("polar_ci_test_cli").redirect_uris([loopback]));
+    /// let pending = AuthorizationRequest::new(&polar.server(), "polar_ci_test_cli", loopback)
+    ///     .endpoint(polar.authorization_endpoint())
+    ///     .build()?;
+    /// assert!(polar.approve(pending.url())?.starts_with(loopback));
+    /// # Ok(()) }
+    /// ```
     pub fn redirect_uris<I, S>(mut self, uris: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -132,6 +209,15 @@ impl TestClient {
 
     /// The scopes the client may be granted (others asked for are silently left out of
     /// tokens, as Polar does). Include `web:read`/`web:write` for a first-party-like client.
+    ///
+    /// ```
+    /// use polar_oauth2::ScopeSet;
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// // A client allowed only these scopes: asking for more is `invalid_scope`.
+    /// let allowed = ScopeSet::from_wire("openid email");
+    /// let app = TestClient::public("polar_ci_test_cli").scope(&allowed);
+    /// ```
     pub fn scope(mut self, scope: &ScopeSet) -> Self {
         self.scope = scope.iter().map(|s| s.as_str().to_owned()).collect();
         self
@@ -139,6 +225,13 @@ impl TestClient {
 
     /// The grant types the client may use, among `authorization_code`, `refresh_token` and
     /// `web`. Without `refresh_token`, token responses carry no refresh token.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// // A client registered for the code grant only.
+    /// let app = TestClient::public("polar_ci_test_cli").grant_types(["authorization_code"]);
+    /// ```
     pub fn grant_types<I, S>(mut self, grant_types: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -149,6 +242,13 @@ impl TestClient {
     }
 
     /// The `sub_type` used when an authorization request has none.
+    ///
+    /// ```
+    /// use polar_oauth2::SubType;
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// let app = TestClient::public("polar_ci_test_cli").default_sub_type(SubType::Organization);
+    /// ```
     pub fn default_sub_type(mut self, sub_type: SubType) -> Self {
         self.default_sub_type = sub_type;
         self
@@ -162,6 +262,14 @@ impl TestClient {
 
     /// The credentials a [`Client`](polar_oauth2::Client) sends for this client, by the method
     /// it is registered with.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestClient;
+    ///
+    /// let app = TestClient::confidential("polar_ci_test_other", "polar_cs_test_other");
+    /// let credentials = app.credentials(); // `client_secret_post`, as registered
+    /// assert_eq!(credentials.client_id(), "polar_ci_test_other");
+    /// ```
     #[must_use]
     pub fn credentials(&self) -> ClientCredentials {
         match &self.client_secret {

@@ -134,18 +134,116 @@ use polar_oauth2::{Client, Server};
 use routes::Shared;
 
 /// Client id of the registered confidential client (`client_secret_post`).
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, ClientSecret};
+/// use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET};
+///
+/// // What `TestServer::confidential_client()` returns, spelled out.
+/// let secret = ClientSecret::new(CONFIDENTIAL_CLIENT_SECRET);
+/// let credentials = ClientCredentials::confidential(CONFIDENTIAL_CLIENT_ID, secret);
+/// assert_eq!(credentials.client_id(), "polar_ci_test_confidential");
+/// ```
 pub const CONFIDENTIAL_CLIENT_ID: &str = "polar_ci_test_confidential";
 /// Its client secret. Fake, like everything here.
+///
+/// ```
+/// use polar_oauth2::{ClientCredentials, ClientSecret};
+/// use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET};
+///
+/// let secret = ClientSecret::new(CONFIDENTIAL_CLIENT_SECRET);
+/// let credentials = ClientCredentials::confidential(CONFIDENTIAL_CLIENT_ID, secret);
+/// ```
 pub const CONFIDENTIAL_CLIENT_SECRET: &str = "polar_cs_test_confidential";
 /// Client id of the registered public client (no secret; PKCE required).
+///
+/// ```
+/// use polar_oauth2::AuthorizationRequest;
+/// use polar_oauth2_test_server::{PUBLIC_CLIENT_ID, REDIRECT_URI, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let pending = AuthorizationRequest::new(&polar.server(), PUBLIC_CLIENT_ID, REDIRECT_URI)
+///     .endpoint(polar.authorization_endpoint())
+///     .build()?;
+/// assert!(polar.approve(pending.url())?.starts_with(REDIRECT_URI));
+/// # Ok(()) }
+/// ```
 pub const PUBLIC_CLIENT_ID: &str = "polar_ci_test_public";
 /// The redirect URI registered for both test clients.
+///
+/// ```
+/// use polar_oauth2::Connector;
+/// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let client = polar.client()?;
+/// let connector = Connector::new(&client, polar.confidential_client(), REDIRECT_URI)
+///     .authorization_page(polar.authorization_endpoint());
+/// let pending = connector.authorization_request().build()?;
+/// assert!(polar.approve(pending.url())?.starts_with(REDIRECT_URI));
+/// # Ok(()) }
+/// ```
 pub const REDIRECT_URI: &str = "https://app.example.com/callback";
 /// The signed-in test user's id.
+///
+/// ```
+/// use polar_oauth2_test_server::{TestServer, USER_ID};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let me = client.userinfo(token.access_token()).await?;
+/// assert_eq!(me.sub, USER_ID.to_string());
+/// # Ok(()) }
+/// ```
 pub const USER_ID: Uuid = Uuid::from_u128(0x5f1e_5b7a_4c2d_4e8f_9a3b_1c0d_2e4f_6a7b);
 /// The signed-in test user's email.
+///
+/// ```
+/// use polar_oauth2::{Connector, Scope};
+/// use polar_oauth2_test_server::{REDIRECT_URI, TestServer, USER_EMAIL};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let client = polar.client()?;
+/// let connector = Connector::new(&client, polar.confidential_client(), REDIRECT_URI)
+///     .authorization_page(polar.authorization_endpoint());
+/// let pending = connector.authorization_request().scope(Scope::Email).build()?;
+/// let back = polar.approve(pending.url())?;
+/// let claims = connector.finish(pending, &back).await?.claims;
+/// assert_eq!(claims.email.as_deref(), Some(USER_EMAIL));
+/// # Ok(()) }
+/// ```
 pub const USER_EMAIL: &str = "user@example.com";
 /// The organizations the test user manages, in the order the consent data lists them.
+///
+/// ```
+/// use polar_oauth2::{Introspection, SubType};
+/// use polar_oauth2_test_server::{ORGANIZATIONS, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().sub_type(SubType::Organization).build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?; // picks ORGANIZATIONS[0]
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let Introspection::Active(active) = client.introspect(&credentials, token.access_token()).await?
+/// else { panic!("a fresh token is active") };
+/// assert_eq!(active.organizations, [ORGANIZATIONS[0].id.to_string()]);
+/// # Ok(()) }
+/// ```
 pub const ORGANIZATIONS: &[TestOrganization] = &[
     TestOrganization {
         id: Uuid::from_u128(0x0a1b_2c3d_4e5f_4a6b_8c7d_9e0f_1a2b_3c4d),
@@ -160,10 +258,53 @@ pub const ORGANIZATIONS: &[TestOrganization] = &[
 ];
 
 /// How long an authorization code is valid.
+///
+/// ```
+/// use polar_oauth2_test_server::{CODE_LIFETIME, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// polar.advance(CODE_LIFETIME); // the code is now too old to exchange
+/// # Ok(()) }
+/// ```
 pub const CODE_LIFETIME: Duration = Duration::from_secs(300);
 /// `expires_in` of an access token issued for an authorization code.
+///
+/// ```
+/// use polar_oauth2_test_server::{CODE_ACCESS_TOKEN_LIFETIME, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// assert_eq!(token.expires_in(), Some(CODE_ACCESS_TOKEN_LIFETIME));
+/// # Ok(()) }
+/// ```
 pub const CODE_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(864_000);
 /// `expires_in` of an access token from any other grant (`refresh_token`, `web`).
+///
+/// ```
+/// use polar_oauth2_test_server::{DEFAULT_ACCESS_TOKEN_LIFETIME, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?;
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?;
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let refreshed = client.refresh(&credentials, token.refresh_token().unwrap()).await?;
+/// assert_eq!(refreshed.expires_in(), Some(DEFAULT_ACCESS_TOKEN_LIFETIME));
+/// # Ok(()) }
+/// ```
 pub const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 const TOKEN_PATH: &str = "/v1/oauth2/token";
@@ -212,6 +353,13 @@ impl Default for Limits {
 }
 
 /// An organization of the test user.
+///
+/// ```
+/// use polar_oauth2_test_server::ORGANIZATIONS;
+///
+/// let acme = &ORGANIZATIONS[0]; // what "Allow" picks for `sub_type=organization`
+/// assert_eq!(acme.slug, "acme");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TestOrganization {
     /// Its id (what `organizations=` picks at consent, and a down-scoped token's
@@ -224,6 +372,23 @@ pub struct TestOrganization {
 }
 
 /// The embedded server. Stops when dropped.
+///
+/// ```
+/// use polar_oauth2::Scope;
+/// use polar_oauth2_test_server::{TestServer, USER_EMAIL};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let polar = TestServer::start().await?; // on 127.0.0.1, a free port
+/// let (client, credentials) = (polar.client()?, polar.confidential_client());
+/// let pending = polar.authorization_request().scope(Scope::Email).build()?;
+/// let code = pending.callback(&polar.approve(pending.url())?)?; // the user clicks "Allow"
+/// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+/// let token = client.exchange_code(&credentials, code, uri, verifier).await?;
+/// let me = client.userinfo(token.access_token()).await?;
+/// assert_eq!(me.email.as_deref(), Some(USER_EMAIL));
+/// # Ok(()) }
+/// ```
 pub struct TestServer {
     base_url: String,
     shared: Arc<Shared>,
@@ -233,11 +398,12 @@ pub struct TestServer {
 /// Options of a [`TestServer`]: the connection timeouts and the commit lag.
 /// [`TestServer::start`] uses the defaults.
 ///
-/// ```no_run
-/// # async fn demo() -> std::io::Result<()> {
+/// ```
 /// use std::time::Duration;
 /// use polar_oauth2_test_server::TestServer;
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
 /// let server = TestServer::builder()
 ///     .header_read_timeout(Duration::from_millis(500))
 ///     .start()
@@ -252,11 +418,28 @@ pub struct TestServerBuilder {
 }
 
 /// The default of [`TestServerBuilder::commit_delay`].
+///
+/// ```
+/// use polar_oauth2_test_server::{DEFAULT_COMMIT_DELAY, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // A longer lag, to shake out code that uses a credential before Polar stored it.
+/// let polar = TestServer::builder().commit_delay(DEFAULT_COMMIT_DELAY * 10).start().await?;
+/// # Ok(()) }
+/// ```
 pub const DEFAULT_COMMIT_DELAY: Duration = Duration::from_millis(30);
 
 impl TestServerBuilder {
     /// How long a connection may take to send a request's headers before it is closed
     /// (default 10 s): a slowloris client cannot hold a connection open.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// let builder = TestServer::builder().header_read_timeout(Duration::from_millis(200));
+    /// ```
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.limits.header_read_timeout = timeout;
         self
@@ -264,6 +447,13 @@ impl TestServerBuilder {
 
     /// How long a request body may take to arrive before the server answers 408 and closes
     /// the connection (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// let builder = TestServer::builder().body_read_timeout(Duration::from_millis(200));
+    /// ```
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.limits.body_read_timeout = timeout;
         self
@@ -279,12 +469,31 @@ impl TestServerBuilder {
     /// [`polar_oauth2::Client`] already holds or retries credentials it has just received. Use
     /// `Duration::ZERO` for tests that speak raw HTTP and use a credential at once.
     /// Capped at one hour.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::builder().commit_delay(Duration::ZERO).start().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn commit_delay(mut self, delay: Duration) -> Self {
         self.commit_delay = Some(delay.min(Duration::from_secs(3600)));
         self
     }
 
     /// Start the server on `127.0.0.1` on a free port. Must be called inside a Tokio runtime.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::builder().start().await?; // the same as `TestServer::start()`
+    /// # Ok(()) }
+    /// ```
     pub async fn start(self) -> std::io::Result<TestServer> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(std::io::Error::other(
@@ -327,11 +536,36 @@ impl Drop for TestServer {
 impl TestServer {
     /// Start a server on `127.0.0.1` on a free port, with the test user and the two test
     /// clients. Must be called inside a Tokio runtime.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?; // on 127.0.0.1; stopped when dropped
+    /// assert!(polar.base_url().starts_with("http://127.0.0.1:"));
+    /// let client = polar.client()?; // a `polar_oauth2::Client` for it
+    /// # Ok(()) }
+    /// ```
     pub async fn start() -> std::io::Result<TestServer> {
         Self::builder().start().await
     }
 
     /// A server with non-default connection limits.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A test speaking raw HTTP uses each credential as soon as it gets it.
+    /// let polar = TestServer::builder()
+    ///     .commit_delay(Duration::ZERO)
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn builder() -> TestServerBuilder {
         TestServerBuilder::default()
     }
@@ -343,18 +577,55 @@ impl TestServer {
     }
 
     /// The server as a [`Server`], for [`Client::new`] and [`AuthorizationRequest::new`].
+    ///
+    /// ```
+    /// use polar_oauth2::AuthorizationRequest;
+    /// use polar_oauth2_test_server::{PUBLIC_CLIENT_ID, REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let request = AuthorizationRequest::new(&polar.server(), PUBLIC_CLIENT_ID, REDIRECT_URI)
+    ///     .endpoint(polar.authorization_endpoint());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn server(&self) -> Server {
         Server::Custom(self.base_url.clone())
     }
 
     /// A [`Client`] for this server.
+    ///
+    /// ```
+    /// use polar_oauth2::Client;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let client = polar.client()?;
+    /// // The same as:
+    /// let client = Client::new(polar.server())?;
+    /// # Ok(()) }
+    /// ```
     pub fn client(&self) -> Result<Client, Error> {
         Client::new(self.server())
     }
 
     /// An authorization request for the confidential test client and [`REDIRECT_URI`] on this
     /// server's authorization page (add scopes and options, then `build()`).
+    ///
+    /// ```
+    /// use polar_oauth2::Scope;
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().scope(Scope::Openid).random_nonce().build()?;
+    /// assert!(pending.url().starts_with(&polar.authorization_endpoint()));
+    /// # Ok(()) }
+    /// ```
     pub fn authorization_request(&self) -> AuthorizationRequest {
         AuthorizationRequest::new(&self.server(), CONFIDENTIAL_CLIENT_ID, REDIRECT_URI)
             .endpoint(self.authorization_endpoint())
@@ -365,12 +636,36 @@ impl TestServer {
     /// server. Like Polar's (its web app's page, not an API route) it is on another origin
     /// than the API, `http://localhost:<port>`, so an app that guesses the page from the API's
     /// base URL fails its tests.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// // Where `AuthorizationRequest::endpoint` and `Connector::authorization_page` point.
+    /// let page = polar.authorization_endpoint();
+    /// let pending = polar.authorization_request().build()?;
+    /// assert!(pending.url().starts_with(&page));
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn authorization_endpoint(&self) -> String {
         web_app_page(&self.base_url)
     }
 
     /// Credentials of the confidential test client.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let credentials = polar.confidential_client();
+    /// assert_eq!(credentials.client_id(), CONFIDENTIAL_CLIENT_ID);
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn confidential_client(&self) -> ClientCredentials {
         ClientCredentials::confidential(
@@ -380,6 +675,23 @@ impl TestServer {
     }
 
     /// Credentials of the public test client.
+    ///
+    /// ```
+    /// use polar_oauth2::AuthorizationRequest;
+    /// use polar_oauth2_test_server::{PUBLIC_CLIENT_ID, REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.public_client());
+    /// let pending = AuthorizationRequest::new(&polar.server(), PUBLIC_CLIENT_ID, REDIRECT_URI)
+    ///     .endpoint(polar.authorization_endpoint())
+    ///     .build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// let verifier = Some(pending.pkce_verifier().clone()); // a public client's only proof
+    /// let token = client.exchange_code(&credentials, code, REDIRECT_URI, verifier).await?;
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn public_client(&self) -> ClientCredentials {
         ClientCredentials::public(PUBLIC_CLIENT_ID)
@@ -389,6 +701,17 @@ impl TestServer {
     ///
     /// The client belongs to the test user: its registration can be read, updated and deleted
     /// with [`Self::web_session_token`] or [`Self::registration_access_token`].
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// polar.register_client(TestClient::public("polar_ci_test_cli"));
+    /// assert!(polar.registration_access_token("polar_ci_test_cli").is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn register_client(&self, client: TestClient) {
         // Only a failing system random generator can make this fail; the client is then
         // stored without a registration access token.
@@ -400,6 +723,21 @@ impl TestServer {
 
     /// The `registration_access_token` (RFC 7592 §1) of a client: the bearer token of
     /// `GET|PUT|DELETE /v1/oauth2/register/{client_id}`. `None` for an unknown client.
+    ///
+    /// ```
+    /// use polar_oauth2::RegistrationAccessToken;
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// polar.register_client(TestClient::public("polar_ci_test_other"));
+    /// let token = polar.registration_access_token("polar_ci_test_other").unwrap();
+    /// let manage = RegistrationAccessToken::new(token.into_secret());
+    /// let registered = polar.client()?.get_client(&manage, "polar_ci_test_other").await?;
+    /// assert_eq!(registered.client_id, "polar_ci_test_other");
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn registration_access_token(&self, client_id: &str) -> Option<AccessToken> {
         let inner = self.shared.lock();
@@ -422,12 +760,32 @@ impl TestServer {
     /// The `iss` of the ID tokens and the `issuer` of `/.well-known/openid-configuration`:
     /// `https://polar.sh`, Polar's real issuer (the same on its sandbox), so that an app
     /// configures one value for tests and production.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// assert_eq!(polar.issuer(), "https://polar.sh"); // what production ID tokens name too
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn issuer(&self) -> &'static str {
         ISSUER
     }
 
     /// The URL of the OpenID Connect discovery document on this server.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// assert!(polar.openid_configuration_url().ends_with("/.well-known/openid-configuration"));
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn openid_configuration_url(&self) -> String {
         format!("{}{OPENID_CONFIGURATION_PATH}", self.base_url)
@@ -441,6 +799,17 @@ impl TestServer {
     }
 
     /// `/.well-known/jwks.json`: the public key of the ID tokens as a JWK set.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let jwks = polar.jwks_json();
+    /// assert_eq!(jwks["keys"][0]["kid"], polar.signing_key_id().as_str());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn jwks_json(&self) -> serde_json::Value {
         self.shared.lock().signing_key.jwks()
@@ -474,6 +843,19 @@ impl TestServer {
     /// The signed-in user's web session, Polar's `polar_session` cookie: pass it to
     /// [`Client::consent_data`] to read consent data as Polar's authorization page does, to
     /// register or manage clients as that user, or use it in a `web` grant.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{TestClient, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// polar.register_client(TestClient::public("polar_ci_test_cli")); // the test user's client
+    /// let session = polar.web_session_token();
+    /// let registered = polar.client()?.get_client(&session, "polar_ci_test_cli").await?;
+    /// assert_eq!(registered.client_id, "polar_ci_test_cli");
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn web_session_token(&self) -> SessionToken {
         SessionToken::new(self.lock().web_session.clone())
@@ -487,12 +869,43 @@ impl TestServer {
     /// and `state`, or with `error` (RFC 6749 §4.1.2.1) for a request Polar rejects that way.
     /// A request whose client or redirect URI is invalid is never redirected (§4.1.2.1): that
     /// error comes back as `Err(Error::OAuth(_))`, as Polar's page would show it. Only the query of `authorization_url` is read.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().build()?;
+    /// let redirected_to = polar.approve(pending.url())?; // the user clicks "Allow"
+    /// assert!(redirected_to.starts_with(REDIRECT_URI));
+    /// let code = pending.callback(&redirected_to)?;
+    /// # Ok(()) }
+    /// ```
     pub fn approve(&self, authorization_url: &str) -> Result<String, Error> {
         self.decide(authorization_url, true)
     }
 
     /// The test user opens `authorization_url` and clicks "Deny": the redirect carries
     /// `error=access_denied` (or the request's own error, as with [`Self::approve`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{CallbackError, OAuthErrorCode};
+    /// use polar_oauth2_test_server::TestServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let pending = polar.authorization_request().build()?;
+    /// let redirected_to = polar.deny(pending.url())?;
+    /// match pending.callback(&redirected_to) {
+    ///     Err(CallbackError::Authorization(denied)) => {
+    ///         assert_eq!(denied.code, OAuthErrorCode::AccessDenied)
+    ///     }
+    ///     other => panic!("expected access_denied, got {other:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn deny(&self, authorization_url: &str) -> Result<String, Error> {
         self.decide(authorization_url, false)
     }
@@ -512,6 +925,22 @@ impl TestServer {
 
     /// Move this server's clock forward: codes expire after [`CODE_LIFETIME`], access tokens
     /// after their `expires_in`.
+    ///
+    /// ```
+    /// use polar_oauth2_test_server::{CODE_LIFETIME, TestServer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = TestServer::start().await?;
+    /// let (client, credentials) = (polar.client()?, polar.confidential_client());
+    /// let pending = polar.authorization_request().build()?;
+    /// let code = pending.callback(&polar.approve(pending.url())?)?;
+    /// polar.advance(CODE_LIFETIME); // the user took too long: the code has expired
+    /// let (uri, verifier) = (pending.redirect_uri(), Some(pending.pkce_verifier().clone()));
+    /// let late = client.exchange_code(&credentials, code, uri, verifier).await;
+    /// assert!(late.is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn advance(&self, by: Duration) {
         let mut inner = self.lock();
         inner.offset = inner.offset.saturating_add(by);
