@@ -129,7 +129,7 @@ use params::{Params, query_of};
 use polar_oauth2::AuthorizationRequest;
 use polar_oauth2::ClientCredentials;
 use polar_oauth2::Error;
-use polar_oauth2::{AccessToken, ClientSecret, SessionToken};
+use polar_oauth2::{AccessToken, ClientSecret, RegistrationAccessToken, SessionToken};
 use polar_oauth2::{Client, Server};
 use routes::Shared;
 
@@ -733,16 +733,17 @@ impl TestServer {
     /// let polar = TestServer::start().await?;
     /// polar.register_client(TestClient::public("polar_ci_test_other"));
     /// let token = polar.registration_access_token("polar_ci_test_other").unwrap();
-    /// let manage = RegistrationAccessToken::new(token.into_secret());
-    /// let registered = polar.client()?.get_client(&manage, "polar_ci_test_other").await?;
+    /// let registered = polar.client()?.get_client(&token, "polar_ci_test_other").await?;
     /// assert_eq!(registered.client_id, "polar_ci_test_other");
     /// # Ok(()) }
     /// ```
     #[must_use]
-    pub fn registration_access_token(&self, client_id: &str) -> Option<AccessToken> {
+    pub fn registration_access_token(&self, client_id: &str) -> Option<RegistrationAccessToken> {
         let inner = self.shared.lock();
         let registration = inner.clients.get(client_id)?.registration.as_ref()?;
-        Some(AccessToken::new(registration.access_token.clone()))
+        Some(RegistrationAccessToken::new(
+            registration.access_token.clone(),
+        ))
     }
 
     /// A personal access token of the test user (`polar_pat_…`), as Polar's settings page
