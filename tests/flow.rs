@@ -257,13 +257,32 @@ async fn organization_flow_asks_for_one_organization_and_issues_a_user_token() {
         .consent_data(&server.web_session_token(), &pending.authorize_params())
         .await
         .unwrap();
-    // Polar answers with the user arm and asks the page for exactly one organization.
-    let AuthorizeResponse::User(user) = &consent else {
-        panic!("expected the user arm: {consent:?}")
-    };
-    assert!(user.requires_single_organization);
-    let listed: Vec<_> = user.organizations.iter().map(|o| o.id).collect();
-    let expected: Vec<_> = ORGANIZATIONS.iter().map(|o| o.id).collect();
+    // Polar answers with the user arm and asks the page for exactly one organization (read on
+    // the wire: documents before 2026-06 do not describe these two fields).
+    assert_eq!(consent.sub_type(), SubType::User, "{consent:?}");
+    let url = format!(
+        "{}/v1/oauth2/authorize?{}",
+        server.base_url(),
+        pending.url().split_once('?').unwrap().1
+    );
+    let cookie = format!("polar_session={}", server.web_session_token().secret());
+    let (_, _, body) = json(
+        http()
+            .get(url)
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(body["requires_single_organization"], true, "{body}");
+    let listed: Vec<&str> = body["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = ORGANIZATIONS.iter().map(|o| o.id.to_string()).collect();
     assert_eq!(listed, expected);
 
     let code = approve(&server, &pending);
