@@ -1,23 +1,32 @@
 //! ID tokens, verified with the crate's verifier against the server's own discovery document
 //! and JWKS.
 
+use polar_oauth2::{IdToken, IdTokenVerifier, Token};
+
 use crate::target::Target;
 use crate::{Failure, Outcome, ensure, ensure_eq, fail};
 
 const ISSUER: &str = "https://polar.sh";
+
+/// The ID token a connection got (asked for with `openid`).
+fn id_token_of(token: &Token) -> Result<&IdToken, Failure> {
+    token
+        .id_token()
+        .ok_or_else(|| Failure("no ID token with openid".into()))
+}
+
+/// The crate's verifier for `client_id` on this server, Polar's issuer pinned.
+fn verifier_for(target: &Target, client_id: &str) -> Result<IdTokenVerifier, Failure> {
+    Ok(target.client()?.id_token_verifier(client_id).issuer(ISSUER))
+}
 
 /// The ID token of a code exchange verifies: issuer `https://polar.sh`, audience the client,
 /// the request's nonce, `sub` the user, `email` with the `email` scope.
 pub async fn verified_with_discovery_and_jwks(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
     let (token, pending) = target.connect(&credentials, "openid email").await?;
-    let id_token = token
-        .id_token()
-        .ok_or_else(|| Failure("no ID token with openid".into()))?;
-    let verifier = target
-        .client()?
-        .id_token_verifier(credentials.client_id())
-        .issuer(ISSUER);
+    let id_token = id_token_of(&token)?;
+    let verifier = verifier_for(target, credentials.client_id())?;
     let claims = verifier.verify(id_token, pending.nonce()).await?;
     ensure_eq!(claims.iss, ISSUER, "iss");
     ensure_eq!(claims.sub, target.user.id, "sub");
@@ -36,13 +45,8 @@ pub async fn verified_with_discovery_and_jwks(target: &Target) -> Outcome {
 pub async fn wrong_nonce_is_refused(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
     let (token, _) = target.connect(&credentials, "openid").await?;
-    let id_token = token
-        .id_token()
-        .ok_or_else(|| Failure("no ID token with openid".into()))?;
-    let verifier = target
-        .client()?
-        .id_token_verifier(credentials.client_id())
-        .issuer(ISSUER);
+    let id_token = id_token_of(&token)?;
+    let verifier = verifier_for(target, credentials.client_id())?;
     if verifier
         .verify(id_token, Some("another-nonce"))
         .await
@@ -57,13 +61,8 @@ pub async fn wrong_nonce_is_refused(target: &Target) -> Outcome {
 pub async fn other_audience_is_refused(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
     let (token, pending) = target.connect(&credentials, "openid").await?;
-    let id_token = token
-        .id_token()
-        .ok_or_else(|| Failure("no ID token with openid".into()))?;
-    let verifier = target
-        .client()?
-        .id_token_verifier(&target.clients.web.client_id)
-        .issuer(ISSUER);
+    let id_token = id_token_of(&token)?;
+    let verifier = verifier_for(target, &target.clients.web.client_id)?;
     if verifier.verify(id_token, pending.nonce()).await.is_ok() {
         fail!("an ID token verified for another client");
     }
@@ -75,9 +74,7 @@ pub async fn other_audience_is_refused(target: &Target) -> Outcome {
 pub async fn header_is_rs256_without_kid(target: &Target) -> Outcome {
     let credentials = target.clients.confidential_post.credentials();
     let (token, _) = target.connect(&credentials, "openid").await?;
-    let id_token = token
-        .id_token()
-        .ok_or_else(|| Failure("no ID token with openid".into()))?;
+    let id_token = id_token_of(&token)?;
     let header = jsonwebtoken::decode_header(id_token.secret())?;
     ensure_eq!(header.alg, jsonwebtoken::Algorithm::RS256, "alg");
     ensure_eq!(header.typ.as_deref(), Some("JWT"), "typ");
