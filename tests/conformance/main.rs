@@ -42,6 +42,14 @@ impl<E: std::error::Error> From<E> for Failure {
     }
 }
 
+/// The words of a scope string, sorted: Polar keeps scopes in a Python set, whose order may
+/// change from one server process to the next.
+pub fn scope_words(scope: &str) -> Vec<String> {
+    let mut words: Vec<String> = scope.split_whitespace().map(str::to_owned).collect();
+    words.sort_unstable();
+    words
+}
+
 /// What a scenario returns.
 pub type Outcome = Result<(), Failure>;
 

@@ -23,7 +23,11 @@ pub async fn code_with_client_secret_post(target: &Target) -> Outcome {
         "no user refresh token (polar_rt_u_)"
     );
     ensure_eq!(token.token_type(), &TokenType::Bearer, "token_type");
-    ensure_eq!(token.scope().to_string(), SCOPE, "scope");
+    ensure_eq!(
+        crate::scope_words(&token.scope().to_string()),
+        crate::scope_words(SCOPE),
+        "scope"
+    );
     ensure!(
         token.id_token().is_some(),
         "no ID token although openid was granted"
