@@ -3,10 +3,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::REDIRECT_URI;
+use crate::constants::REGISTER_PATH;
+use crate::params::{scope_list, supported_scopes};
+use crate::seed::REDIRECT_URI;
 #[cfg(doc)]
-use super::TestServer;
-use super::params::{scope_list, supported_scopes};
+use crate::server::TestServer;
 use crate::util::constant_time_eq;
 use polar_oauth2::ClientCredentials;
 use polar_oauth2::ClientSecret;
@@ -44,7 +45,7 @@ impl TestClientAuth {
         }
     }
 
-    pub(super) fn from_wire(value: &str) -> Option<Self> {
+    pub(crate) fn from_wire(value: &str) -> Option<Self> {
         match value {
             "client_secret_post" => Some(Self::ClientSecretPost),
             "client_secret_basic" => Some(Self::ClientSecretBasic),
@@ -82,29 +83,29 @@ impl TestClientAuth {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct TestClient {
-    pub(super) client_id: String,
-    pub(super) client_secret: Option<ClientSecret>,
-    pub(super) auth_method: TestClientAuth,
-    pub(super) redirect_uris: Vec<String>,
-    pub(super) scope: Vec<String>,
-    pub(super) grant_types: Vec<String>,
-    pub(super) default_sub_type: SubType,
-    pub(super) client_name: Option<String>,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Option<ClientSecret>,
+    pub(crate) auth_method: TestClientAuth,
+    pub(crate) redirect_uris: Vec<String>,
+    pub(crate) scope: Vec<String>,
+    pub(crate) grant_types: Vec<String>,
+    pub(crate) default_sub_type: SubType,
+    pub(crate) client_name: Option<String>,
     /// `client_uri`, `logo_uri`, `tos_uri`, `policy_uri`, `response_types`, as registered.
-    pub(super) extra_metadata: Map<String, Value>,
+    pub(crate) extra_metadata: Map<String, Value>,
     /// Set when the server stores the client: the RFC 7592 credential, the owner (`true`: the
     /// test user; `false`: registered anonymously) and `client_id_issued_at`.
-    pub(super) registration: Option<Registration>,
+    pub(crate) registration: Option<Registration>,
 }
 
 /// What the server adds when it stores a client.
 #[derive(Debug, Clone)]
-pub(super) struct Registration {
-    pub(super) access_token: String,
-    pub(super) owned_by_user: bool,
-    pub(super) issued_at: u64,
+pub(crate) struct Registration {
+    pub(crate) access_token: String,
+    pub(crate) owned_by_user: bool,
+    pub(crate) issued_at: u64,
     /// The secret Polar generates even for a public client (and never shows).
-    pub(super) hidden_secret: Option<String>,
+    pub(crate) hidden_secret: Option<String>,
 }
 
 impl TestClient {
@@ -281,18 +282,18 @@ impl TestClient {
         }
     }
 
-    pub(super) fn check_secret(&self, given: &str) -> bool {
+    pub(crate) fn check_secret(&self, given: &str) -> bool {
         self.client_secret
             .as_ref()
             .is_some_and(|s| constant_time_eq(s.secret().as_bytes(), given.as_bytes()))
     }
 
-    pub(super) fn allows_grant(&self, grant_type: &str) -> bool {
+    pub(crate) fn allows_grant(&self, grant_type: &str) -> bool {
         self.grant_types.iter().any(|g| g == grant_type)
     }
 
     /// authlib's `get_allowed_scope`: the requested scopes the client may have, in order.
-    pub(super) fn allowed_scope(&self, scope: &[String]) -> Vec<String> {
+    pub(crate) fn allowed_scope(&self, scope: &[String]) -> Vec<String> {
         scope
             .iter()
             .filter(|s| self.scope.contains(s))
@@ -304,7 +305,7 @@ impl TestClient {
 impl TestClient {
     /// authlib's `client_info` + `client_metadata` (RFC 7591 §3.2.1), as Polar's registration
     /// endpoints return them; a public client's secret fields are left out, as Polar does.
-    pub(super) fn registration_json(&self, base_url: &str) -> Value {
+    pub(crate) fn registration_json(&self, base_url: &str) -> Value {
         let mut body = Map::new();
         body.insert("redirect_uris".into(), json!(self.redirect_uris));
         body.insert(
@@ -330,7 +331,7 @@ impl TestClient {
             body.insert("client_id_issued_at".into(), registration.issued_at.into());
             body.insert(
                 "registration_client_uri".into(),
-                format!("{base_url}{}/{}", super::REGISTER_PATH, self.client_id).into(),
+                format!("{base_url}{}/{}", REGISTER_PATH, self.client_id).into(),
             );
             body.insert(
                 "registration_access_token".into(),
@@ -344,15 +345,15 @@ impl TestClient {
 /// The validated body of a registration request (Polar's `OAuth2ClientConfiguration`, FastAPI's
 /// validation, then authlib's `ClientMetadataClaims`).
 #[derive(Debug)]
-pub(super) struct ClientConfiguration {
-    pub(super) redirect_uris: Vec<String>,
-    pub(super) auth_method: TestClientAuth,
-    pub(super) grant_types: Vec<String>,
-    pub(super) scope: Vec<String>,
-    pub(super) client_name: String,
-    pub(super) extra_metadata: Map<String, Value>,
+pub(crate) struct ClientConfiguration {
+    pub(crate) redirect_uris: Vec<String>,
+    pub(crate) auth_method: TestClientAuth,
+    pub(crate) grant_types: Vec<String>,
+    pub(crate) scope: Vec<String>,
+    pub(crate) client_name: String,
+    pub(crate) extra_metadata: Map<String, Value>,
     /// `client_id` of an update (`OAuth2ClientConfigurationUpdate`).
-    pub(super) client_id: Option<String>,
+    pub(crate) client_id: Option<String>,
 }
 
 /// One entry of FastAPI's 422 `detail` list.
@@ -364,7 +365,7 @@ fn validation_error(loc: &[&str], kind: &str, msg: &str, input: &Value) -> Value
 
 impl ClientConfiguration {
     /// Pydantic's validation: `Err` carries FastAPI's `detail` list (a 422).
-    pub(super) fn parse(body: &[u8], update: bool) -> Result<Self, Vec<Value>> {
+    pub(crate) fn parse(body: &[u8], update: bool) -> Result<Self, Vec<Value>> {
         let value: Value = match serde_json::from_slice(body) {
             Ok(value) => value,
             Err(e) if body.is_empty() => {
@@ -527,7 +528,7 @@ impl ClientConfiguration {
     /// authlib's `ClientMetadataClaims` against the server metadata: every scope must be one
     /// of `scopes_supported` (`web:*` and the organization access token scopes cannot be
     /// registered).
-    pub(super) fn check_claims(&self) -> Result<(), &'static str> {
+    pub(crate) fn check_claims(&self) -> Result<(), &'static str> {
         if self
             .scope
             .iter()

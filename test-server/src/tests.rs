@@ -61,8 +61,8 @@ mod units {
 mod limits {
     use std::time::{Duration, Instant};
 
-    use super::super::routes::accept_backoff;
-    use super::super::{CODE_LIFETIME, TestServer};
+    use crate::listener::accept_backoff;
+    use crate::{CODE_LIFETIME, TestServer};
 
     #[test]
     fn accept_backoff_doubles_from_5_ms_to_1_s() {

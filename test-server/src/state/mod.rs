@@ -13,16 +13,19 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::clients::{ClientConfiguration, Registration, TestClient, TestClientAuth};
-use super::failure::{Failure, Reply};
-use super::keys::SigningKey;
-use super::params::{
+use crate::clients::{ClientConfiguration, Registration, TestClient, TestClientAuth};
+use crate::constants::{
+    CLIENT_CREATED_AT, CODE_ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, DEFAULT_ACCESS_TOKEN_LIFETIME,
+    ID_TOKEN_LIFETIME, ISSUER, SESSION_COOKIE,
+};
+use crate::failure::{Failure, Reply};
+use crate::keys::SigningKey;
+use crate::params::{
     Params, basic_credentials, bearer_token, is_pkce_value, is_valid_scope, scope_list, with_query,
 };
-use super::{
-    CLIENT_CREATED_AT, CODE_ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONFIDENTIAL_CLIENT_ID,
-    CONFIDENTIAL_CLIENT_SECRET, DEFAULT_ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, ISSUER,
-    ORGANIZATIONS, PUBLIC_CLIENT_ID, SESSION_COOKIE, TestOrganization, USER_EMAIL, USER_ID,
+use crate::seed::{
+    CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
+    TestOrganization, USER_EMAIL, USER_ID,
 };
 use crate::util::{constant_time_eq, random_token};
 use polar_oauth2::Scope;
