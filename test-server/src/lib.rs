@@ -106,6 +106,7 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+mod client_configuration;
 mod clients;
 mod constants;
 mod failure;

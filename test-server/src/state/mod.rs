@@ -13,7 +13,8 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::clients::{ClientConfiguration, Registration, TestClient, TestClientAuth};
+use crate::client_configuration::ClientConfiguration;
+use crate::clients::{Registration, TestClient, TestClientAuth};
 use crate::constants::{
     CLIENT_CREATED_AT, CODE_ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, DEFAULT_ACCESS_TOKEN_LIFETIME,
     ID_TOKEN_LIFETIME, ISSUER, SESSION_COOKIE,
