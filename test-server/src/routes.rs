@@ -15,8 +15,7 @@ use serde_json::{Value, json};
 
 use crate::constants::{
     AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, CONSENT_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH,
-    OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
-    web_app_page,
+    OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH, web_app_page,
 };
 use crate::failure::{Failure, Reply};
 use crate::params::{Params, bearer_token, supported_scopes};

@@ -3,9 +3,9 @@
 
 use super::TestServer;
 use crate::clients::TestClient;
-use crate::seed::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, PUBLIC_CLIENT_ID};
 #[cfg(doc)]
 use crate::seed::REDIRECT_URI;
+use crate::seed::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, PUBLIC_CLIENT_ID};
 use polar_oauth2::{ClientCredentials, ClientSecret, RegistrationAccessToken};
 
 impl TestServer {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::constants::web_app_page;
 #[cfg(doc)]
 use crate::constants::CODE_LIFETIME;
+use crate::constants::web_app_page;
 use crate::seed::{CONFIDENTIAL_CLIENT_ID, REDIRECT_URI};
 use crate::shared::Shared;
 use crate::state::Inner;
@@ -59,7 +59,6 @@ impl Drop for TestServer {
 }
 
 impl TestServer {
-
     /// `http://127.0.0.1:<port>`: the base URL of both the API and the authorization page.
     #[must_use]
     pub fn base_url(&self) -> &str {

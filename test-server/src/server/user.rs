@@ -5,9 +5,9 @@ use super::TestServer;
 use crate::params::{Params, query_of};
 #[cfg(doc)]
 use crate::seed::ORGANIZATIONS;
-use polar_oauth2::{AccessToken, Error, SessionToken};
 #[cfg(doc)]
 use polar_oauth2::Client;
+use polar_oauth2::{AccessToken, Error, SessionToken};
 
 impl TestServer {
     /// A personal access token of the test user (`polar_pat_…`), as Polar's settings page
