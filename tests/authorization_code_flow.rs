@@ -3,14 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use polar_oauth2::{
-    AuthorizationCode, AuthorizeResponse, CallbackError, Client, ClientCredentials, ClientSecret,
-    CsrfToken, Error, OAuthError, OAuthErrorCode, PendingAuthorization, PkceCodeVerifier,
-    PkceMethod, RefreshToken, Scope, ScopeSet, SubType, Token,
+    AuthorizationCode, AuthorizeResponse, CallbackError, Client, ClientCredentials, CsrfToken,
+    Error, OAuthError, OAuthErrorCode, PendingAuthorization, Scope, SubType, Token,
 };
 use polar_oauth2::{AuthorizationError, parse_callback};
 use polar_oauth2_test_server::{
-    CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
-    REDIRECT_URI, TestClient, TestServer, USER_EMAIL, USER_ID,
+    CONFIDENTIAL_CLIENT_ID, ORGANIZATIONS, PUBLIC_CLIENT_ID, REDIRECT_URI, TestServer, USER_EMAIL,
+    USER_ID,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -18,7 +17,7 @@ use std::time::Duration;
 
 /// A server whose writes are visible at once: many of these tests follow the library's call
 /// with a raw HTTP one that uses what it just got (the commit lag is tested in
-/// tests/test_server.rs).
+/// test-server/tests/rules/commit_lag.rs).
 async fn start() -> (TestServer, Client) {
     let server = TestServer::builder()
         .commit_delay(Duration::ZERO)

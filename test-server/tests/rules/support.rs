@@ -275,7 +275,7 @@ pub(crate) fn assert_authlib_invalid_token(
 
 /// A server whose writes are visible at once: many of these tests follow the library's call
 /// with a raw HTTP one that uses what it just got (the commit lag is tested in
-/// tests/test_server.rs).
+/// `commit_lag.rs`).
 pub(crate) async fn start_with_client() -> (TestServer, Client) {
     let server = TestServer::builder()
         .commit_delay(Duration::ZERO)
