@@ -5,7 +5,8 @@
 use serde_json::Value;
 
 use super::params::basic_credentials;
-use super::state::{Inner, base62_checksum, crc32, scope_display_names};
+use super::state::authorize::scope_display_names;
+use super::state::{Inner, base62_checksum, crc32};
 use polar_oauth2::Scope;
 
 mod units {

@@ -32,16 +32,13 @@ use crate::util::{constant_time_eq, random_token};
 use polar_oauth2::Scope;
 use polar_oauth2::SubType;
 
-mod authorize;
+pub(super) mod authorize;
 mod caller;
 mod oidc;
 mod organizations;
 mod registration;
 mod revocation;
 mod token;
-
-#[cfg(test)]
-pub(super) use authorize::scope_display_names;
 
 /// How often (in server time) spent and expired records are dropped: often enough to bound
 /// memory, rarely enough that a burst of requests does not rescan the maps each time.
@@ -52,8 +49,8 @@ pub(super) struct CodeRecord {
     /// As sent in the authorization request: `None` when the client's default was used, and
     /// the token request then need not repeat it.
     redirect_uri: Option<String>,
-    /// Space-separated, as Polar stores it: one allocation instead of one per scope (a code
-    /// for a client's ~60 default scopes would otherwise take ~4 KiB).
+    /// Space-separated, as Polar stores it: one allocation instead of one per scope, since
+    /// every visit to the authorization page stores a code.
     scope: String,
     nonce: Option<String>,
     code_challenge: Option<String>,
