@@ -11,27 +11,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-fn base64url_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => panic!("not base64url: {c}"),
-    };
-    let (mut out, mut buffer, mut bits) = (Vec::new(), 0u32, 0);
-    for c in text.bytes() {
-        buffer = (buffer << 6) | u32::from(value(c));
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    out
-}
-
 /// A claim to change, how, and the rejection expected.
 type Case<'a> = (
     &'a str,
@@ -116,8 +95,8 @@ async fn id_token_carries_nonce_audience_subject_and_email() {
     let jwt = token.id_token().unwrap().secret().to_owned();
     let parts: Vec<&str> = jwt.split('.').collect();
     assert_eq!(parts.len(), 3, "{jwt}");
-    let header: Value = serde_json::from_slice(&base64url_decode(parts[0])).unwrap();
-    let claims: Value = serde_json::from_slice(&base64url_decode(parts[1])).unwrap();
+    let header: Value = serde_json::from_slice(&b64(parts[0])).unwrap();
+    let claims: Value = serde_json::from_slice(&b64(parts[1])).unwrap();
     assert_eq!(header["alg"], "RS256");
     // Polar's header: no `kid` (see test-server/src/keys.rs).
     assert_eq!(header, serde_json::json!({"typ": "JWT", "alg": "RS256"}));

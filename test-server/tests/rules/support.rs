@@ -15,7 +15,7 @@ use ring::signature::{self, RsaPublicKeyComponents};
 use serde_json::{Value, json};
 
 /// A server whose writes are visible at once: these tests speak raw HTTP and use each
-/// credential as soon as they get it (the commit lag has tests of its own below).
+/// credential as soon as they get it (the commit lag is tested in `commit_lag.rs`).
 pub(crate) async fn start() -> TestServer {
     TestServer::builder()
         .commit_delay(Duration::ZERO)
