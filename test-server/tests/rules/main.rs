@@ -1,7 +1,8 @@
 //! The embedded server's rules, one module per operation or capability, each as Polar's
 //! server applies it (`server/polar/oauth2/` in polarsource/polar), over real HTTP on
 //! 127.0.0.1: raw requests where the library would hide the answer, the library's `Client`
-//! where it shows it.
+//! where it shows it. A new rule's test goes in its operation's module; a helper that more
+//! than one module needs goes in `support.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
