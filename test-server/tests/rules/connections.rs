@@ -3,22 +3,30 @@
 
 use std::time::Duration;
 
-use polar_oauth2_test_server::TestServer;
+use polar_oauth2_test_server::{TestServer, TestServerBuilder};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::support::*;
 
+/// A raw TCP connection to a server built by `builder` (the server is returned too: dropping
+/// it stops it).
+async fn connect_with(builder: TestServerBuilder) -> (TestServer, TcpStream) {
+    let server = builder.commit_delay(Duration::ZERO).start().await.unwrap();
+    let address = server.base_url().trim_start_matches("http://").to_owned();
+    let stream = TcpStream::connect(&address).await.unwrap();
+    (server, stream)
+}
+
+/// A connection to a server that waits 300 ms for a request's headers.
+async fn connect_with_header_read_timeout() -> (TestServer, TcpStream) {
+    connect_with(TestServer::builder().header_read_timeout(Duration::from_millis(300))).await
+}
+
 #[tokio::test]
 async fn slowloris_connection_is_closed_after_the_header_read_timeout() {
-    let server = TestServer::builder()
-        .commit_delay(Duration::ZERO)
-        .header_read_timeout(Duration::from_millis(300))
-        .start()
-        .await
-        .unwrap();
-    let address = server.base_url().trim_start_matches("http://").to_owned();
-    let stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let (_server, stream) = connect_with_header_read_timeout().await;
     let (mut reader, mut writer) = stream.into_split();
     // Headers that never end, one byte every 100 ms: sending them all takes 9 s, thirty times
     // the header-read timeout.
@@ -41,14 +49,8 @@ async fn slowloris_connection_is_closed_after_the_header_read_timeout() {
 
 #[tokio::test]
 async fn slow_body_gets_408() {
-    let server = TestServer::builder()
-        .commit_delay(Duration::ZERO)
-        .body_read_timeout(Duration::from_millis(300))
-        .start()
-        .await
-        .unwrap();
-    let address = server.base_url().trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let builder = TestServer::builder().body_read_timeout(Duration::from_millis(300));
+    let (_server, mut stream) = connect_with(builder).await;
     stream
         .write_all(b"POST /v1/oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=")
         .await
@@ -72,14 +74,7 @@ async fn oversized_body_is_413() {
 
 #[tokio::test]
 async fn silent_connection_is_closed_after_the_header_read_timeout() {
-    let server = TestServer::builder()
-        .commit_delay(Duration::ZERO)
-        .header_read_timeout(Duration::from_millis(300))
-        .start()
-        .await
-        .unwrap();
-    let address = server.base_url().trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let (_server, mut stream) = connect_with_header_read_timeout().await;
     let mut rest = Vec::new();
     // Closed by the 300 ms header-read timeout, long before the default 10 s one.
     let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
@@ -88,14 +83,7 @@ async fn silent_connection_is_closed_after_the_header_read_timeout() {
 
 #[tokio::test]
 async fn idle_keep_alive_connection_is_closed_after_the_header_read_timeout() {
-    let server = TestServer::builder()
-        .commit_delay(Duration::ZERO)
-        .header_read_timeout(Duration::from_millis(300))
-        .start()
-        .await
-        .unwrap();
-    let address = server.base_url().trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let (_server, mut stream) = connect_with_header_read_timeout().await;
     stream
         .write_all(b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
