@@ -26,17 +26,7 @@ async fn consent_data_shows_a_registered_clients_metadata() {
     .scope(Scope::Openid)
     .build()
     .unwrap();
-    let query = pending.url().split_once('?').unwrap().1.to_owned();
-    let session = server.web_session_token();
-    let (status, _, consent) = json(
-        http()
-            .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
-            .header("cookie", format!("polar_session={}", session.secret()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, consent) = json(consent_data_with_cookie(&server, pending.url()).await).await;
     assert_eq!(status, StatusCode::OK, "{consent}");
     assert_eq!(consent["client"]["client_name"], "My Test App");
     assert_eq!(consent["client"]["client_uri"], "https://app.example.com");
@@ -79,20 +69,7 @@ async fn consent_data_is_shaped_like_the_spec() {
         .scope(Scope::Openid)
         .build()
         .unwrap();
-    let url = format!(
-        "{}/v1/oauth2/authorize?{}",
-        server.base_url(),
-        pending.url().split_once('?').unwrap().1
-    );
-    let response = http()
-        .get(url)
-        .header(
-            "cookie",
-            format!("polar_session={}", server.web_session_token().secret()),
-        )
-        .send()
-        .await
-        .unwrap();
+    let response = consent_data_with_cookie(&server, pending.url()).await;
     let (status, _, body) = json(response).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let keys: Vec<&str> = body
@@ -139,11 +116,7 @@ async fn consent_data_for_nobody_signed_in_is_401() {
         .scope(Scope::Openid)
         .build()
         .unwrap();
-    let url = format!(
-        "{}/v1/oauth2/authorize?{}",
-        server.base_url(),
-        pending.url().split_once('?').unwrap().1
-    );
+    let url = consent_data_url(&server, pending.url());
     let (status, _, body) = json(http().get(url).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, serde_json::json!({"detail": "Unauthorized"}));

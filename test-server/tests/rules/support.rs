@@ -218,12 +218,18 @@ pub(crate) fn polar_scopes_supported() -> Vec<&'static str> {
         .collect()
 }
 
+/// `GET /v1/oauth2/authorize` with the query of the authorization URL `url`: the consent data
+/// Polar's page reads for it.
+pub(crate) fn consent_data_url(server: &TestServer, url: &str) -> String {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    format!("{}/v1/oauth2/authorize?{query}", server.base_url())
+}
+
 /// The browser's step as Polar's web app does it: `GET /v1/oauth2/authorize` with the session
 /// cookie.
 pub(crate) async fn consent_data_with_cookie(server: &TestServer, url: &str) -> reqwest::Response {
-    let query = url.split_once('?').map_or("", |(_, q)| q);
     http()
-        .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
+        .get(consent_data_url(server, url))
         .header(
             "cookie",
             format!("polar_session={}", server.web_session_token().secret()),

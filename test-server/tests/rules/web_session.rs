@@ -13,9 +13,8 @@ async fn consent_data_with_bearer(
     url: &str,
     bearer: &str,
 ) -> reqwest::Response {
-    let query = url.split_once('?').map_or("", |(_, q)| q);
     http()
-        .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
+        .get(consent_data_url(server, url))
         .bearer_auth(bearer)
         .send()
         .await
@@ -93,9 +92,8 @@ async fn consent_data_without_a_session_is_401_unauthorized() {
         .scope(Scope::Openid)
         .build()
         .unwrap();
-    let query = pending.url().split_once('?').unwrap().1;
     let response = http()
-        .get(format!("{}/v1/oauth2/authorize?{query}", server.base_url()))
+        .get(consent_data_url(&server, pending.url()))
         .send()
         .await
         .unwrap();
