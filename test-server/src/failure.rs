@@ -7,8 +7,8 @@ use axum::http::{Response, StatusCode};
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
-use super::REALM;
-use super::params::with_query;
+use crate::constants::REALM;
+use crate::params::with_query;
 use polar_oauth2::{OAuthError, OAuthErrorCode};
 
 /// An OAuth2 error (authlib's `OAuth2Error`): a JSON body, or a redirect when the request

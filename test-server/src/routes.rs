@@ -1,8 +1,8 @@
-//! HTTP: the accept loop (with back-off and timeouts) and the axum router, one handler per
-//! operation. Handlers translate HTTP to the calls of `state.rs` and back, nothing more.
+//! The axum router, one handler per operation, and the two middlewares around every route
+//! (Polar's version routing, bearer checks). Handlers translate HTTP to the calls of
+//! `state/` and back, nothing more.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -11,88 +11,25 @@ use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use http_body_util::{BodyExt, Limited};
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::task::JoinSet;
 
-use super::failure::Reply;
-use super::params::Params;
-use super::state::{Caller, Inner};
-use super::{
+use crate::constants::{
     AUTHORIZATION_PAGE_PATH, CONSENT_DATA_PATH, CONSENT_PATH, INTROSPECT_PATH, ISSUER, JWKS_PATH,
-    Limits, OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
+    OPENID_CONFIGURATION_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH, web_app_page,
 };
+use crate::failure::{Failure, Reply};
+use crate::params::{Params, bearer_token, supported_scopes};
+use crate::shared::Shared;
+use crate::state::{Caller, Inner};
 use polar_oauth2::POLAR_VERSIONS;
 
 const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
 /// The version Polar's server answers with when the request names none.
 const DEFAULT_POLAR_VERSION: &str = "2026-04";
 
-/// What every handler shares.
-pub(super) struct Shared {
-    pub(super) inner: Mutex<Inner>,
-    pub(super) base_url: String,
-    pub(super) limits: Limits,
-}
-
-impl Shared {
-    /// A panic while holding the lock cannot leave the maps half-updated in a way that matters
-    /// to a test server: keep serving.
-    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 type AppState = State<Arc<Shared>>;
 
-/// The first wait after a failed `accept()` and the longest one.
-const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(5), Duration::from_secs(1));
-
-/// The wait after `failures` consecutive failed `accept()` calls: doubling from 5 ms to 1 s.
-pub(super) fn accept_backoff(failures: u32) -> Duration {
-    let (first, max) = ACCEPT_BACKOFF;
-    first
-        .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)))
-        .min(max)
-}
-
-pub(super) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    let router = router(Arc::clone(&shared));
-    let mut connections = JoinSet::new();
-    let mut failures = 0u32;
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => {
-                failures = 0;
-                stream
-            }
-            Err(_) => {
-                // Out of file descriptors (EMFILE) or similar: retrying at once would spin;
-                // wait, longer each time, so that open connections can finish and close.
-                failures = failures.saturating_add(1);
-                tokio::time::sleep(accept_backoff(failures)).await;
-                continue;
-            }
-        };
-        while connections.try_join_next().is_some() {}
-        let service = TowerToHyperService::new(router.clone());
-        let header_read_timeout = shared.limits.header_read_timeout;
-        connections.spawn(async move {
-            // A connection error (client gone, bad HTTP, headers too slow) only ends that
-            // connection.
-            let _ = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_read_timeout)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
-}
-
-fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(TOKEN_PATH, axum::routing::post(token))
         .route(CONSENT_DATA_PATH, get(consent_data))
@@ -168,14 +105,14 @@ async fn authenticate_bearer(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let authorization = header_value(request.headers(), header::AUTHORIZATION);
-    let known = match super::params::bearer_token(authorization.as_deref()) {
+    let known = match bearer_token(authorization.as_deref()) {
         None => true,
         Some(bearer) => shared.lock().is_known_bearer(bearer),
     };
     if known {
         next.run(request).await
     } else {
-        axum::response::IntoResponse::into_response(super::failure::Failure::invalid_token())
+        axum::response::IntoResponse::into_response(Failure::invalid_token())
     }
 }
 
@@ -224,7 +161,7 @@ async fn read_form(shared: &Shared, request: Request<Body>) -> Result<(HeaderMap
 async fn form_endpoint(
     shared: &Shared,
     request: Request<Body>,
-    endpoint: fn(&mut Inner, &Params, Option<&str>) -> Result<Reply, super::failure::Failure>,
+    endpoint: fn(&mut Inner, &Params, Option<&str>) -> Result<Reply, Failure>,
 ) -> Reply {
     let (headers, form) = match read_form(shared, request).await {
         Ok(read) => read,
@@ -362,13 +299,13 @@ async fn delete_client(
 /// Polar's `get_server_metadata` (OpenID Connect Discovery 1.0 §3, RFC 8414 §2), its members
 /// and values, with this server's URLs; the `issuer` stays Polar's, as in the ID tokens. Its
 /// `authorization_endpoint` is this server's stand-in page on another origin (see
-/// [`TestServer::authorization_endpoint`](super::TestServer::authorization_endpoint)), as
+/// [`TestServer::authorization_endpoint`](crate::TestServer::authorization_endpoint)), as
 /// Polar's names its web app's page (`https://polar.sh/oauth2/authorize`), not an API route.
 pub(super) fn openid_configuration_json(base_url: &str) -> Value {
-    let scopes: Vec<&str> = super::params::supported_scopes().collect();
+    let scopes: Vec<&str> = supported_scopes().collect();
     json!({
         "issuer": ISSUER,
-        "authorization_endpoint": super::web_app_page(base_url),
+        "authorization_endpoint": web_app_page(base_url),
         "token_endpoint": format!("{base_url}{TOKEN_PATH}"),
         "jwks_uri": format!("{base_url}{JWKS_PATH}"),
         "registration_endpoint": format!("{base_url}{REGISTER_PATH}"),

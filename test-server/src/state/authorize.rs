@@ -173,6 +173,24 @@ impl Inner {
         Ok(with_query(&request.redirect_uri, &redirect_params))
     }
 
+    /// What the test user picks on the stand-in page ([`crate::TestServer::approve`], `GET
+    /// /oauth2/authorize`): the URL's `organizations`, else the first organization when the
+    /// request asks for one, else none.
+    pub(crate) fn picked_organizations(&self, params: &Params) -> Vec<String> {
+        let picked = params.all("organizations");
+        if !picked.is_empty() {
+            return picked;
+        }
+        let single = self
+            .validate_authorization_request(params)
+            .and_then(|request| Self::requires_single_organization(params, &request))
+            .unwrap_or(false);
+        match ORGANIZATIONS.first() {
+            Some(first) if single => vec![first.id.to_string()],
+            _ => Vec::new(),
+        }
+    }
+
     /// `GET /v1/oauth2/authorize`: the consent data for the signed-in user.
     pub(crate) fn consent_data(
         &mut self,

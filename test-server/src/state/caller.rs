@@ -88,6 +88,6 @@ pub(super) fn unauthorized() -> Reply {
         status: StatusCode::UNAUTHORIZED,
         body: json!({"error": "Unauthorized", "detail": "Unauthorized"}),
         no_store: false,
-        www_authenticate: Some(format!("Bearer realm=\"{}\"", crate::REALM)),
+        www_authenticate: Some(format!("Bearer realm=\"{}\"", crate::constants::REALM)),
     }
 }

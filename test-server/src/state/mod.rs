@@ -13,31 +13,32 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::clients::{ClientConfiguration, Registration, TestClient, TestClientAuth};
-use super::failure::{Failure, Reply};
-use super::keys::SigningKey;
-use super::params::{
+use crate::client_configuration::ClientConfiguration;
+use crate::clients::{Registration, TestClient, TestClientAuth};
+use crate::constants::{
+    CLIENT_CREATED_AT, CODE_ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, DEFAULT_ACCESS_TOKEN_LIFETIME,
+    ID_TOKEN_LIFETIME, ISSUER, SESSION_COOKIE,
+};
+use crate::failure::{Failure, Reply};
+use crate::keys::SigningKey;
+use crate::params::{
     Params, basic_credentials, bearer_token, is_pkce_value, is_valid_scope, scope_list, with_query,
 };
-use super::{
-    CLIENT_CREATED_AT, CODE_ACCESS_TOKEN_LIFETIME, CODE_LIFETIME, CONFIDENTIAL_CLIENT_ID,
-    CONFIDENTIAL_CLIENT_SECRET, DEFAULT_ACCESS_TOKEN_LIFETIME, ID_TOKEN_LIFETIME, ISSUER,
-    ORGANIZATIONS, PUBLIC_CLIENT_ID, SESSION_COOKIE, TestOrganization, USER_EMAIL, USER_ID,
+use crate::seed::{
+    CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, ORGANIZATIONS, PUBLIC_CLIENT_ID,
+    TestOrganization, USER_EMAIL, USER_ID,
 };
 use crate::util::{constant_time_eq, random_token};
 use polar_oauth2::Scope;
 use polar_oauth2::SubType;
 
-mod authorize;
+pub(super) mod authorize;
 mod caller;
 mod oidc;
 mod organizations;
 mod registration;
 mod revocation;
 mod token;
-
-#[cfg(test)]
-pub(super) use authorize::scope_display_names;
 
 /// How often (in server time) spent and expired records are dropped: often enough to bound
 /// memory, rarely enough that a burst of requests does not rescan the maps each time.
@@ -48,8 +49,8 @@ pub(super) struct CodeRecord {
     /// As sent in the authorization request: `None` when the client's default was used, and
     /// the token request then need not repeat it.
     redirect_uri: Option<String>,
-    /// Space-separated, as Polar stores it: one allocation instead of one per scope (a code
-    /// for a client's ~60 default scopes would otherwise take ~4 KiB).
+    /// Space-separated, as Polar stores it: one allocation instead of one per scope, since
+    /// every visit to the authorization page stores a code.
     scope: String,
     nonce: Option<String>,
     code_challenge: Option<String>,

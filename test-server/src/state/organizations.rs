@@ -24,24 +24,6 @@ impl Inner {
         Ok(sub_type == SubType::Organization)
     }
 
-    /// What the test user picks on the stand-in page ([`crate::TestServer::approve`], `GET
-    /// /oauth2/authorize`): the URL's `organizations`, else the first organization when the
-    /// request asks for one, else none.
-    pub(crate) fn picked_organizations(&self, params: &Params) -> Vec<String> {
-        let picked = params.all("organizations");
-        if !picked.is_empty() {
-            return picked;
-        }
-        let single = self
-            .validate_authorization_request(params)
-            .and_then(|request| Self::requires_single_organization(params, &request))
-            .unwrap_or(false);
-        match ORGANIZATIONS.first() {
-            Some(first) if single => vec![first.id.to_string()],
-            _ => Vec::new(),
-        }
-    }
-
     /// Polar's `_resolve_organization_ids`: the organizations picked at consent (each one the
     /// user can access), exactly one when `single` (the smallest id if several were sent).
     pub(super) fn resolve_organizations(

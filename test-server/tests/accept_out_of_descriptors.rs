@@ -1,6 +1,7 @@
-//! The embedded server out of file descriptors: `accept()` fails with EMFILE and must back off
-//! instead of spinning (issue 11, item 10). Its own test binary, because it lowers the whole
-//! process's descriptor limit (with `prlimit`, Linux only).
+//! The server out of file descriptors: `accept()` fails with EMFILE and must back off instead
+//! of spinning. Its own test binary, because it lowers the whole process's descriptor limit
+//! (with util-linux's `prlimit`, and reads `/proc`: Linux only).
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
@@ -23,19 +24,20 @@ fn cpu_ticks(file: &mut std::fs::File) -> Option<u64> {
 
 #[tokio::test]
 async fn accept_out_of_descriptors_backs_off_and_recovers() {
-    let limited = std::process::Command::new("prlimit")
+    let status = std::process::Command::new("prlimit")
         .arg(format!("--pid={}", std::process::id()))
         .arg("--nofile=256:")
-        .status();
-    let stat = std::fs::File::open("/proc/self/stat");
-    let (Ok(status), Ok(mut stat)) = (limited, stat) else {
-        eprintln!("skipped: needs prlimit and /proc (Linux)");
-        return;
-    };
-    if !status.success() || cpu_ticks(&mut stat).is_none() {
-        eprintln!("skipped: needs prlimit and /proc (Linux)");
-        return;
-    }
+        .status()
+        .expect("util-linux's prlimit runs");
+    assert!(
+        status.success(),
+        "prlimit lowers the descriptor limit: {status}"
+    );
+    let mut stat = std::fs::File::open("/proc/self/stat").unwrap();
+    assert!(
+        cpu_ticks(&mut stat).is_some(),
+        "/proc/self/stat has the CPU times"
+    );
     let server = TestServer::start().await.unwrap();
     let address = server.base_url().trim_start_matches("http://").to_owned();
 
@@ -57,7 +59,6 @@ async fn accept_out_of_descriptors_backs_off_and_recovers() {
         spent < 30,
         "{spent} ticks of CPU in 1 s while accept() fails"
     );
-    eprintln!("CPU while out of descriptors: {spent} ticks in 1 s");
 
     // Descriptors back: the waiting connection is accepted and answered.
     drop(files);
