@@ -121,7 +121,6 @@ pub fn assert_logs_clean() -> usize {
     records.len()
 }
 
-
 pub fn credentials() -> ClientCredentials {
     ClientCredentials::confidential("polar_ci_test_client", ClientSecret::new(CLIENT_SECRET))
 }
@@ -142,4 +141,3 @@ pub fn token_requests() -> Vec<TokenRequest> {
             .into(),
     ]
 }
-

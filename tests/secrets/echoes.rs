@@ -7,7 +7,6 @@ use super::support::{Reply, Server};
 /// How a hostile server answers: given the raw request, the raw response.
 pub type Echo = fn(&str) -> String;
 
-
 /// The scripted server answering every request with `echo(raw request)`, then closing.
 pub async fn hostile(echo: Echo) -> Server {
     Server::answering(move |request| Reply::raw(echo(&request.raw_text()))).await
@@ -145,4 +144,3 @@ pub const ECHOES: &[(&str, Echo)] = &[
         response(400, &[("content-type", "application/json")], &body)
     }),
 ];
-

@@ -20,7 +20,6 @@ pub fn client_for(addr: SocketAddr) -> Client {
         .unwrap()
 }
 
-
 #[tokio::test]
 async fn errors_from_hostile_servers_echoing_secrets_hold_none() {
     logs();

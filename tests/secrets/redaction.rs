@@ -2,13 +2,13 @@
 //! `\u`-escaped), and the request's own secrets echoed short, base64, lowercase-percent or
 //! RFC 3986 encoded. Each error is checked in `Display` and `Debug`.
 
+use super::support::{Reply, Server};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use polar_oauth2::{
     AuthorizationCode, AuthorizeParams, ClientCredentials, ClientSecret, Error, PkceCodeVerifier,
     SessionToken,
 };
-use super::support::{Reply, Server};
 
 const CLIENT_ID: &str = "polar_ci_redaction";
 const SECRET: &str = "cs~Sec ret/42";

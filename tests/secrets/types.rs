@@ -1,10 +1,10 @@
 //! The secret types, and every public type holding one, print no secret in `Debug`.
 
 use polar_oauth2::{
-    AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizationRequest,
-    AuthorizeParams, Client, ClientCredentials, ClientSecret, CsrfToken, Error, IdToken,
-    PkceCodeVerifier, PkceMethod, RefreshToken, RetryPolicy, Scope, Server, SessionToken,
-    TokenRequest, parse_callback,
+    AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizationRequest, AuthorizeParams,
+    Client, ClientCredentials, ClientSecret, CsrfToken, Error, IdToken, PkceCodeVerifier,
+    PkceMethod, RefreshToken, RetryPolicy, Scope, Server, SessionToken, TokenRequest,
+    parse_callback,
 };
 
 use super::canaries::{

@@ -1,7 +1,13 @@
 //! What the integration tests share: one scripted HTTP/1.1 server on 127.0.0.1 for every test
 //! that needs a hand-made server ([`Server`], answering with [`Reply`]s and recording each
 //! [`Recorded`] request), and realistic response bodies.
-#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod bodies;
 mod reply;

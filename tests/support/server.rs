@@ -29,8 +29,7 @@ struct Stats {
 }
 
 /// Chooses the reply to a request (possibly after waiting for the test to let it go).
-type Answer =
-    Arc<dyn Fn(Recorded) -> Pin<Box<dyn Future<Output = Reply> + Send>> + Send + Sync>;
+type Answer = Arc<dyn Fn(Recorded) -> Pin<Box<dyn Future<Output = Reply> + Send>> + Send + Sync>;
 
 /// A scripted HTTP/1.1 server on 127.0.0.1, running until the test's runtime ends.
 pub struct Server {

@@ -25,8 +25,7 @@ fn assert_too_large(error: &Error) {
 
 #[tokio::test]
 async fn declared_fifty_mib_body_is_rejected_at_the_default_cap_without_reading_it() {
-    let server = Server::start(vec![Reply::filler(200, 50 * MIB)])
-    .await;
+    let server = Server::start(vec![Reply::filler(200, 50 * MIB)]).await;
     let started = Instant::now();
     let error = token(&retrying_client(&server)).await.unwrap_err();
     assert_too_large(&error);
@@ -42,11 +41,14 @@ async fn declared_fifty_mib_body_is_rejected_at_the_default_cap_without_reading_
 
 #[tokio::test]
 async fn chunked_fifty_mib_body_is_cut_off_at_the_default_cap() {
-    let server = Server::start(vec![Reply::filler(200, 50 * MIB).chunked()])
-    .await;
+    let server = Server::start(vec![Reply::filler(200, 50 * MIB).chunked()]).await;
     let error = authorize(&client(&server)).await.unwrap_err();
     assert_too_large(&error);
-    assert_eq!(server.request_count(), 1, "a body over the cap is not retried");
+    assert_eq!(
+        server.request_count(),
+        1,
+        "a body over the cap is not retried"
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_little_written(&server);
 }
@@ -72,12 +74,10 @@ async fn the_cap_is_configurable() {
 
 #[tokio::test]
 async fn a_huge_error_body_still_reports_its_status() {
-    let server = Server::start(vec![Reply::filler(503, 50 * MIB)])
-    .await;
+    let server = Server::start(vec![Reply::filler(503, 50 * MIB)]).await;
     let error = token(&retrying_client(&server)).await.unwrap_err();
     assert_eq!(http_status(&error), 503);
     assert_eq!(server.request_count(), 1);
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_little_written(&server);
 }
-

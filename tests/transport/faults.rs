@@ -4,7 +4,10 @@ use std::time::{Duration, Instant};
 use polar_oauth2::RetryPolicy;
 
 use super::support::{Reply, Server, refused_addr};
-use super::{CODE, TOKEN_BODY, AUTHORIZE_BODY, authorize, client_for, retrying, retrying_client, token, transport};
+use super::{
+    AUTHORIZE_BODY, CODE, TOKEN_BODY, authorize, client_for, retrying, retrying_client, token,
+    transport,
+};
 
 /// Headers and half the declared body, then a TCP reset.
 fn reset_mid_body() -> Reply {
@@ -81,7 +84,11 @@ async fn closed_before_the_response_is_a_transport_error_and_the_token_request_i
     let error = token(&retrying_client(&server)).await.unwrap_err();
     assert!(!transport(&error).body_too_large, "{error:?}");
     assert!(!error.is_connect(), "the request was sent: {error:?}");
-    assert_eq!(server.request_count(), 1, "a token request must not be repeated");
+    assert_eq!(
+        server.request_count(),
+        1,
+        "a token request must not be repeated"
+    );
     let form = String::from_utf8(server.requests()[0].body.clone()).unwrap();
     assert!(form.contains(CODE), "{form}");
 }
@@ -97,11 +104,7 @@ async fn closed_before_the_response_retries_authorize() {
     let consent = authorize(&retrying_client(&server)).await.unwrap();
     assert_eq!(consent.scopes().len(), 1);
     assert_eq!(server.request_count(), 3);
-    assert_eq!(
-        server.connections(),
-        3,
-        "a new connection each time"
-    );
+    assert_eq!(server.connections(), 3, "a new connection each time");
 }
 
 #[tokio::test]
@@ -130,4 +133,3 @@ async fn body_shorter_than_content_length_is_a_transport_error() {
     assert!(t.message.contains("body"), "{error}");
     assert_eq!(server.request_count(), 1);
 }
-

@@ -53,11 +53,10 @@ struct Canned {
 
 impl Canned {
     fn reply(&self) -> Reply {
-        self.headers
-            .iter()
-            .fold(Reply::status(self.status, self.body.clone()), |r, (n, v)| {
-                r.header(n, v)
-            })
+        self.headers.iter().fold(
+            Reply::status(self.status, self.body.clone()),
+            |r, (n, v)| r.header(n, v),
+        )
     }
 }
 
@@ -82,8 +81,7 @@ impl Loopback {
             body: Vec::new(),
         }));
         let current = reply.clone();
-        let server =
-            runtime.block_on(Server::answering(move |_| current.lock().unwrap().reply()));
+        let server = runtime.block_on(Server::answering(move |_| current.lock().unwrap().reply()));
         let client = Client::builder(Polar::Custom(server.base_url.clone()))
             .timeout(Some(Duration::from_secs(10)))
             .build()

@@ -300,4 +300,3 @@ pub fn to_bytes(v: &Value, pretty: bool) -> Vec<u8> {
     }
     out
 }
-

@@ -38,7 +38,11 @@ fn client_for(base: &str, timeout: Duration, retry: RetryPolicy) -> Client {
 }
 
 fn client(server: &Server) -> Client {
-    client_for(&server.base_url, Duration::from_secs(10), RetryPolicy::none())
+    client_for(
+        &server.base_url,
+        Duration::from_secs(10),
+        RetryPolicy::none(),
+    )
 }
 
 /// Generous retries that wait little, to show what is (not) retried.
@@ -90,4 +94,3 @@ fn http_status(e: &Error) -> u16 {
         other => panic!("expected an HTTP error, got {other:?}"),
     }
 }
-

@@ -6,10 +6,10 @@ use super::{AUTHORIZE_BODY, TOKEN_BODY, authorize, http_status, retrying, retryi
 
 /// The server `redirect` answers every request with `status` to `elsewhere`.
 async fn redirecting(status: u16, elsewhere: &Server) -> Server {
-    Server::start(vec![
-        Reply::json(status, "{}")
-            .header("location", &format!("{}/v1/oauth2/token", elsewhere.base_url)),
-    ])
+    Server::start(vec![Reply::json(status, "{}").header(
+        "location",
+        &format!("{}/v1/oauth2/token", elsewhere.base_url),
+    )])
     .await
 }
 
@@ -99,4 +99,3 @@ async fn consent_data_never_carries_the_session_across_a_redirect() {
         assert_eq!(request.header("cookie"), None, "{request:?}");
     }
 }
-

@@ -51,7 +51,11 @@ async fn a_retry_after_beyond_the_limit_ends_the_retries() {
 #[tokio::test]
 async fn unavailable_authorize_is_retried_up_to_the_limit() {
     for status in [502, 503, 504] {
-        let server = Server::start(vec![Reply::with_content_type(status, "text/html", "<html>upstream down</html>")])
+        let server = Server::start(vec![Reply::with_content_type(
+            status,
+            "text/html",
+            "<html>upstream down</html>",
+        )])
         .await;
         let error = authorize(&retrying_client(&server)).await.unwrap_err();
         assert_eq!(http_status(&error), status);
@@ -80,8 +84,7 @@ async fn unavailable_token_endpoint_is_not_retried() {
 #[tokio::test]
 async fn client_errors_are_not_retried() {
     for status in [400, 401, 403, 404, 422] {
-        let server =
-            Server::start(vec![Reply::json(status, r#"{"error":"invalid_grant"}"#)]).await;
+        let server = Server::start(vec![Reply::json(status, r#"{"error":"invalid_grant"}"#)]).await;
         let client = retrying_client(&server);
         assert!(authorize(&client).await.is_err());
         assert!(token(&client).await.is_err());

@@ -198,7 +198,12 @@ async fn plain_http_never_goes_through_a_proxy() {
     let base = server.base_url.clone();
     let output = tokio::task::spawn_blocking(move || {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap());
-        child.args(["--exact", "runtimes::proxy_child", "--ignored", "--nocapture"]);
+        child.args([
+            "--exact",
+            "runtimes::proxy_child",
+            "--ignored",
+            "--nocapture",
+        ]);
         for name in ["NO_PROXY", "no_proxy"] {
             child.env_remove(name);
         }
