@@ -33,7 +33,9 @@ type Answer = Arc<dyn Fn(Recorded) -> Pin<Box<dyn Future<Output = Reply> + Send>
 
 /// A scripted HTTP/1.1 server on 127.0.0.1, running until the test's runtime ends.
 pub struct Server {
+    /// `http://127.0.0.1:port`, for `polar_oauth2::Server::Custom`.
     pub base_url: String,
+    /// The address it listens on.
     pub addr: SocketAddr,
     stats: Arc<Stats>,
 }
@@ -135,6 +137,7 @@ impl Server {
         self.stats.request_count.load(Ordering::SeqCst)
     }
 
+    /// The one request received (the test fails when there were none or several).
     pub fn only_request(&self) -> Recorded {
         let requests = self.requests();
         assert_eq!(requests.len(), 1, "expected exactly one request");
