@@ -24,11 +24,7 @@ async fn three_hundred_concurrent_requests_all_succeed_on_bounded_connections() 
     let connections = server.connections();
     eprintln!("600 requests, {errors} errors, {connections} connections");
     assert_eq!(errors, 0);
-    assert_eq!(
-        server.request_count(),
-        600,
-        "each request sent once"
-    );
+    assert_eq!(server.request_count(), 600, "each request sent once");
     assert!(
         connections <= connection_bound(DEFAULT_MAX_CONCURRENT_REQUESTS),
         "{connections} connections"

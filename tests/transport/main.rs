@@ -29,6 +29,14 @@ const TOKEN_BODY: &str = r#"{"access_token":"polar_at_u_test_access","token_type
 const AUTHORIZE_BODY: &str = r#"{"client":{"created_at":"2026-01-02T03:04:05Z","modified_at":null,"client_id":"polar_ci_test_client","client_name":"Test App","client_uri":null,"logo_uri":null,"tos_uri":null,"policy_uri":null},"sub_type":"user","sub":{"id":"0b9f7c56-2a57-4c4f-a1b8-6a9d2c3e4f50","email":"ada@example.com","avatar_url":null},"scopes":["openid"],"organizations":[]}"#;
 const CODE: &str = "polar_ac_test_single_use_code";
 
+/// `call`'s outcome, failing the test if it has not finished after `limit`: a guard against a
+/// hang, set far above the time the call takes, not a measurement.
+async fn within<T>(limit: Duration, call: impl Future<Output = T>) -> T {
+    tokio::time::timeout(limit, call)
+        .await
+        .unwrap_or_else(|_| panic!("still running after {limit:?}"))
+}
+
 fn client_for(base: &str, timeout: Duration, retry: RetryPolicy) -> Client {
     Client::builder(Polar::Custom(base.to_owned()))
         .timeout(Some(timeout))

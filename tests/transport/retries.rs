@@ -1,8 +1,9 @@
 //! 429, 503 and other statuses: what is retried, how often, and after how long.
+
 use std::time::{Duration, Instant};
 
 use super::support::{Reply, Server};
-use super::{AUTHORIZE_BODY, TOKEN_BODY, authorize, http_status, retrying_client, token};
+use super::{AUTHORIZE_BODY, TOKEN_BODY, authorize, http_status, retrying_client, token, within};
 
 #[tokio::test]
 async fn too_many_requests_honours_retry_after_for_authorize() {
@@ -15,8 +16,8 @@ async fn too_many_requests_honours_retry_after_for_authorize() {
     let started = Instant::now();
     authorize(&retrying_client(&server)).await.unwrap();
     let waited = started.elapsed();
+    // A lower bound: a busy machine only makes the wait longer.
     assert!(waited >= Duration::from_secs(1), "{waited:?}");
-    assert!(waited < Duration::from_secs(3), "{waited:?}");
     assert_eq!(server.request_count(), 2);
 }
 
@@ -40,11 +41,15 @@ async fn a_retry_after_beyond_the_limit_ends_the_retries() {
         Reply::json(200, AUTHORIZE_BODY),
     ])
     .await;
-    let started = Instant::now();
-    let error = authorize(&retrying_client(&server)).await.unwrap_err();
+    // Waiting out the hour would trip the guard.
+    let error = within(
+        Duration::from_secs(60),
+        authorize(&retrying_client(&server)),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(http_status(&error), 503);
     assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
-    assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(server.request_count(), 1);
 }
 
