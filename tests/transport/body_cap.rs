@@ -59,8 +59,8 @@ async fn chunked_fifty_mib_body_is_cut_off_at_the_default_cap() {
 async fn the_cap_is_configurable() {
     let padded = |len: usize| format!("{TOKEN_BODY:<len$}");
     let server = Server::start(vec![
-        Reply::json(200, &padded(4000)),
-        Reply::json(200, &padded(4097)),
+        Reply::json(200, padded(4000)),
+        Reply::json(200, padded(4097)),
     ])
     .await;
     let client = Client::builder(Polar::Custom(server.base_url.clone()))
