@@ -1,12 +1,14 @@
 //! The fake secrets every test here sends, each form they travel in, and the checks that no
 //! rendering (`Debug`, `Display`, an error's source chain, a log record) shows any of them.
 
+use std::net::SocketAddr;
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use polar_oauth2::{
-    AuthorizationCode, AuthorizationCodeGrant, ClientCredentials, ClientSecret, Error,
-    PkceCodeVerifier, RefreshToken, RefreshTokenGrant, Scope, ScopeSet, SessionToken, SubType,
-    TokenRequest, WebGrant,
+    AuthorizationCode, AuthorizationCodeGrant, Client, ClientCredentials, ClientSecret, Error,
+    PkceCodeVerifier, RefreshToken, RefreshTokenGrant, RetryPolicy, Scope, ScopeSet, Server,
+    SessionToken, SubType, TokenRequest, WebGrant,
 };
 
 // Obviously fake secrets. Some carry Polar's prefixes (which the crate also redacts by
@@ -140,4 +142,13 @@ pub fn token_requests() -> Vec<TokenRequest> {
             .scope(ScopeSet::new().with(Scope::Openid))
             .into(),
     ]
+}
+
+/// A client of `addr` that retries once, quickly.
+pub fn client_for(addr: SocketAddr) -> Client {
+    Client::builder(Server::Custom(format!("http://{addr}")))
+        .timeout(Some(Duration::from_secs(5)))
+        .retry(RetryPolicy::new(1).initial_backoff(Duration::from_millis(1)))
+        .build()
+        .unwrap()
 }

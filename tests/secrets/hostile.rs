@@ -1,24 +1,16 @@
 //! Errors made from hostile or broken servers (echoed secrets, refusals, timeouts, a body over
 //! the cap, a followed redirect) hold no secret, and neither does any log record meanwhile.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use polar_oauth2::{AuthorizeParams, Client, Error, RetryPolicy, Server, SessionToken};
+use polar_oauth2::{AuthorizeParams, Client, Error, Server, SessionToken};
 
 use super::canaries::{
-    ACCESS_TOKEN, STATE, assert_error_clean, assert_logs_clean, logs, report, token_requests,
+    ACCESS_TOKEN, STATE, assert_error_clean, assert_logs_clean, client_for, logs, report,
+    token_requests,
 };
 use super::echoes::{ECHOES, hostile, response, secrets_in};
 use super::support::{Reply, Server as Scripted, refused_addr};
-
-pub fn client_for(addr: SocketAddr) -> Client {
-    Client::builder(Server::Custom(format!("http://{addr}")))
-        .timeout(Some(Duration::from_secs(5)))
-        .retry(RetryPolicy::new(1).initial_backoff(Duration::from_millis(1)))
-        .build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn errors_from_hostile_servers_echoing_secrets_hold_none() {

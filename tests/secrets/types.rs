@@ -9,9 +9,8 @@ use polar_oauth2::{
 
 use super::canaries::{
     ACCESS_TOKEN, CLIENT_SECRET, CODE, ID_TOKEN, REFRESH_TOKEN, SESSION_TOKEN, STATE, VERIFIER,
-    assert_renders_clean, credentials, report, token_requests,
+    assert_renders_clean, client_for, credentials, report, token_requests,
 };
-use super::hostile::client_for;
 use super::support::{Reply, Server as Scripted, TOKEN_BODY};
 
 /// Credentials with every character class that form encoding can get wrong.
