@@ -4,9 +4,8 @@
 use polar_oauth2::Error;
 use polar_oauth2::{AuthorizeParams, OAuthErrorCode, SessionToken};
 
-use super::creds;
 use super::support::{Reply, Server};
-use super::token::token;
+use super::{creds, token};
 
 #[tokio::test]
 async fn invalid_grant_is_an_oauth_error() {

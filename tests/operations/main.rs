@@ -18,7 +18,8 @@ mod spec;
 mod token;
 mod userinfo;
 
-use polar_oauth2::{ClientCredentials, ClientSecret};
+use polar_oauth2::{AuthorizationCode, ClientCredentials, ClientSecret, Error};
+use support::{Reply, Server};
 
 /// Every character class that form encoding can get wrong.
 const TRICKY: &str = "a b+c&d=e%f/g?h#i é 日本 🦀";
@@ -36,4 +37,19 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// A token response decoded as a code exchange gets it (a refresh also fills in the refresh
+/// token it sent, see `a_refresh_answer_without_a_refresh_token_carries_the_one_sent`).
+async fn token(status: u16, body: &str) -> Result<polar_oauth2::Token, Error> {
+    let server = Server::reply(Reply::json(status, body)).await;
+    server
+        .client()
+        .exchange_code(
+            &creds(),
+            AuthorizationCode::new("polar_ac_test"),
+            "https://app.example/callback",
+            None,
+        )
+        .await
 }

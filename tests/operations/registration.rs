@@ -4,9 +4,9 @@
 use polar_oauth2::ClientRegistration;
 use serde_json::{Value, json};
 
-use super::revoke::by_path;
 use super::spec::{
-    CLIENT_ID, CLIENT_SECRET, REGISTRATION, call_every_operation, polar_like, registered_client,
+    CLIENT_ID, CLIENT_SECRET, REGISTRATION, by_path, call_every_operation, polar_like,
+    registered_client,
 };
 use super::support::{Reply, Server};
 

@@ -1,31 +1,13 @@
 //! Token revocation (RFC 7009): the form it sends, who may call it, and which answers are a
 //! success.
 
-use std::collections::BTreeMap;
-
 use polar_oauth2::{ClientCredentials, Error, RefreshToken, RegistrationAccessToken};
 
 use super::spec::{
-    ACCESS, CLIENT_ID, CLIENT_SECRET, REFRESH, REGISTRATION, call_every_operation, credentials,
-    polar_like,
+    ACCESS, CLIENT_ID, CLIENT_SECRET, REFRESH, REGISTRATION, by_path, call_every_operation,
+    credentials, form, polar_like,
 };
-use super::support::{Recorded, Reply, Server};
-
-pub fn by_path(requests: &[Recorded], method: &str, path: &str) -> Recorded {
-    requests
-        .iter()
-        .find(|r| r.method == method && r.path() == path)
-        .cloned()
-        .unwrap_or_else(|| panic!("no {method} {path}"))
-}
-
-pub fn form(request: &Recorded) -> BTreeMap<String, String> {
-    assert_eq!(
-        request.header("content-type"),
-        Some("application/x-www-form-urlencoded")
-    );
-    request.form().into_iter().collect()
-}
+use super::support::{Reply, Server};
 
 #[tokio::test]
 async fn revoke_and_introspect_send_the_token_its_hint_and_client_credentials_in_the_form() {

@@ -1,6 +1,7 @@
 //! The spec's operations read the way the build reads them, a loopback server answering each
 //! as Polar does, and a run of the facade calling every one of them once.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use polar_oauth2::{
@@ -12,7 +13,7 @@ use polar_oauth2_codegen::downgrade;
 use polar_oauth2_codegen::shape::{Bearer, bearer, operations};
 use serde_json::{Value, json};
 
-use super::support::{Reply, Server, TOKEN_BODY, USER_SUB, authorize_body};
+use super::support::{Recorded, Reply, Server, TOKEN_BODY, USER_SUB, authorize_body};
 
 pub const CLIENT_ID: &str = "polar_ci_test_operations";
 pub const CLIENT_SECRET: &str = "polar_cs_test_operations_secret";
@@ -166,4 +167,22 @@ pub async fn call_every_operation(client: &Client) {
     assert_eq!(active.token_type, IntrospectedTokenType::AccessToken);
     let me = client.userinfo(&access).await.unwrap();
     assert_eq!(me.email_verified, Some(true));
+}
+
+/// The request of `method` to `path` among `requests`.
+pub fn by_path(requests: &[Recorded], method: &str, path: &str) -> Recorded {
+    requests
+        .iter()
+        .find(|r| r.method == method && r.path() == path)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {method} {path}"))
+}
+
+/// The request's form, checking it was sent as one.
+pub fn form(request: &Recorded) -> BTreeMap<String, String> {
+    assert_eq!(
+        request.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    request.form().into_iter().collect()
 }

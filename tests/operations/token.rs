@@ -1,14 +1,13 @@
 //! The token endpoint: the form of each grant (authorization code, refresh, web), its headers,
 //! and how a token response decodes.
 
-use polar_oauth2::Error;
 use polar_oauth2::{
     AuthorizationCode, AuthorizationCodeGrant, ClientCredentials, PkceCodeVerifier,
     RefreshTokenGrant, ScopeSet, SessionToken, SubType, TokenRequest, TokenType, WebGrant,
 };
 
 use super::support::{self, Reply, Server, TOKEN_BODY};
-use super::{TRICKY, creds, pairs};
+use super::{TRICKY, creds, pairs, token};
 
 async fn send(request: TokenRequest) -> support::Recorded {
     let server = Server::reply(Reply::json(200, TOKEN_BODY)).await;
@@ -107,7 +106,7 @@ async fn public_client_sends_no_client_secret() {
 }
 
 #[tokio::test]
-pub async fn token_request_headers_have_form_content_type_user_agent_and_no_authorization() {
+async fn token_request_headers_have_form_content_type_user_agent_and_no_authorization() {
     let request =
         send(RefreshTokenGrant::new(creds(), polar_oauth2::RefreshToken::new("r")).into()).await;
     assert_eq!(request.method, "POST");
@@ -125,23 +124,8 @@ pub async fn token_request_headers_have_form_content_type_user_agent_and_no_auth
     assert_eq!(request.header_count("polar-version"), 0);
 }
 
-/// A token response decoded as a code exchange gets it (a refresh also fills in the refresh
-/// token it sent, see `a_refresh_answer_without_a_refresh_token_carries_the_one_sent`).
-pub async fn token(status: u16, body: &str) -> Result<polar_oauth2::Token, Error> {
-    let server = Server::reply(Reply::json(status, body)).await;
-    server
-        .client()
-        .exchange_code(
-            &creds(),
-            AuthorizationCode::new("polar_ac_test"),
-            "https://app.example/callback",
-            None,
-        )
-        .await
-}
-
 #[tokio::test]
-pub async fn token_response_decodes_every_field() {
+async fn token_response_decodes_every_field() {
     let t = token(200, TOKEN_BODY).await.unwrap();
     assert_eq!(t.access_token().secret(), "polar_at_u_test_access");
     assert_eq!(t.token_type(), &TokenType::Bearer);
