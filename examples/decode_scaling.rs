@@ -71,7 +71,11 @@ fn main() -> Result<(), String> {
         ),
         (
             "display names, 1,000 -> 10,000 entries",
-            ratio(&display_names_body(1_000), &display_names_body(10_000), names),
+            ratio(
+                &display_names_body(1_000),
+                &display_names_body(10_000),
+                names,
+            ),
         ),
         (
             "repeated display names, 2,000 -> 20,000 entries",
