@@ -12,92 +12,36 @@
 #![cfg_attr(test, allow(dead_code))]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use polar_oauth2::{
     AuthorizeParams, Client, ClientCredentials, ClientSecret, RefreshToken, RefreshTokenGrant,
-    Server, SessionToken, TokenRequest,
+    Server as Polar, SessionToken, TokenRequest,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+pub use support::Server;
+use support::{Record, Reply};
 
 const TOKEN_BODY: &str = r#"{"access_token":"polar_at_u_test_load","token_type":"Bearer","expires_in":3600,"refresh_token":"polar_rt_u_test_load","scope":"openid email"}"#;
 const AUTHORIZE_BODY: &str = r#"{"client":{"created_at":"2026-01-02T03:04:05Z","modified_at":null,"client_id":"polar_ci_test_load","client_name":"Load","client_uri":null,"logo_uri":null,"tos_uri":null,"policy_uri":null},"sub_type":"user","sub":{"id":"0b9f7c56-2a57-4c4f-a1b8-6a9d2c3e4f50","email":"ada@example.com","avatar_url":null},"scopes":["openid","email"],"organizations":[]}"#;
 
-/// What the server saw.
-#[derive(Debug, Default)]
-pub struct ServerStats {
-    /// Requests answered.
-    pub requests: AtomicUsize,
-    /// Connections accepted.
-    pub connections: AtomicUsize,
-    /// Connections open right now.
-    pub open: AtomicUsize,
-    /// Most connections open at once.
-    pub peak_open: AtomicUsize,
-}
-
-/// A keep-alive HTTP/1.1 server on 127.0.0.1:0 answering both calls.
-pub async fn start_server() -> std::io::Result<(String, Arc<ServerStats>)> {
+/// The scripted loopback server of `tests/support`, answering both calls on keep-alive
+/// connections; it counts requests, connections and the most open at once.
+pub async fn start_server() -> std::io::Result<Server> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let stats = Arc::new(ServerStats::default());
-    let s = stats.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            s.connections.fetch_add(1, Ordering::SeqCst);
-            let open = s.open.fetch_add(1, Ordering::SeqCst) + 1;
-            s.peak_open.fetch_max(open, Ordering::SeqCst);
-            let s = s.clone();
-            tokio::spawn(async move {
-                serve(stream, &s).await;
-                s.open.fetch_sub(1, Ordering::SeqCst);
-            });
-        }
-    });
-    Ok((base, stats))
-}
-
-async fn serve(mut stream: TcpStream, stats: &ServerStats) {
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    loop {
-        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-            continue;
-        };
-        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-        let len = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .unwrap_or(0);
-        if buf.len() < end + 4 + len {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-            continue;
-        }
-        let body = if head.starts_with("post") {
+    Ok(Server::on(listener, Record::Count, |request| {
+        let body = if request.method == "POST" {
             TOKEN_BODY
         } else {
             AUTHORIZE_BODY
         };
-        buf.drain(..end + 4 + len);
-        stats.requests.fetch_add(1, Ordering::SeqCst);
-        let response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncache-control: no-store\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        if stream.write_all(response.as_bytes()).await.is_err() {
-            return;
-        }
-    }
+        let reply = Reply::json(200, body).header("cache-control", "no-store");
+        async move { reply }
+    }))
 }
 
 /// One round's numbers.
@@ -199,19 +143,19 @@ pub async fn run(
     requests: usize,
     rounds: usize,
     limit: Option<usize>,
-) -> Result<(Vec<Round>, Arc<ServerStats>), Box<dyn std::error::Error>> {
-    let (base, stats) = start_server().await?;
-    let client = Client::builder(Server::Custom(base))
+) -> Result<(Vec<Round>, Server), Box<dyn std::error::Error>> {
+    let server = start_server().await?;
+    let client = Client::builder(Polar::Custom(server.base_url.clone()))
         .max_concurrent_requests(limit)
         .build()?;
     let mut results = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         results.push(round(&client, requests).await);
     }
-    Ok((results, stats))
+    Ok((results, server))
 }
 
-fn print(label: &str, rounds: &[Round], stats: &ServerStats) {
+fn print(label: &str, rounds: &[Round], server: &Server) {
     println!("{label}");
     println!("  round  requests  errors   wall ms   req/s    p50 ms   p99 ms   max ms   RSS MiB");
     for (i, r) in rounds.iter().enumerate() {
@@ -232,9 +176,9 @@ fn print(label: &str, rounds: &[Round], stats: &ServerStats) {
     }
     println!(
         "  server: {} requests, {} connections opened, at most {} open at once",
-        stats.requests.load(Ordering::SeqCst),
-        stats.connections.load(Ordering::SeqCst),
-        stats.peak_open.load(Ordering::SeqCst),
+        server.request_count(),
+        server.connections(),
+        server.peak_open(),
     );
 }
 
@@ -245,21 +189,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rounds: usize = args.next().map_or(Ok(5), |a| a.parse())?;
     let limit = polar_oauth2::DEFAULT_MAX_CONCURRENT_REQUESTS;
 
-    let (results, stats) = run(requests, rounds, Some(limit)).await?;
+    let (results, server) = run(requests, rounds, Some(limit)).await?;
     print(
         &format!(
             "{rounds} rounds of {requests} concurrent requests, one Client, default limit ({limit} in flight):"
         ),
         &results,
-        &stats,
+        &server,
     );
     let errors: usize = results.iter().map(|r| r.errors).sum();
 
-    let (unlimited, unlimited_stats) = run(requests, 1, None).await?;
+    let (unlimited, unlimited_server) = run(requests, 1, None).await?;
     print(
         "for comparison, without the in-flight limit (max_concurrent_requests(None)):",
         &unlimited,
-        &unlimited_stats,
+        &unlimited_server,
     );
     println!(
         "total: {} requests, {errors} errors",

@@ -1,15 +1,16 @@
-//! `scope_display_names` stores the spec's labels as one bit each and keeps only what differs;
-//! whatever Polar sends, every entry must come back exactly: through the getters, through
-//! iteration, and when serialized again.
-
-// A benchmark or test that cannot set up or gets a wrong answer must stop loudly.
+//! Scopes as they arrive: `scope_display_names` stores the spec's labels as one bit each and
+//! keeps only what differs, yet every entry comes back exactly (getters, iteration, serialized
+//! again); large scope lists and display-name maps decode whole, repeated entries keeping the
+//! last. How decoding time grows with the input is measured by `examples/decode_scaling.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
 use std::collections::BTreeMap;
 
-use polar_oauth2::{AuthorizeParams, AuthorizeResponse, Scope, ScopeDisplayNames, SessionToken};
+use polar_oauth2::{
+    AuthorizeParams, AuthorizeResponse, Scope, ScopeDisplayNames, SessionToken, Token,
+};
 use serde_json::{Map, Value, json};
 use support::{Reply, Server};
 
@@ -39,7 +40,7 @@ async fn fetch(sub_type: &str, names: &[(String, String)]) -> AuthorizeResponse 
             .collect::<Vec<_>>()
             .join(",")
     );
-    // `organizations` is required in both arms since 2026-08 (ignored by older documents).
+    // `organizations`: required in both arms by newer documents, ignored by older ones.
     let extra = r#","organizations":[]"#;
     let body = format!(
         r#"{{"client":{CLIENT},"sub_type":"{sub_type}","sub":null,"scopes":["openid"],"scope_display_names":{names_json}{extra}}}"#
@@ -167,4 +168,57 @@ async fn an_empty_map_stays_empty_and_an_absent_one_is_the_spec_default() {
         serde_json::to_value(ScopeDisplayNames::spec_default()).expect("serialize"),
         json!(spec_names().into_iter().collect::<BTreeMap<_, _>>())
     );
+}
+
+fn token_body(scopes: usize) -> Vec<u8> {
+    let scope: Vec<String> = (0..scopes).map(|i| format!("x{i}:read")).collect();
+    serde_json::to_vec(&json!({
+        "access_token": "polar_at_u_x",
+        "token_type": "Bearer",
+        "expires_in": 3600,
+        "scope": scope.join(" "),
+    }))
+    .unwrap()
+}
+
+fn display_names_body(entries: usize) -> Vec<u8> {
+    let map: Map<String, Value> = (0..entries)
+        .map(|i| (format!("x{i}:read"), format!("Read x{i}").into()))
+        .collect();
+    serde_json::to_vec(&map).unwrap()
+}
+
+#[test]
+fn ten_thousand_scopes_decode_into_the_token() {
+    let large_len = serde_json::from_slice::<Token>(&token_body(10_000))
+        .unwrap()
+        .scope()
+        .len();
+    assert_eq!(large_len, 10_000);
+}
+
+#[test]
+fn ten_thousand_display_names_decode() {
+    let decoded: ScopeDisplayNames = serde_json::from_slice(&display_names_body(10_000)).unwrap();
+    assert_eq!(decoded.len(), 10_000);
+}
+
+#[test]
+fn repeated_display_name_entries_keep_the_last() {
+    // Every key twice: each repeat replaces the earlier entry (and moves it to the end).
+    let body = |n: usize| {
+        let mut text = String::from("{");
+        for i in 0..n {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&format!("\"k{}\": \"v{i}\"", i % (n / 2)));
+        }
+        text.push('}');
+        text.into_bytes()
+    };
+    let names: ScopeDisplayNames = serde_json::from_slice(&body(20_000)).unwrap();
+    assert_eq!(names.len(), 10_000);
+    assert_eq!(names.get("k7"), Some("v10007"));
+    assert_eq!(names.iter().next(), Some(("k0", "v10000")));
 }

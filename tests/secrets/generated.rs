@@ -4,9 +4,6 @@
 //! secret field, decoded into the Rust type, and its `Debug` searched for the canaries. A new
 //! type with a secret in a future document fails here until the table below names it.
 
-// Tests state their expectations with unwrap/expect/panic: a failure is the test failing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 

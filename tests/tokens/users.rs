@@ -1,29 +1,25 @@
 //! Every user's token ([`Tokens`] over a [`TokenStore`]): one refresh per user at a time,
 //! persisted before use, surviving the cancellation of the caller that started it, and a
-//! disconnect that no refresh in flight can undo. Against a scripted token endpoint that
-//! rotates refresh tokens (a used one gets `invalid_grant`, as at Polar) and against the
-//! embedded server.
-// Tests state their expectations with unwrap/expect/panic: a failure is the test failing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
+//! disconnect that no refresh in flight can undo, against a scripted token endpoint that rotates
+//! refresh tokens (a used one gets `invalid_grant`, as at Polar).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use polar_oauth2::{
-    AccessToken, ClientCredentials, ClientSecret, FileStore, MemoryStore, OAuthErrorCode, Scope,
-    Token, TokenStore, Tokens, TokensError,
+    AccessToken, ClientCredentials, ClientSecret, MemoryStore, Token, TokenStore, Tokens,
+    TokensError,
 };
-use polar_oauth2_test_server::TestServer;
-use support::{Recorded, Reply, Server};
 use tokio::sync::{Notify, Semaphore};
 
+use super::support::{Recorded, Reply, Server};
+
 const TOKEN_PATH: &str = "/v1/oauth2/token";
+
 const REVOKE_PATH: &str = "/v1/oauth2/revoke";
 
-fn credentials() -> ClientCredentials {
+pub fn credentials() -> ClientCredentials {
     ClientCredentials::confidential(
         "polar_ci_test_tokens",
         ClientSecret::new("polar_cs_test_tokens"),
@@ -31,7 +27,7 @@ fn credentials() -> ClientCredentials {
 }
 
 /// A token as the token endpoint sends it for `name`, expiring in `expires_in` seconds.
-fn token(name: &str, expires_in: u64) -> Token {
+pub fn token(name: &str, expires_in: u64) -> Token {
     serde_json::from_str(&format!(
         r#"{{"access_token":"polar_at_u_test_{name}","token_type":"Bearer","expires_in":{expires_in},"refresh_token":"polar_rt_u_test_{name}","scope":"openid"}}"#
     ))
@@ -130,7 +126,7 @@ impl Polar {
     }
 }
 
-fn secret(token: &AccessToken) -> &str {
+pub fn secret(token: &AccessToken) -> &str {
     token.secret()
 }
 
@@ -298,147 +294,6 @@ async fn a_disconnect_does_not_refresh_first_so_a_dead_grant_can_still_log_out()
     );
     // Not connected is no error for a second logout.
     tokens.disconnect("dave").await.unwrap();
-}
-
-/// The embedded server's user connected through the whole flow, as an app's test does it.
-async fn connected(polar: &TestServer) -> Token {
-    let client = polar.client().unwrap();
-    let pending = polar
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
-    let redirected_to = polar.approve(pending.url()).unwrap();
-    let code = pending.callback(&redirected_to).unwrap();
-    client
-        .exchange_code(
-            &polar.confidential_client(),
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
-        .await
-        .unwrap()
-}
-
-#[tokio::test]
-async fn a_forced_expiry_shows_the_refresh_the_rotation_and_the_persisted_token() {
-    let polar = TestServer::start().await.unwrap();
-    let client = polar.client().unwrap();
-    let dir = tempdir("forced-expiry");
-    let tokens = Tokens::new(
-        client.clone(),
-        polar.confidential_client(),
-        FileStore::open(&dir).unwrap(),
-    );
-    let first = connected(&polar).await;
-    tokens.connect("erin", first.clone()).await.unwrap();
-    assert_eq!(
-        &tokens.access_token("erin").await.unwrap(),
-        first.access_token(),
-        "a fresh token is handed out as is"
-    );
-
-    tokens.expire_now("erin").await.unwrap();
-    let refreshed = tokens.access_token("erin").await.unwrap();
-    assert_ne!(&refreshed, first.access_token());
-    // Rotation: the old refresh token is spent.
-    let reused = client
-        .refresh(&polar.confidential_client(), first.refresh_token().unwrap())
-        .await
-        .unwrap_err();
-    assert_eq!(
-        reused.as_oauth().unwrap().code,
-        OAuthErrorCode::InvalidGrant
-    );
-    // Persisted: a new process (same directory) hands out the refreshed token.
-    let restarted = Tokens::new(
-        client.clone(),
-        polar.confidential_client(),
-        FileStore::open(&dir).unwrap(),
-    );
-    assert_eq!(restarted.access_token("erin").await.unwrap(), refreshed);
-    assert!(client.userinfo(&refreshed).await.is_ok());
-
-    restarted.disconnect("erin").await.unwrap();
-    let introspected = client
-        .introspect(&polar.confidential_client(), &refreshed)
-        .await
-        .unwrap();
-    assert!(introspected.active().is_none(), "the grant is revoked");
-    std::fs::remove_dir_all(dir).unwrap();
-}
-
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("polar-oauth2-tokens-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-#[tokio::test]
-async fn the_file_store_keeps_each_key_in_an_owner_only_file_inside_its_directory() {
-    let dir = tempdir("file-store");
-    let store = FileStore::open(&dir).unwrap();
-    let keys = [
-        "../../etc/passwd",
-        "/absolute",
-        "a/b\\c",
-        "",
-        "user@example.com",
-    ];
-    for (i, key) in keys.iter().enumerate() {
-        store
-            .save(key, &token(&format!("k{i}"), 3600))
-            .await
-            .unwrap();
-        let path = store.path(key);
-        assert_eq!(path.parent().unwrap(), dir, "{key:?} escaped: {path:?}");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600, "{key:?}");
-        }
-    }
-    for (i, key) in keys.iter().enumerate() {
-        let loaded = store.load(key).await.unwrap().unwrap();
-        assert_eq!(
-            loaded.access_token().secret(),
-            format!("polar_at_u_test_k{i}")
-        );
-    }
-    // Only the tokens: no temporary file left behind.
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), keys.len());
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o700);
-    }
-    store.delete(keys[0]).await.unwrap();
-    assert!(store.load(keys[0]).await.unwrap().is_none());
-    store.delete(keys[0]).await.unwrap();
-    std::fs::remove_dir_all(dir).unwrap();
-}
-
-#[tokio::test]
-async fn a_damaged_token_file_is_an_error_naming_the_file_not_its_content() {
-    let dir = tempdir("damaged");
-    let store = FileStore::open(&dir).unwrap();
-    std::fs::write(
-        store.path("frank"),
-        r#"{"access_token": 1, "refresh_token": "polar_rt_u_test_secret"}"#,
-    )
-    .unwrap();
-    let e = store.load("frank").await.unwrap_err();
-    let message = e.to_string();
-    assert!(
-        message.contains(&store.path("frank").display().to_string()),
-        "{message}"
-    );
-    assert!(!message.contains("polar_rt_u_test_secret"), "{message}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// The app's own store (here over memory), telling the test when a token was saved.

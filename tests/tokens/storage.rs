@@ -1,7 +1,5 @@
 //! Tokens and pending authorizations survive storage: serde round trips keep every secret, the
-//! scopes and the absolute expiry, while a token response still decodes as it always has.
-// Tests state their expectations with unwrap/expect/panic: a failure is the test failing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! scopes and the absolute expiry, while a token response still counts its expiry from arrival.
 
 use std::time::{Duration, SystemTime};
 

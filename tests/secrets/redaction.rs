@@ -1,22 +1,18 @@
-//! Secrets a server sends back, in the forms issue 11 (item 6) found leaking, over real HTTP on
-//! 127.0.0.1: the new tokens of a 200 token body that does not decode (form-encoded,
+//! Secrets a server sends back in disguise, over real HTTP on 127.0.0.1: the new tokens of a 200 token body that does not decode (form-encoded,
 //! `\u`-escaped), and the request's own secrets echoed short, base64, lowercase-percent or
 //! RFC 3986 encoded. Each error is checked in `Display` and `Debug`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
+use super::support::{Reply, Server};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use polar_oauth2::{
     AuthorizationCode, AuthorizeParams, ClientCredentials, ClientSecret, Error, PkceCodeVerifier,
     SessionToken,
 };
-use support::{Reply, Server};
 
 const CLIENT_ID: &str = "polar_ci_redaction";
 const SECRET: &str = "cs~Sec ret/42";
-const CODE: &str = "c0de"; // under 8 bytes: the old scrubber never looked for it
+const CODE: &str = "c0de"; // under 8 bytes: too short for a scrubber that skips short values
 const VERIFIER: &str = "verifier-with.some~chars_0123456789abcdefghijklmnop";
 const NEW_ACCESS: &str = "NEWACCESS0123456789";
 const NEW_REFRESH: &str = "NEWREFRESH0123456789";

@@ -1,10 +1,6 @@
 //! How each credential travels: the client's own at the token endpoint (by its registered
 //! method), the API version, and a credential the client has just received, which Polar's
 //! server may not have committed yet.
-// Tests state their expectations with unwrap/expect/panic: a failure is the test failing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,7 +11,8 @@ use polar_oauth2::{
     AccessToken, AuthorizationCode, Client, ClientCredentials, ClientSecret, Error, POLAR_VERSIONS,
     RegisteredClient, Server as PolarServer, TokenEndpointAuthMethod,
 };
-use support::{Reply, Server, TOKEN_BODY};
+
+use super::support::{Reply, Server, TOKEN_BODY};
 
 const CLIENT_ID: &str = "polar_ci_test_credentials";
 /// Characters RFC 6749 §2.3.1 form-encodes before the Basic encoding.

@@ -2,15 +2,10 @@
 //! connection (and, against the real API, a new TLS handshake). The loopback server counts the
 //! connections it accepts.
 
-// A benchmark or test that cannot set up or gets a wrong answer must stop loudly.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
-
+use super::support::{Reply, Server};
 use polar_oauth2::{
     AuthorizeParams, ClientCredentials, ClientSecret, Error, RefreshToken, SessionToken, SubType,
 };
-use support::{Reply, Server};
 
 const TOKEN: &str = r#"{"access_token":"polar_at_u_a","token_type":"Bearer","expires_in":3600,"refresh_token":"polar_rt_u_b","scope":"openid email"}"#;
 const AUTHORIZE: &str = r#"{"client":{"created_at":"2025-01-14T10:22:31Z","modified_at":null,"client_id":"polar_ci_x","client_name":"Acme","client_uri":null,"logo_uri":null,"tos_uri":null,"policy_uri":null},"sub_type":"user","sub":null,"scopes":["openid","email"],"organizations":[],"scope_display_names":{"openid":"OpenID","email":"Read your email address"}}"#;
