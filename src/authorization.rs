@@ -669,6 +669,11 @@ impl PendingAuthorization {
         let url = Url::parse(&self.url).map_err(|e| {
             Error::InvalidRequest(format!("the stored authorization URL is not a URL: {e}"))
         })?;
+        if url.fragment().is_some() {
+            return Err(Error::InvalidRequest(
+                "the stored authorization URL has a fragment, which build never writes".into(),
+            ));
+        }
         check_redirect_uri(&self.redirect_uri)?;
         let verifier = self.pkce_verifier.secret();
         if !(43..=128).contains(&verifier.len())
@@ -946,13 +951,19 @@ pub(crate) fn pkce_challenge(verifier: &PkceCodeVerifier, method: PkceMethod) ->
     }
 }
 
-/// The authorization page URL, checked: `https`, or `http` on a loopback host. (A page set
-/// with [`AuthorizationRequest::endpoint`] may have a query, RFC 6749 §3.1.)
+/// The authorization page URL, checked: `https`, or `http` on a loopback host, and no
+/// fragment. (A page set with [`AuthorizationRequest::endpoint`] may have a query, RFC 6749
+/// §3.1.)
 fn authorization_page(endpoint: &str) -> Result<Url, Error> {
     let url = Url::parse(endpoint).map_err(|e| {
         Error::InvalidRequest(format!("authorization page {endpoint:?} is not a URL: {e}"))
     })?;
     check_transport(&url, &format!("authorization page {endpoint:?}"), false)?;
+    if url.fragment().is_some() {
+        return Err(Error::InvalidRequest(format!(
+            "authorization page {endpoint:?} must not have a fragment (RFC 6749 §3.1)"
+        )));
+    }
     Ok(url)
 }
 

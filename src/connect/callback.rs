@@ -5,7 +5,12 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::authorization::{AuthorizationRequest, CallbackError, PendingAuthorization};
+use url::Url;
+
+use crate::authorization::{
+    AuthorizationRequest, CallbackError, PRODUCTION_AUTHORIZE_URL, PendingAuthorization,
+    SANDBOX_AUTHORIZE_URL,
+};
 use crate::client::{Client, Server};
 use crate::error::{Error, OAuthErrorCode};
 use crate::id_token::{IdTokenClaims, IdTokenError, IdTokenVerifier, POLAR_ISSUER};
@@ -207,6 +212,7 @@ impl Connector {
         pending: PendingAuthorization,
         redirected_to: &str,
     ) -> Result<Connection, ConnectError> {
+        self.check_made_here(&pending)?;
         let code = pending.callback(redirected_to)?;
         let token = self
             .client
@@ -221,6 +227,47 @@ impl Connector {
         let id_token = token.id_token().ok_or(ConnectError::NoIdToken)?;
         let claims = self.verifier.verify(id_token, pending.nonce()).await?;
         Ok(Connection { token, claims })
+    }
+
+    /// The authorization page this connector sends browsers to, if it knows one.
+    fn page(&self) -> Option<&str> {
+        if let Some(page) = &self.page {
+            return Some(page);
+        }
+        let base = self.client.base_url().trim_end_matches('/');
+        if base == Server::Production.base_url() {
+            Some(PRODUCTION_AUTHORIZE_URL)
+        } else if base == Server::Sandbox.base_url() {
+            Some(SANDBOX_AUTHORIZE_URL)
+        } else {
+            None
+        }
+    }
+
+    /// `pending` is one this connector could have made: its URL is on this connector's
+    /// authorization page, for its client and `redirect_uri`. A stored form restores when it
+    /// is consistent in itself; only the connector knows what it must be consistent *with*.
+    fn check_made_here(&self, pending: &PendingAuthorization) -> Result<(), ConnectError> {
+        let params = pending.authorize_params();
+        if params.client_id.as_deref() != Some(self.credentials.client_id()) {
+            return Err(ConnectError::ForeignPending("client_id"));
+        }
+        if pending.redirect_uri() != self.redirect_uri {
+            return Err(ConnectError::ForeignPending("redirect_uri"));
+        }
+        let same_page = |page: &str| {
+            let (Ok(sent), Ok(page)) = (Url::parse(pending.url()), Url::parse(page)) else {
+                return false;
+            };
+            sent.scheme() == page.scheme()
+                && sent.host() == page.host()
+                && sent.port_or_known_default() == page.port_or_known_default()
+                && sent.path() == page.path()
+        };
+        if !self.page().is_some_and(same_page) {
+            return Err(ConnectError::ForeignPending("authorization page"));
+        }
+        Ok(())
     }
 }
 
@@ -249,6 +296,10 @@ pub enum ConnectError {
     /// The ID token failed verification (a nonce from another sign-in, a bad signature, an
     /// unexpected issuer) or its keys could not be fetched.
     IdToken(IdTokenError),
+    /// The pending authorization names another authorization page, client or `redirect_uri`
+    /// (the field named) than this connector's: a changed stored form, or the session of
+    /// another connector. Its code is not exchanged.
+    ForeignPending(&'static str),
 }
 
 impl ConnectError {
@@ -275,7 +326,7 @@ impl ConnectError {
     #[must_use]
     pub fn refuse_browser(&self) -> bool {
         match self {
-            Self::Callback(_) => true,
+            Self::Callback(_) | Self::ForeignPending(_) => true,
             Self::Exchange(e) => e
                 .as_oauth()
                 .is_some_and(|e| e.code == OAuthErrorCode::InvalidGrant),
@@ -361,6 +412,10 @@ impl fmt::Display for ConnectError {
             Self::Exchange(e) => write!(f, "cannot exchange the authorization code: {e}"),
             Self::NoIdToken => f.write_str("no ID token: ask for the `openid` scope"),
             Self::IdToken(e) => write!(f, "the ID token is not valid: {e}"),
+            Self::ForeignPending(field) => write!(
+                f,
+                "the pending authorization is not this connector's: its {field} differs"
+            ),
         }
     }
 }
@@ -371,7 +426,7 @@ impl std::error::Error for ConnectError {
             Self::Callback(e) => Some(e),
             Self::Exchange(e) => Some(e),
             Self::IdToken(e) => Some(e),
-            Self::NoIdToken => None,
+            Self::NoIdToken | Self::ForeignPending(_) => None,
         }
     }
 }
