@@ -1025,6 +1025,42 @@ fn restore_expiry(expires_at: SystemTime, lifetime: Option<u64>) -> (Option<Dura
     }
 }
 
+impl crate::redact::Redactor {
+    /// The secrets of a token request: every secret form field, and the client id for the
+    /// base64 forms.
+    pub(crate) fn of_token_request(request: &TokenRequest) -> Self {
+        const TOKEN_SECRET_FIELDS: [&str; 5] = [
+            "client_secret",
+            "code",
+            "code_verifier",
+            "refresh_token",
+            "session_token",
+        ];
+        let form = serde_json::to_value(request).unwrap_or_default();
+        Self::new(
+            form.get("client_id").and_then(|v| v.as_str()),
+            TOKEN_SECRET_FIELDS
+                .iter()
+                .filter_map(|field| form.get(field)?.as_str()),
+        )
+    }
+
+    /// The secrets of a request authenticated with `credentials`, plus `others`.
+    pub(crate) fn of_client<'a>(
+        credentials: &'a ClientCredentials,
+        others: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        Self::new(
+            Some(credentials.client_id()),
+            credentials
+                .client_secret()
+                .map(ClientSecret::secret)
+                .into_iter()
+                .chain(others),
+        )
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
