@@ -4,6 +4,7 @@
 
 mod callback;
 mod file_store;
+mod slots;
 mod status;
 mod store;
 mod tokens;
