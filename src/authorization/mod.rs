@@ -24,7 +24,6 @@
 //! State and PKCE are on by default: `state` is a fresh 256-bit random value checked in
 //! constant time, and the challenge is `S256` ([`PkceMethod::Plain`] only when asked for).
 
-
 mod callback;
 mod pending;
 mod pkce;

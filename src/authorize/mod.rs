@@ -5,7 +5,6 @@
 //! this crate decodes it itself: the tag decides, in one pass over the input (see
 //! [`AuthorizeResponse`]'s `Deserialize`).
 
-
 mod params;
 mod response;
 mod sub_type;

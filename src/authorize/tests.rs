@@ -5,7 +5,8 @@ use super::*;
 use crate::scope::{Scope, ScopeDisplayNames};
 
 const CLIENT: &str = r#"{"created_at":"2025-01-14T10:22:31Z","modified_at":null,"client_id":"polar_ci_x","client_name":"Acme","client_uri":null,"logo_uri":null,"tos_uri":null,"policy_uri":null}"#;
-const USER: &str = r#"{"id":"3f2b8c1e-6a4d-4e7f-9b0a-5c8d2e1f4a6b","email":"jane@example.com","avatar_url":null}"#;
+const USER: &str =
+    r#"{"id":"3f2b8c1e-6a4d-4e7f-9b0a-5c8d2e1f4a6b","email":"jane@example.com","avatar_url":null}"#;
 const ORG: &str =
     r#"{"id":"3f2b8c1e-6a4d-4e7f-9b0a-5c8d2e1f4a6b","slug":"acme","avatar_url":null}"#;
 

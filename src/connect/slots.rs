@@ -38,11 +38,8 @@ pub(super) struct Loaded {
 }
 
 impl<S: TokenStore> Shared<S> {
-
     pub(super) fn slot(&self, key: &str) -> Arc<Slot> {
-        let mut slots = self.slots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(slots.entry(key.to_owned()).or_default())
     }
 
@@ -53,7 +50,8 @@ impl<S: TokenStore> Shared<S> {
         if let Some(loaded) = &*loaded {
             return Ok(loaded.source.clone());
         }
-        let token = self.store
+        let token = self
+            .store
             .load(key)
             .await
             .map_err(TokensError::storage)?
@@ -73,17 +71,12 @@ impl<S: TokenStore> Shared<S> {
             key: key.to_owned(),
             generation,
         };
-        let source = TokenSource::builder(
-            self.client.clone(),
-            self.credentials.clone(),
-            token,
-        )
-        .refresh_margin(self.margin)
-        .on_refresh(move |token: Token| refresh.clone().save(token))
-        .build();
+        let source = TokenSource::builder(self.client.clone(), self.credentials.clone(), token)
+            .refresh_margin(self.margin)
+            .on_refresh(move |token: Token| refresh.clone().save(token))
+            .build();
         Loaded { generation, source }
     }
-
 }
 
 /// Where a refresh of one generation of a user's grant saves its token. It holds no

@@ -5,8 +5,8 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use super::excerpt::{EXCERPT_LEN, bounded, excerpt, redact, shorten};
 use super::Error;
+use super::excerpt::{EXCERPT_LEN, bounded, excerpt, redact, shorten};
 
 /// A response body that does not match the expected type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +46,6 @@ impl fmt::Display for DecodeError {
 }
 
 impl Error {
-
     /// A body that did not decode as `T`; decoded again (only on this error path) to name the
     /// field at fault.
     pub(crate) fn decode<T: serde::de::DeserializeOwned>(
@@ -92,7 +91,6 @@ impl Error {
             excerpt: if success { shape(body) } else { excerpt(body) },
         })
     }
-
 }
 
 /// What a body looks like, none of its values shown: the field names of a JSON object, the

@@ -5,7 +5,6 @@
 //! not decode, a timeout, a transport failure, or a request that could not be built. No message
 //! holds a secret: bodies are quoted only as short excerpts with token-like values redacted.
 
-
 mod decode;
 mod excerpt;
 mod oauth;

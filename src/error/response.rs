@@ -123,7 +123,6 @@ impl fmt::Display for HttpError {
 }
 
 impl Error {
-
     /// Classify an unsuccessful response from its status, headers and body.
     pub(crate) fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
         let header = |name: reqwest::header::HeaderName| {
@@ -183,7 +182,6 @@ impl Error {
             retry_after: retry_after(headers),
         })
     }
-
 }
 
 /// `Retry-After` (RFC 9110 §10.2.3): a number of seconds, or an HTTP-date, read as the time

@@ -6,7 +6,6 @@ use super::{TransportError, ValidationError, ValidationIssue};
 use crate::redact::Redactor;
 
 impl Error {
-
     /// Apply `scrub` to every text this error holds that came from the server or the network
     /// (descriptions, excerpts, messages, header values). The client uses it to remove the exact
     /// secrets a request carried when a hostile or buggy server echoes them back.
@@ -60,7 +59,6 @@ impl Error {
             Error::InvalidRequest(m) => Error::InvalidRequest(scrub(&m)),
         }
     }
-
 }
 
 impl Redactor {

@@ -11,8 +11,7 @@ use super::{Error, OAuthErrorCode, TransportError, excerpt, redact, retry_after}
 
 #[test]
 fn redact_hides_polar_tokens_and_secret_json_values() {
-    let body =
-        r#"{"access_token": "abc\"def", "token_type": "Bearer", "x": "polar_rt_u_123 ok"}"#;
+    let body = r#"{"access_token": "abc\"def", "token_type": "Bearer", "x": "polar_rt_u_123 ok"}"#;
     let r = redact(body);
     assert!(!r.contains("abc") && !r.contains("123"), "{r}");
     assert!(r.contains("\"token_type\": \"Bearer\""), "{r}");
@@ -31,8 +30,7 @@ fn excerpt_is_short_and_escapes_control_characters() {
 fn decode_error_path_and_message_are_bounded() {
     let key = "k".repeat(900_000);
     let body = format!(r#"{{"{key}": "not a number"}}"#);
-    let first =
-        serde_json::from_str::<std::collections::HashMap<String, u32>>(&body).unwrap_err();
+    let first = serde_json::from_str::<std::collections::HashMap<String, u32>>(&body).unwrap_err();
     let e = Error::decode::<std::collections::HashMap<String, u32>>(
         "op",
         None,

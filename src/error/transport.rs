@@ -54,7 +54,6 @@ impl fmt::Display for TransportError {
 }
 
 impl Error {
-
     /// A transport or timeout error from reqwest, without the URL (it may carry `state`).
     pub(crate) fn from_reqwest(e: reqwest::Error, timeout: Option<Duration>) -> Self {
         let e = e.without_url();
@@ -92,5 +91,4 @@ impl Error {
             source: Some(e),
         })
     }
-
 }

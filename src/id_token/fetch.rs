@@ -1,9 +1,9 @@
 //! The provider's documents fetched through the client's hooks (user agent, timeout, in-flight
 //! limit, body cap), and how long a fetched key set may be kept.
 
+use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap, HeaderValue};
-use progenitor_client::{ClientHooks, OperationInfo};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 

@@ -30,7 +30,9 @@ pub(super) struct Header {
 }
 
 /// `Some` whenever the member is there, `null` included.
-pub(super) fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+pub(super) fn present<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
     serde_json::Value::deserialize(d).map(Some)
 }
 

@@ -150,7 +150,6 @@ impl Key {
 }
 
 impl Shared {
-
     fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
         // The cache holds plain values, consistent at every store: a panic elsewhere while
         // holding the lock cannot leave it half-written.
@@ -250,5 +249,4 @@ impl Shared {
                 .unwrap_or_else(|| vec!["RS256".to_owned()]),
         })
     }
-
 }

@@ -35,7 +35,6 @@
 //! its RustCrypto backend (a second crypto stack of some 30 crates). Only its signature
 //! primitives and JWK parsing are used; every claim rule is this module's.
 
-
 mod claims;
 mod error;
 mod fetch;

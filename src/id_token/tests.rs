@@ -88,7 +88,6 @@ fn audience_is_one_string_or_many() {
     assert_eq!(one.aud, ["a"]);
     assert_eq!(one.extra["x"], serde_json::Value::Bool(true));
     let many: IdTokenClaims =
-        serde_json::from_str(r#"{"iss":"i","sub":"s","aud":["a","b"],"exp":1,"iat":0}"#)
-            .unwrap();
+        serde_json::from_str(r#"{"iss":"i","sub":"s","aud":["a","b"],"exp":1,"iat":0}"#).unwrap();
     assert_eq!(many.aud, ["a", "b"]);
 }

@@ -100,7 +100,6 @@ impl Client {
 }
 
 impl IdTokenVerifier {
-
     /// A verifier for tokens issued to `client_id` by the server `client` talks to.
     ///
     /// The issuer is the one the server's discovery document names (fetched over `client`'s
@@ -240,7 +239,11 @@ impl IdTokenVerifier {
             Err(e @ (IdTokenError::UnknownKey { .. } | IdTokenError::InvalidSignature))
                 if kid.is_none() || !keys.keys.iter().any(|k| k.kid.as_deref() == kid) =>
             {
-                match self.shared.keys(&self.fetch(), Need::NewerThan(keys.generation)).await? {
+                match self
+                    .shared
+                    .keys(&self.fetch(), Need::NewerThan(keys.generation))
+                    .await?
+                {
                     Some((keys, _)) => check_signature(&jws, alg, &keys, &discovery)?,
                     None => return Err(e),
                 }
@@ -337,5 +340,4 @@ impl IdTokenVerifier {
         }
         Ok(claims)
     }
-
 }

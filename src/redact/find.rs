@@ -7,7 +7,6 @@ use super::unescape::View;
 use super::{Kind, PIECE_LEN, POLAR_PREFIX, REDACTED, Redactor};
 
 impl Redactor {
-
     /// Every range of `original` to redact, from matches in `view`.
     pub(super) fn find(
         &self,
@@ -94,7 +93,6 @@ impl Redactor {
             }
         }
     }
-
 }
 
 /// The original range of the value that follows a secret field name ending at `key_end`

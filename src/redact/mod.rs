@@ -21,7 +21,6 @@
 //! redacted in the original. Time is linear in the text: each byte is decoded once, the
 //! automaton visits it once, and a field value is scanned at most once.
 
-
 mod find;
 #[cfg(test)]
 mod tests;
@@ -101,7 +100,6 @@ impl Default for Redactor {
 }
 
 impl Redactor {
-
     /// A redactor for `secrets` (empty ones are ignored); `client_id` adds the base64 forms
     /// of `client_id:secret`.
     pub(crate) fn new<'a>(
@@ -238,7 +236,6 @@ impl Redactor {
             ),
         }
     }
-
 }
 
 /// The base64 forms of `bytes` searched for: standard and url-safe alphabets, as encoded on

@@ -72,8 +72,7 @@ fn every_form_of_an_exact_secret_is_found() {
             "Basic id:secret",
             format!(
                 "Basic {}",
-                base64::engine::general_purpose::STANDARD
-                    .encode(format!("polar_ci_app:{secret}"))
+                base64::engine::general_purpose::STANDARD.encode(format!("polar_ci_app:{secret}"))
             ),
         ),
         (

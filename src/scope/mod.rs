@@ -18,8 +18,8 @@ mod set;
 mod tests;
 
 pub use display_names::ScopeDisplayNames;
-pub(crate) use set::WireStr;
 pub use set::ScopeSet;
+pub(crate) use set::WireStr;
 
 macro_rules! define_scopes {
     ($($variant:ident => $value:literal, $display:expr, $index:literal;)*) => {

@@ -84,8 +84,7 @@ fn space_separated_tokens_are_found_at_every_offset() {
         let mask = space_mask(u64::from_le_bytes([
             byte, b' ', byte, 0, 0x80, b' ', 0xa0, 0x21,
         ]));
-        let expected =
-            0x80 << 8 | 0x80 << 40 | if byte == b' ' { 0x80 | 0x80 << 16 } else { 0 };
+        let expected = 0x80 << 8 | 0x80 << 40 | if byte == b' ' { 0x80 | 0x80 << 16 } else { 0 };
         assert_eq!(mask, expected, "{byte:#x}");
     }
 }

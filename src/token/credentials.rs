@@ -170,7 +170,6 @@ impl From<&RegisteredClient> for ClientCredentials {
 }
 
 impl Redactor {
-
     /// The secrets of a request authenticated with `credentials`, plus `others`.
     pub(crate) fn of_client<'a>(
         credentials: &'a ClientCredentials,
@@ -185,5 +184,4 @@ impl Redactor {
                 .chain(others),
         )
     }
-
 }

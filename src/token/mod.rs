@@ -5,7 +5,6 @@
 //! `client_secret_post` (the default: the secret in the form body), `client_secret_basic`
 //! (`Authorization: Basic`), or `none` (a public client: no secret, PKCE, RFC 7636 §4.5).
 
-
 mod credentials;
 mod grant;
 mod json;

@@ -107,7 +107,6 @@ impl Serialize for TokenRequest {
 }
 
 impl Redactor {
-
     /// The secrets of a token request: every secret form field, and the client id for the
     /// base64 forms.
     pub(crate) fn of_token_request(request: &TokenRequest) -> Self {
@@ -126,5 +125,4 @@ impl Redactor {
                 .filter_map(|field| form.get(field)?.as_str()),
         )
     }
-
 }

@@ -13,8 +13,7 @@ fn creds() -> ClientCredentials {
 #[test]
 fn each_grant_encodes_its_own_grant_type_first() {
     let requests: [TokenRequest; 3] = [
-        AuthorizationCodeGrant::new(creds(), AuthorizationCode::new("c"), "https://a/cb")
-            .into(),
+        AuthorizationCodeGrant::new(creds(), AuthorizationCode::new("c"), "https://a/cb").into(),
         RefreshTokenGrant::new(creds(), RefreshToken::new("r")).into(),
         WebGrant::new(creds(), SessionToken::new("s")).into(),
     ];

@@ -168,7 +168,6 @@ impl TokenSourceBuilder {
 }
 
 impl TokenSource {
-
     /// A token source without a persistence callback (see [`Self::builder`]).
     ///
     /// ```
@@ -227,5 +226,4 @@ impl TokenSource {
             persist: None,
         }
     }
-
 }

@@ -17,7 +17,6 @@
 //! many users keeps them in [`Tokens`](crate::Tokens), which runs one token source per
 //! connected user over a [`TokenStore`](crate::TokenStore) and adds a race-free disconnect.
 
-
 mod builder;
 mod error;
 mod refresh;

@@ -171,10 +171,7 @@ impl Inner {
             }
         };
         if let Some(refresh_token) = refresh_token {
-            let refreshed = self
-                .client
-                .refresh(&self.credentials, &refresh_token)
-                .await;
+            let refreshed = self.client.refresh(&self.credentials, &refresh_token).await;
             self.record(refreshed)?;
         }
         let token = {

@@ -50,7 +50,6 @@ impl fmt::Debug for TokenSource {
 }
 
 impl TokenSource {
-
     /// A valid access token: the current one, or a new one when the current one expires within
     /// the margin. Concurrent callers share one refresh.
     ///
@@ -178,5 +177,4 @@ impl TokenSource {
     pub fn last_refresh_error(&self) -> Option<TokenSourceError> {
         self.inner.lock().failure.clone()
     }
-
 }

@@ -12,7 +12,6 @@
 //! spec's defaults are listed in the snapshot; `default_sub_type` changed from `organization` to
 //! `user` on 2026-08-20, so set it when it matters).
 
-
 mod auth_method;
 mod registered;
 mod registration;
