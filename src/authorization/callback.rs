@@ -8,7 +8,7 @@ use url::Url;
 use crate::error::{OAuthErrorCode, redact};
 use crate::secret::AuthorizationCode;
 
-use super::CsrfToken;
+use super::state::CsrfToken;
 
 /// Read the URL Polar redirected the browser to (RFC 6749 §4.1.2): check `state` in constant
 /// time, then return the `code`, or the error Polar sent instead (§4.1.2.1).

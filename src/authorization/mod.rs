@@ -35,10 +35,5 @@ mod tests;
 
 pub use callback::{AuthorizationError, CallbackError, parse_callback};
 pub use pending::PendingAuthorization;
-pub use request::AuthorizationRequest;
+pub use request::{AuthorizationRequest, PRODUCTION_AUTHORIZE_URL, SANDBOX_AUTHORIZE_URL};
 pub use state::CsrfToken;
-
-/// Polar's authorization page (production).
-pub const PRODUCTION_AUTHORIZE_URL: &str = "https://polar.sh/oauth2/authorize";
-/// Polar's authorization page in the sandbox.
-pub const SANDBOX_AUTHORIZE_URL: &str = "https://sandbox.polar.sh/oauth2/authorize";

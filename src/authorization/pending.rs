@@ -5,7 +5,8 @@ use std::fmt;
 use crate::authorize::AuthorizeParams;
 use crate::secret::{AuthorizationCode, PkceCodeVerifier};
 
-use super::{CallbackError, CsrfToken, parse_callback};
+use super::callback::{CallbackError, parse_callback};
+use super::state::CsrfToken;
 
 /// A built authorization request: the URL to send the browser to, and what to keep (in the
 /// user's session, never in the URL) until the callback. `Debug` leaves out the URL's query,

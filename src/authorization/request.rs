@@ -10,8 +10,14 @@ use crate::error::Error;
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::PkceCodeVerifier;
 
+use super::pending::PendingAuthorization;
 use super::pkce::{pkce_challenge, random_token};
-use super::{CsrfToken, PRODUCTION_AUTHORIZE_URL, PendingAuthorization, SANDBOX_AUTHORIZE_URL};
+use super::state::CsrfToken;
+
+/// Polar's authorization page (production).
+pub const PRODUCTION_AUTHORIZE_URL: &str = "https://polar.sh/oauth2/authorize";
+/// Polar's authorization page in the sandbox.
+pub const SANDBOX_AUTHORIZE_URL: &str = "https://sandbox.polar.sh/oauth2/authorize";
 
 /// Settings for one authorization request (RFC 6749 §4.1.1). [`Self::build`] draws the
 /// random values and returns the URL with what to keep for the callback.

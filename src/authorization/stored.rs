@@ -6,9 +6,10 @@ use crate::authorize::{AuthorizeParams, PkceMethod, SubType};
 use crate::error::Error;
 use crate::secret::PkceCodeVerifier;
 
+use super::pending::PendingAuthorization;
 use super::pkce::pkce_challenge;
 use super::request::{authorization_page, check_redirect_uri, query_pairs};
-use super::{CsrfToken, PendingAuthorization};
+use super::state::CsrfToken;
 
 /// The stored form of a [`PendingAuthorization`], for the user's session between the redirect
 /// and the callback: every field as a plain value, secrets included (`state`, the PKCE verifier,

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::scope::ScopeSet;
 
-use super::SubType;
+use super::sub_type::SubType;
 
 /// `code_challenge_method` (RFC 7636 §4.3).
 ///

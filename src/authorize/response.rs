@@ -13,7 +13,7 @@ use crate::generated::types::{
 };
 use crate::scope::{Scope, ScopeDisplayNames};
 
-use super::SubType;
+use super::sub_type::SubType;
 
 /// The consent data: who asks (the client), for whom (`sub`), and for which scopes.
 ///

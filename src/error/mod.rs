@@ -5,6 +5,7 @@
 //! not decode, a timeout, a transport failure, or a request that could not be built. No message
 //! holds a secret: bodies are quoted only as short excerpts with token-like values redacted.
 
+pub(crate) mod classify;
 mod decode;
 mod excerpt;
 mod oauth;
@@ -20,9 +21,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 pub use decode::DecodeError;
-pub(crate) use excerpt::{bounded, excerpt, redact};
+pub(crate) use excerpt::{bounded, redact};
 pub use oauth::{OAuthError, OAuthErrorCode};
-pub(crate) use response::retry_after;
 pub use response::{HttpError, PolarError, ValidationError, ValidationIssue};
 pub use transport::{TimeoutError, TransportError};
 

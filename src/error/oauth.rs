@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use super::redact;
+use super::excerpt::redact;
 
 /// An RFC 6749 §5.2 error code.
 ///

@@ -1,14 +1,13 @@
-//! The other unsuccessful responses: FastAPI's 422, Polar's own envelope, any other HTTP
-//! error; how a response is classified into one of them, and its `Retry-After`.
+//! The unsuccessful responses that are not OAuth2 errors: FastAPI's 422, Polar's own
+//! envelope, any other HTTP error.
 
 use std::fmt;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use super::{Error, OAuthError, OAuthErrorCode, excerpt, redact};
+use super::excerpt::redact;
 
 /// A 422 response: which fields the server rejected, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,84 +119,4 @@ impl fmt::Display for HttpError {
         }
         Ok(())
     }
-}
-
-impl Error {
-    /// Classify an unsuccessful response from its status, headers and body.
-    pub(crate) fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
-        let header = |name: reqwest::header::HeaderName| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        #[derive(Deserialize)]
-        struct OAuthBody {
-            error: String,
-            error_description: Option<String>,
-            error_uri: Option<String>,
-        }
-        #[derive(Deserialize)]
-        struct FastApiBody {
-            detail: Vec<ValidationIssue>,
-        }
-        // Polar's envelope carries a text `detail`; an RFC 6749 body never has one.
-        #[derive(Deserialize)]
-        struct PolarBody {
-            error: Option<String>,
-            detail: String,
-        }
-        // FastAPI's validation errors: `{"detail": [...]}`, with Polar's `"error":
-        // "RequestValidationError"` beside it.
-        if status == StatusCode::UNPROCESSABLE_ENTITY
-            && let Ok(b) = serde_json::from_slice::<FastApiBody>(body)
-        {
-            return Error::Validation(ValidationError {
-                status,
-                detail: b.detail,
-            });
-        }
-        if let Ok(b) = serde_json::from_slice::<PolarBody>(body) {
-            return Error::Polar(PolarError {
-                status,
-                error: b.error.map(|e| excerpt(e.as_bytes())),
-                detail: excerpt(b.detail.as_bytes()),
-                retry_after: retry_after(headers),
-            });
-        }
-        if let Ok(b) = serde_json::from_slice::<OAuthBody>(body) {
-            return Error::OAuth(OAuthError {
-                code: OAuthErrorCode::from_wire(&b.error),
-                description: b.error_description,
-                uri: b.error_uri,
-                status,
-                www_authenticate: header(reqwest::header::WWW_AUTHENTICATE),
-                retry_after: retry_after(headers),
-            });
-        }
-        Error::Http(HttpError {
-            status,
-            content_type: header(reqwest::header::CONTENT_TYPE),
-            excerpt: excerpt(body),
-            retry_after: retry_after(headers),
-        })
-    }
-}
-
-/// `Retry-After` (RFC 9110 §10.2.3): a number of seconds, or an HTTP-date, read as the time
-/// from now until then (zero for a date already past).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(
-        at.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
 }

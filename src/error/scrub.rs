@@ -1,8 +1,11 @@
 //! A request's own secrets removed from an error, when a server echoes them back.
 
+use super::Error;
+use super::decode::DecodeError;
 use super::excerpt::{EXCERPT_LEN, shorten};
-use super::{DecodeError, Error, HttpError, OAuthError, OAuthErrorCode, PolarError};
-use super::{TransportError, ValidationError, ValidationIssue};
+use super::oauth::{OAuthError, OAuthErrorCode};
+use super::response::{HttpError, PolarError, ValidationError, ValidationIssue};
+use super::transport::TransportError;
 use crate::redact::Redactor;
 
 impl Error {

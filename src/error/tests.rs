@@ -6,8 +6,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use super::excerpt::EXCERPT_LEN;
-use super::{Error, OAuthErrorCode, TransportError, excerpt, redact, retry_after};
+use super::classify::retry_after;
+use super::excerpt::{EXCERPT_LEN, excerpt};
+use super::{Error, OAuthErrorCode, TransportError, redact};
 
 #[test]
 fn redact_hides_polar_tokens_and_secret_json_values() {

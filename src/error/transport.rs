@@ -3,8 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::Error;
-
 /// The request took longer than allowed.
 #[derive(Debug)]
 pub struct TimeoutError {
@@ -34,7 +32,7 @@ pub struct TransportError {
 
 /// hyper's words for a pooled connection whose driving task (on another Tokio runtime, now
 /// shut down) is gone.
-const RUNTIME_GONE: &str = "dispatch task is gone";
+pub(super) const RUNTIME_GONE: &str = "dispatch task is gone";
 
 impl TransportError {
     /// Whether the connection was one opened on another Tokio runtime that has shut down. The
@@ -50,45 +48,5 @@ impl TransportError {
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
-    }
-}
-
-impl Error {
-    /// A transport or timeout error from reqwest, without the URL (it may carry `state`).
-    pub(crate) fn from_reqwest(e: reqwest::Error, timeout: Option<Duration>) -> Self {
-        let e = e.without_url();
-        if e.is_timeout() {
-            return Error::Timeout(TimeoutError {
-                after: timeout,
-                source: Some(e),
-            });
-        }
-        let what = if e.is_connect() {
-            "cannot connect"
-        } else if e.is_body() || e.is_decode() {
-            "the connection failed while reading the response body"
-        } else if e.is_request() {
-            "the request failed"
-        } else {
-            "transport error"
-        };
-        // The whole chain: "connection refused", "connection reset", "unexpected EOF"...
-        let mut message = what.to_owned();
-        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        if message.contains(RUNTIME_GONE) {
-            message.push_str(
-                " (the pooled connection belonged to a Tokio runtime that has shut down; the request may have reached the server: use one reqwest::Client per runtime, or let this crate build it)",
-            );
-        }
-        Error::Transport(TransportError {
-            message,
-            body_too_large: false,
-            source: Some(e),
-        })
     }
 }

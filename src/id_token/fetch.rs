@@ -10,8 +10,10 @@ use std::time::Duration;
 use crate::client::Client;
 use crate::error::Error;
 
-use super::ERROR_BODY_CAP;
 use super::error::{IdTokenError, quoted};
+
+/// Error bodies are read only for an excerpt.
+const ERROR_BODY_CAP: usize = 64 * 1024;
 
 /// `jwks_uri` must be https, or on the same origin as the (already validated) base URL.
 pub(super) fn check_jwks_uri(base: &str, jwks_uri: &str) -> Result<(), IdTokenError> {

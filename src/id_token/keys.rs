@@ -14,7 +14,23 @@ use crate::client::Client;
 
 use super::error::{IdTokenError, quoted};
 use super::fetch::{check_jwks_uri, fetch_json, max_age};
-use super::{DEFAULT_KEY_SET_LIFETIME, DISCOVERY, DISCOVERY_PATH, JWKS};
+
+/// Default for [`IdTokenVerifier::refetch_cooldown`]: 60 s.
+pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(60);
+
+/// How long a key set is kept when the JWKS response has no `max-age`: one hour.
+pub const DEFAULT_KEY_SET_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Default bounds of [`IdTokenVerifier::key_set_lifetime`]: at least 60 s (a `max-age=0` or
+/// `no-store` key set would otherwise be fetched for every token), at most one day.
+pub const DEFAULT_KEY_SET_LIFETIME_BOUNDS: (Duration, Duration) =
+    (Duration::from_secs(60), Duration::from_secs(86_400));
+
+/// The path of the discovery document (OpenID Connect Discovery 1.0 §4).
+pub(super) const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+
+pub(super) const DISCOVERY: &str = "openid:discovery";
+pub(super) const JWKS: &str = "openid:jwks";
 
 /// What a fetch needs from the verifier that asks for keys.
 pub(super) struct Fetch<'a> {

@@ -44,35 +44,9 @@ mod keys;
 mod tests;
 mod verifier;
 
-use std::time::Duration;
-
 pub use claims::IdTokenClaims;
 pub use error::IdTokenError;
-pub use verifier::IdTokenVerifier;
-
-/// The issuer of Polar's ID tokens (`ISSUER` in `server/polar/oauth2/constants.py`), for
-/// [`IdTokenVerifier::issuer`].
-pub const POLAR_ISSUER: &str = "https://polar.sh";
-
-/// Default clock leeway for `exp`, `iat` and `nbf`: 60 s.
-pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
-
-/// Default for [`IdTokenVerifier::refetch_cooldown`]: 60 s.
-pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(60);
-
-/// How long a key set is kept when the JWKS response has no `max-age`: one hour.
-pub const DEFAULT_KEY_SET_LIFETIME: Duration = Duration::from_secs(3600);
-
-/// Default bounds of [`IdTokenVerifier::key_set_lifetime`]: at least 60 s (a `max-age=0` or
-/// `no-store` key set would otherwise be fetched for every token), at most one day.
-pub const DEFAULT_KEY_SET_LIFETIME_BOUNDS: (Duration, Duration) =
-    (Duration::from_secs(60), Duration::from_secs(86_400));
-
-/// The path of the discovery document (OpenID Connect Discovery 1.0 §4).
-pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
-
-const DISCOVERY: &str = "openid:discovery";
-const JWKS: &str = "openid:jwks";
-
-/// Error bodies are read only for an excerpt.
-const ERROR_BODY_CAP: usize = 64 * 1024;
+pub use keys::{
+    DEFAULT_KEY_SET_LIFETIME, DEFAULT_KEY_SET_LIFETIME_BOUNDS, DEFAULT_REFETCH_COOLDOWN,
+};
+pub use verifier::{DEFAULT_LEEWAY, IdTokenVerifier, POLAR_ISSUER};

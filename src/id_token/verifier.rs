@@ -7,13 +7,18 @@ use std::time::{Duration, SystemTime};
 use crate::client::Client;
 use crate::secret::IdToken;
 
+use super::claims::IdTokenClaims;
 use super::claims::{from_unix, unix};
 use super::error::{IdTokenError, quoted, quoted_list};
 use super::jws::{Jws, accepted_algorithm, check_signature};
-use super::keys::{Fetch, Need, Shared};
-use super::{
-    DEFAULT_KEY_SET_LIFETIME_BOUNDS, DEFAULT_LEEWAY, DEFAULT_REFETCH_COOLDOWN, IdTokenClaims,
-};
+use super::keys::{DEFAULT_KEY_SET_LIFETIME_BOUNDS, DEFAULT_REFETCH_COOLDOWN, Fetch, Need, Shared};
+
+/// The issuer of Polar's ID tokens (`ISSUER` in `server/polar/oauth2/constants.py`), for
+/// [`IdTokenVerifier::issuer`].
+pub const POLAR_ISSUER: &str = "https://polar.sh";
+
+/// Default clock leeway for `exp`, `iat` and `nbf`: 60 s.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
 /// Verifies ID tokens for one client of one server. Cheap to clone; clones share the cached
 /// discovery document and JWKS.

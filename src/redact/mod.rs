@@ -33,10 +33,10 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 
+use find::{Kind, PIECE_LEN, POLAR_PREFIX, find};
 use unescape::{Decoded, View};
 
-/// What replaces a secret.
-pub(crate) const REDACTED: &str = "[redacted]";
+pub(crate) use find::REDACTED;
 
 /// Field names whose values are secrets, in JSON and form bodies alike (the codegen's secret
 /// table, plus the authorization request's `state`, `nonce` and `code_challenge`).
@@ -55,32 +55,12 @@ const SECRET_KEYS: &[&str] = &[
     "code_challenge",
 ];
 
-/// Prefix of every Polar token (`polar_at_u_…`, `polar_rt_o_…`, `polar_cs_…`, …).
-const POLAR_PREFIX: &str = "polar_";
-
 /// Secrets shorter than this are matched only as whole words (not inside a longer run of
 /// letters and digits), so that a 3-byte secret does not blank every word containing it.
 const WORD_MATCH_BELOW: usize = 8;
 
-/// A run of this many of a secret's characters is a piece of it (a truncated echo), redacted
-/// with whatever more of the secret surrounds it.
-pub(crate) const PIECE_LEN: usize = 12;
-
 /// At most about this many pieces are searched per secret (a long token's pieces overlap less).
 const PIECES_PER_SECRET: usize = 128;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// An exact secret (or one of its base64 forms); `word`: only as a whole word.
-    Secret { word: bool },
-    /// `polar_`: the token characters that follow are redacted.
-    PolarPrefix,
-    /// [`PIECE_LEN`] characters of `secrets[secret]` from `offset`: the match is widened to
-    /// all of the secret around it.
-    Piece { secret: usize, offset: usize },
-    /// A secret field name: the value that follows `:` or `=` is redacted.
-    Key,
-}
 
 /// A set of secrets to find and remove; see the module docs. Built on the error path only.
 pub(crate) struct Redactor {
@@ -190,12 +170,33 @@ impl Redactor {
         let decoded = memchr::memchr2(b'%', b'\\', bytes).map(|_| Decoded::new(bytes));
         match &decoded {
             Some(decoded) => {
-                self.find(automaton, bytes, &decoded.view(), &mut ranges);
+                find(
+                    automaton,
+                    &self.kinds,
+                    &self.secrets,
+                    bytes,
+                    &decoded.view(),
+                    &mut ranges,
+                );
                 if self.raw_pass {
-                    self.find(automaton, bytes, &View::identity(bytes), &mut ranges);
+                    find(
+                        automaton,
+                        &self.kinds,
+                        &self.secrets,
+                        bytes,
+                        &View::identity(bytes),
+                        &mut ranges,
+                    );
                 }
             }
-            None => self.find(automaton, bytes, &View::identity(bytes), &mut ranges),
+            None => find(
+                automaton,
+                &self.kinds,
+                &self.secrets,
+                bytes,
+                &View::identity(bytes),
+                &mut ranges,
+            ),
         }
         if ranges.is_empty() {
             return Cow::Borrowed(bytes);

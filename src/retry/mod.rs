@@ -242,7 +242,7 @@ impl Outcome<'_> {
     /// The server's `Retry-After`, if it answered with one.
     fn retry_after(&self) -> Option<Duration> {
         match self {
-            Outcome::Response(_, headers) => crate::error::retry_after(headers),
+            Outcome::Response(_, headers) => crate::error::classify::retry_after(headers),
             _ => None,
         }
     }

@@ -9,7 +9,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 use super::set::{SCAN_LIMIT, WireStr};
-use super::{KNOWN_DISPLAY_NAMES, KNOWN_VALUES, Scope, WORDS, known_index};
+use super::value::{KNOWN_DISPLAY_NAMES, KNOWN_VALUES, Scope, WORDS, known_index};
 
 /// The `scope_display_names` map of an authorize response, stored compactly.
 ///

@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
-use super::{InvalidScope, Scope, WORDS, known_at, known_index};
+use super::value::{InvalidScope, Scope, WORDS, known_at, known_index};
 
 /// A set of scopes, written on the wire space-separated (RFC 6749 §3.3): `"openid email"`.
 ///

@@ -3,6 +3,10 @@
 
 use super::display_names::spec_default_json;
 use super::set::{for_each_space_separated, space_mask};
+use serde::Deserialize;
+use serde::de;
+
+use super::value::KNOWN_VALUES;
 use super::*;
 
 #[test]

@@ -5,7 +5,7 @@ use crate::authorize::SubType;
 use crate::scope::ScopeSet;
 use crate::secret::{AuthorizationCode, PkceCodeVerifier, RefreshToken, SessionToken};
 
-use super::{ClientCredentials, TokenRequest};
+use super::credentials::ClientCredentials;
 
 /// Exchange an authorization code for tokens.
 ///
@@ -191,23 +191,5 @@ impl WebGrant {
     pub fn scope(mut self, scope: ScopeSet) -> Self {
         self.scope = Some(scope.to_string());
         self
-    }
-}
-
-impl From<AuthorizationCodeGrant> for TokenRequest {
-    fn from(g: AuthorizationCodeGrant) -> Self {
-        TokenRequest::AuthorizationCode(g)
-    }
-}
-
-impl From<RefreshTokenGrant> for TokenRequest {
-    fn from(g: RefreshTokenGrant) -> Self {
-        TokenRequest::RefreshToken(g)
-    }
-}
-
-impl From<WebGrant> for TokenRequest {
-    fn from(g: WebGrant) -> Self {
-        TokenRequest::Web(g)
     }
 }

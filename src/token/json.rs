@@ -10,8 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::scope::WireStr;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 
-use super::response::GrantedScope;
-use super::{Token, TokenType};
+use super::response::{GrantedScope, Token, TokenType};
 
 /// The stored form of a token, for a database row or an encrypted cookie: every field as a
 /// plain value (the access, refresh and ID tokens included) and the *absolute* expiry, so that a

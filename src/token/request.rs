@@ -6,7 +6,8 @@ use serde::ser::{SerializeStruct, Serializer};
 
 use crate::redact::Redactor;
 
-use super::{AuthorizationCodeGrant, ClientCredentials, RefreshTokenGrant, WebGrant};
+use super::credentials::ClientCredentials;
+use super::grant::{AuthorizationCodeGrant, RefreshTokenGrant, WebGrant};
 
 /// A token request: one arm per `grant_type` Polar accepts.
 ///
@@ -63,6 +64,24 @@ impl TokenRequest {
             TokenRequest::RefreshToken(g) => &g.credentials,
             TokenRequest::Web(g) => &g.credentials,
         }
+    }
+}
+
+impl From<AuthorizationCodeGrant> for TokenRequest {
+    fn from(g: AuthorizationCodeGrant) -> Self {
+        TokenRequest::AuthorizationCode(g)
+    }
+}
+
+impl From<RefreshTokenGrant> for TokenRequest {
+    fn from(g: RefreshTokenGrant) -> Self {
+        TokenRequest::RefreshToken(g)
+    }
+}
+
+impl From<WebGrant> for TokenRequest {
+    fn from(g: WebGrant) -> Self {
+        TokenRequest::Web(g)
     }
 }
 

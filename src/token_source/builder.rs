@@ -12,7 +12,10 @@ use crate::retry::RetryPolicy;
 use crate::token::{ClientCredentials, Token};
 
 use super::refresh::{Inner, Persist, State};
-use super::{DEFAULT_REFRESH_MARGIN, TokenSource};
+use super::source::TokenSource;
+
+/// Refresh when the access token expires within this margin (default: 60 s).
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// Settings for a [`TokenSource`].
 ///

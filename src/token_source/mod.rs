@@ -22,11 +22,6 @@ mod error;
 mod refresh;
 mod source;
 
-use std::time::Duration;
-
-pub use builder::TokenSourceBuilder;
+pub use builder::{DEFAULT_REFRESH_MARGIN, TokenSourceBuilder};
 pub use error::{PersistError, TokenSourceError};
 pub use source::TokenSource;
-
-/// Refresh when the access token expires within this margin (default: 60 s).
-pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);

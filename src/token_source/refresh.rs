@@ -13,7 +13,7 @@ use crate::error::{Error, OAuthErrorCode};
 use crate::retry::RetryPolicy;
 use crate::token::{ClientCredentials, Token};
 
-use super::{PersistError, TokenSourceError};
+use super::error::{PersistError, TokenSourceError};
 
 pub(super) type Persist = Arc<
     dyn Fn(Token) -> Pin<Box<dyn Future<Output = Result<(), PersistError>> + Send>> + Send + Sync,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::secret::AccessToken;
 use crate::token::Token;
 
-use super::TokenSourceError;
+use super::error::TokenSourceError;
 use super::refresh::Inner;
 
 /// Hands out a valid access token for one user's (or organization's) grant, refreshing it

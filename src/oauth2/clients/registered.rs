@@ -7,7 +7,7 @@ use crate::authorize::SubType;
 use crate::scope::ScopeSet;
 use crate::secret::{ClientSecret, RegistrationAccessToken};
 
-use super::TokenEndpointAuthMethod;
+use super::auth_method::TokenEndpointAuthMethod;
 
 /// A registered client, as registration and management return it (RFC 7591 §3.2.1,
 /// RFC 7592 §3).

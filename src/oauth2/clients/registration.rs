@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::authorize::SubType;
 use crate::scope::ScopeSet;
 
-use super::TokenEndpointAuthMethod;
+use super::auth_method::TokenEndpointAuthMethod;
 
 /// The metadata of a client to register (RFC 7591 §2).
 ///
