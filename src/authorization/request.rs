@@ -22,6 +22,9 @@ pub const SANDBOX_AUTHORIZE_URL: &str = "https://sandbox.polar.sh/oauth2/authori
 /// Settings for one authorization request (RFC 6749 §4.1.1). [`Self::build`] draws the
 /// random values and returns the URL with what to keep for the callback.
 ///
+/// State and PKCE are on by default: `state` is a fresh 256-bit random value checked in
+/// constant time, and the challenge is `S256` ([`PkceMethod::Plain`] only when asked for).
+///
 /// ```
 /// use polar_oauth2::{AuthorizationRequest, Scope, Server};
 ///

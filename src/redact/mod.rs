@@ -1,25 +1,6 @@
 //! Secrets in text that came back from a server, found in every form a server can write them
 //! in, and replaced by `[redacted]`. The one place that knows those forms; everything that
 //! shows server text (error excerpts, descriptions, messages, header values) goes through it.
-//!
-//! Two kinds of secret are searched for, in one pass:
-//! - **the exact secrets a request carried** (client secret, code, verifier, refresh token,
-//!   bearer, `state`, `nonce`, a plain PKCE challenge): as sent, in any letter case, and any run
-//!   of at least [`PIECE_LEN`] of their characters (a truncated echo); and base64 (standard or
-//!   url-safe) of the secret and of `client_id:secret` (an echoed `Authorization: Basic`), at
-//!   each of the three byte alignments it can have inside a longer base64 text (an echo of the
-//!   whole request body);
-//! - **secrets nobody knew in advance**, such as the new tokens of a 200 token body that does not
-//!   decode: Polar's `polar_…` tokens, and the value after a secret field name, JSON
-//!   (`"access_token": "…"`) or form-encoded (`access_token=…`).
-//!
-//! Both are matched on the text *after* undoing the escapes a server may apply, in any mix:
-//! percent-encoding (either letter case, RFC 3986 or form-style), JSON `\uXXXX` (surrogate pairs
-//! too) and `\"`-style escapes, `+` for a space. The text is decoded once into a copy that
-//! remembers where each byte came from; an [`AhoCorasick`] automaton of every pattern runs over
-//! it (and over the raw text, for secrets that themselves contain `%` or `\`), and each match is
-//! redacted in the original. Time is linear in the text: each byte is decoded once, the
-//! automaton visits it once, and a field value is scanned at most once.
 
 mod find;
 #[cfg(test)]
@@ -62,7 +43,26 @@ const WORD_MATCH_BELOW: usize = 8;
 /// At most about this many pieces are searched per secret (a long token's pieces overlap less).
 const PIECES_PER_SECRET: usize = 128;
 
-/// A set of secrets to find and remove; see the module docs. Built on the error path only.
+/// A set of secrets to find and remove. Built on the error path only.
+///
+/// Two kinds of secret are searched for, in one pass:
+/// - **the exact secrets a request carried** (client secret, code, verifier, refresh token,
+///   bearer, `state`, `nonce`, a plain PKCE challenge): as sent, in any letter case, and any run
+///   of at least [`PIECE_LEN`] of their characters (a truncated echo); and base64 (standard or
+///   url-safe) of the secret and of `client_id:secret` (an echoed `Authorization: Basic`), at
+///   each of the three byte alignments it can have inside a longer base64 text (an echo of the
+///   whole request body);
+/// - **secrets nobody knew in advance**, such as the new tokens of a 200 token body that does not
+///   decode: Polar's `polar_…` tokens, and the value after a secret field name, JSON
+///   (`"access_token": "…"`) or form-encoded (`access_token=…`).
+///
+/// Both are matched on the text *after* undoing the escapes a server may apply, in any mix:
+/// percent-encoding (either letter case, RFC 3986 or form-style), JSON `\uXXXX` (surrogate pairs
+/// too) and `\"`-style escapes, `+` for a space. The text is decoded once into a copy that
+/// remembers where each byte came from; an [`AhoCorasick`] automaton of every pattern runs over
+/// it (and over the raw text, for secrets that themselves contain `%` or `\`), and each match is
+/// redacted in the original. Time is linear in the text: each byte is decoded once, the
+/// automaton visits it once, and a field value is scanned at most once.
 pub(crate) struct Redactor {
     automaton: Option<AhoCorasick>,
     kinds: Vec<Kind>,

@@ -12,6 +12,23 @@ use super::refresh::Inner;
 /// Hands out a valid access token for one user's (or organization's) grant, refreshing it
 /// when it expires within a margin. Cheap to clone; clones share the token.
 ///
+/// Polar rotates refresh tokens: a refresh revokes the refresh token it used (RFC 6749 §6,
+/// "the authorization server MAY issue a new refresh token"). Two concurrent refreshes with the
+/// same refresh token therefore make one of them fail with `invalid_grant`, and a new token that
+/// is not stored before it is used is lost at the next restart. A token source refreshes
+/// *once* for every caller waiting (single-flight), hands the new token to the app's
+/// [`on_refresh`](crate::TokenSourceBuilder::on_refresh) callback to persist, and only then
+/// gives the new access token out. The refresh runs on a task of its own: once the request may
+/// have reached Polar, its answer is read and persisted even if every caller has gone away.
+///
+/// A failed refresh does not take a still-valid token away: callers keep getting it until it
+/// expires, and no new refresh is tried before a back-off (at least the server's `Retry-After`)
+/// has passed ([`refresh_backoff`](crate::TokenSourceBuilder::refresh_backoff)).
+///
+/// A token source holds one grant: a service acting for one user or organization. An app with
+/// many users keeps them in [`Tokens`](crate::Tokens), which runs one token source per
+/// connected user over a [`TokenStore`](crate::TokenStore) and adds a race-free disconnect.
+///
 /// ```no_run
 /// use polar_oauth2::{Client, ClientCredentials, ClientSecret, Server, Token, TokenSource};
 ///

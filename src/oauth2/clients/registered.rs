@@ -12,6 +12,13 @@ use super::auth_method::TokenEndpointAuthMethod;
 /// A registered client, as registration and management return it (RFC 7591 §3.2.1,
 /// RFC 7592 §3).
 ///
+/// Polar registers clients anonymously (RFC 7591 open registration; its server refuses personal
+/// access tokens and OAuth2 tokens here since 2026-04, although its spec still lists `oidc` and
+/// `pat`). Managing a client takes the client's own [`RegistrationAccessToken`] (RFC 7592 §3),
+/// returned once by registration (or the web session of the user who registered it). The
+/// response carries the client's secret ([`ClientSecret`]): store it with the registration
+/// token.
+///
 /// Only the credentials (`client_id`, `client_secret`, `registration_access_token`) must
 /// decode: a registration that succeeded at Polar shows its secret once, so an ancillary field
 /// Polar writes differently (`null` for a list, a fractional timestamp, a `default_sub_type`

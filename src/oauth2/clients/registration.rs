@@ -9,6 +9,10 @@ use super::auth_method::TokenEndpointAuthMethod;
 
 /// The metadata of a client to register (RFC 7591 §2).
 ///
+/// It sends only what was set: a field left out gets the server's default (the spec's
+/// defaults are listed in the snapshot; `default_sub_type` changed from `organization` to
+/// `user` on 2026-08-20, so set it when it matters).
+///
 /// ```
 /// use polar_oauth2::{ClientRegistration, Scope, ScopeSet};
 ///
