@@ -1,11 +1,5 @@
 //! [`Tokens`]: every user's token, refreshed once at a time per user, persisted before use,
 //! and disconnected without a refresh writing it back.
-//!
-//! Each connected user gets a [`TokenSource`] (single-flight refresh on a task of its own,
-//! back-off, a failed refresh handing out the still-valid token) whose `on_refresh` saves to
-//! the [`TokenStore`]. A per-user lock and a generation number order the three writers (a
-//! connect, a refresh's save, a disconnect): a refresh that completes after its user was
-//! disconnected or connected again finds another generation, is revoked and never stored.
 
 use std::fmt;
 use std::sync::atomic::AtomicU64;

@@ -1,9 +1,5 @@
-//! The crate's one error type.
-//!
-//! Every failure is a value that says what went wrong and where: an OAuth2 error from the server
-//! (RFC 6749 §5.2), a FastAPI validation error (422), any other HTTP error, a response that does
-//! not decode, a timeout, a transport failure, or a request that could not be built. No message
-//! holds a secret: bodies are quoted only as short excerpts with token-like values redacted.
+//! The crate's one error type: every failure a value saying what went wrong and where, with no
+//! secret in any message (bodies quoted only as short excerpts, token-like values redacted).
 
 pub(crate) mod classify;
 mod decode;

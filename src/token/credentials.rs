@@ -13,6 +13,10 @@ use crate::secret::ClientSecret;
 /// Cheap to clone (shared, not copied): every grant holds the credentials it was made with,
 /// and [`Client::refresh`](crate::Client::refresh) makes one per call.
 ///
+/// Polar authenticates a client by the method it was registered with (RFC 6749 §2.3.1):
+/// `client_secret_post` (the default: the secret in the form body), `client_secret_basic`
+/// (`Authorization: Basic`), or `none` (a public client: no secret, PKCE, RFC 7636 §4.5).
+///
 /// ```
 /// use polar_oauth2::{ClientCredentials, ClientSecret, TokenEndpointAuthMethod};
 ///

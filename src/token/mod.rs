@@ -1,9 +1,5 @@
-//! Token requests (the `grant_type` union, form-encoded) and the token response.
-//!
-//! `POST /v1/oauth2/token` takes `application/x-www-form-urlencoded` (RFC 6749 §4.1.3, §6).
-//! Polar authenticates a client by the method it was registered with (RFC 6749 §2.3.1):
-//! `client_secret_post` (the default: the secret in the form body), `client_secret_basic`
-//! (`Authorization: Basic`), or `none` (a public client: no secret, PKCE, RFC 7636 §4.5).
+//! `POST /v1/oauth2/token` (RFC 6749 §4.1.3, §6): the client's credentials, the grants, the
+//! form-encoded request, and the token response with its stored form.
 
 mod credentials;
 mod grant;
