@@ -10,7 +10,7 @@ use super::state::CsrfToken;
 
 /// A built authorization request: the URL to send the browser to, and what to keep (in the
 /// user's session, never in the URL) until the callback. `Debug` leaves out the URL's query,
-/// which holds `state` (and, with [`PkceMethod::Plain`], the verifier itself).
+/// which holds `state` (and, with [`PkceMethod::Plain`](crate::PkceMethod::Plain), the verifier itself).
 ///
 /// ```
 /// use polar_oauth2::{AuthorizationRequest, PendingAuthorization, Server};

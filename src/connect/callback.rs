@@ -185,6 +185,11 @@ impl Connector {
     /// `pending` is taken by value: it is single-use. Remove it from the user's session before
     /// calling this, so that a replayed callback finds none (answer 400).
     ///
+    /// `pending` must be one this connector made: for its client, its `redirect_uri` and its
+    /// authorization page. One made for another is [`ConnectError::ForeignPending`] (400), and
+    /// its code is not exchanged: a stored form restores when it is consistent in itself, and
+    /// only the connector knows what it must match.
+    ///
     /// ```
     /// use polar_oauth2::Connector;
     /// use polar_oauth2_test_server::{REDIRECT_URI, TestServer};

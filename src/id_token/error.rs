@@ -71,7 +71,7 @@ pub enum IdTokenError {
         found: Vec<String>,
     },
     /// `aud` contains an audience other than the client id that the verifier does not trust
-    /// (§3.1.3.7 rule 3); see [`IdTokenVerifier::trust_audience`].
+    /// (§3.1.3.7 rule 3); see [`IdTokenVerifier::trust_audience`](crate::IdTokenVerifier::trust_audience).
     UntrustedAudience(String),
     /// `azp` is missing although there are several audiences, or is not the client id.
     AuthorizedPartyMismatch {
@@ -102,7 +102,7 @@ pub enum IdTokenError {
     /// The discovery document or the JWKS could not be fetched or decoded.
     Fetch(Error),
     /// The discovery document's `issuer` is not the issuer pinned with
-    /// [`IdTokenVerifier::issuer`].
+    /// [`IdTokenVerifier::issuer`](crate::IdTokenVerifier::issuer).
     DiscoveryIssuerMismatch {
         /// The pinned issuer.
         expected: String,

@@ -15,13 +15,13 @@ use crate::client::Client;
 use super::error::{IdTokenError, quoted};
 use super::fetch::{check_jwks_uri, fetch_json, max_age};
 
-/// Default for [`IdTokenVerifier::refetch_cooldown`]: 60 s.
+/// Default for [`IdTokenVerifier::refetch_cooldown`](crate::IdTokenVerifier::refetch_cooldown): 60 s.
 pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(60);
 
 /// How long a key set is kept when the JWKS response has no `max-age`: one hour.
 pub const DEFAULT_KEY_SET_LIFETIME: Duration = Duration::from_secs(3600);
 
-/// Default bounds of [`IdTokenVerifier::key_set_lifetime`]: at least 60 s (a `max-age=0` or
+/// Default bounds of [`IdTokenVerifier::key_set_lifetime`](crate::IdTokenVerifier::key_set_lifetime): at least 60 s (a `max-age=0` or
 /// `no-store` key set would otherwise be fetched for every token), at most one day.
 pub const DEFAULT_KEY_SET_LIFETIME_BOUNDS: (Duration, Duration) =
     (Duration::from_secs(60), Duration::from_secs(86_400));

@@ -189,7 +189,7 @@ impl IdTokenVerifier {
     }
 
     /// Bounds on how long a fetched key set is used: the JWKS response's `Cache-Control:
-    /// max-age` ([`DEFAULT_KEY_SET_LIFETIME`] when it has none, the lower bound for `no-store`
+    /// max-age` ([`DEFAULT_KEY_SET_LIFETIME`](crate::DEFAULT_KEY_SET_LIFETIME) when it has none, the lower bound for `no-store`
     /// or `no-cache`), kept between `min` and `max` (default
     /// [`DEFAULT_KEY_SET_LIFETIME_BOUNDS`]). A `max` below `min` is read as `min`.
     pub fn key_set_lifetime(mut self, min: Duration, max: Duration) -> Self {

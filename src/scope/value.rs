@@ -103,7 +103,7 @@ impl Scope {
     /// one exception: a value that is empty or holds ASCII whitespace is not *one* scope, since
     /// whitespace separates scopes on the wire (RFC 6749 §3.3). `"openid web:write"` would
     /// otherwise be a single `Scope` that is two scopes once sent; it is an error instead. Use
-    /// [`ScopeSet::from_wire`] to split such a list.
+    /// [`ScopeSet::from_wire`](crate::ScopeSet::from_wire) to split such a list.
     ///
     /// ```
     /// use polar_oauth2::Scope;

@@ -104,7 +104,7 @@ impl TokenSourceBuilder {
 
     /// Call `persist` with each new token, before anyone is given its access token. Store the
     /// whole token: its refresh token replaces the old one, which Polar has revoked. When it
-    /// fails, the caller gets [`TokenSourceError::Persist`] and the next call tries again.
+    /// fails, the caller gets [`TokenSourceError::Persist`](crate::TokenSourceError::Persist) and the next call tries again.
     ///
     /// It runs on the refresh's own task, so it is called even when every caller waiting for
     /// the refresh has gone away. Callers wait while it runs, so it must not ask this token

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 
-/// The error an [`on_refresh`](TokenSourceBuilder::on_refresh) callback returns (shared by the
+/// The error an [`on_refresh`](crate::TokenSourceBuilder::on_refresh) callback returns (shared by the
 /// callers that waited for that refresh).
 pub type PersistError = Arc<dyn StdError + Send + Sync>;
 
@@ -47,10 +47,10 @@ pub enum TokenSourceError {
     NoRefreshToken,
     /// The refresh failed for another reason (network, timeout, 5xx, a bad client secret) and
     /// the current access token has expired (until then it is handed out instead, and
-    /// [`TokenSource::last_refresh_error`] tells why it was not renewed).
+    /// [`TokenSource::last_refresh_error`](crate::TokenSource::last_refresh_error) tells why it was not renewed).
     /// [`Error::is_retryable`] tells whether trying again later may help; the token source
     /// keeps the old token and tries again at a call after the back-off
-    /// ([`refresh_backoff`](TokenSourceBuilder::refresh_backoff)), returning this error until
+    /// ([`refresh_backoff`](crate::TokenSourceBuilder::refresh_backoff)), returning this error until
     /// then.
     Refresh(Arc<Error>),
     /// The new token could not be persisted by the `on_refresh` callback. The token source keeps

@@ -117,7 +117,7 @@ impl TokenSource {
     }
 
     /// The newest token, without refreshing it: for a disconnect (revoke its refresh token, see
-    /// [`Client::revoke`]) or to show what is stored. It may be expired, or refreshed but not
+    /// [`Client::revoke`](crate::Client::revoke)) or to show what is stored. It may be expired, or refreshed but not
     /// yet persisted by `on_refresh` (its refresh token is still the one to revoke).
     ///
     /// ```no_run
