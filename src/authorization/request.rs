@@ -37,28 +37,6 @@ pub const SANDBOX_AUTHORIZE_URL: &str = "https://sandbox.polar.sh/oauth2/authori
 /// assert!(pending.url().contains("code_challenge_method=S256"));
 /// # Ok::<(), polar_oauth2::Error>(())
 /// ```
-///
-/// The whole browser step, from the URL to the code:
-///
-/// ```no_run
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use polar_oauth2::{AuthorizationRequest, parse_callback};
-/// use polar_oauth2::{Scope, Server};
-///
-/// // 1. Send the user's browser to `pending.url()`; keep `state` and the PKCE verifier in the
-/// //    user's session (they are never sent anywhere else).
-/// let pending = AuthorizationRequest::new(&Server::Sandbox, "polar_ci_…", "https://app.example/callback")
-///     .scope(Scope::Openid)
-///     .scope(Scope::Email)
-///     .build()?;
-/// println!("open {}", pending.url());
-///
-/// // 2. Polar redirects to `https://app.example/callback?code=…&state=…`; check it.
-/// # let redirected_to = "https://app.example/callback?code=polar_ac_x&state=y";
-/// let code = parse_callback(redirected_to, pending.state())?;
-/// // 3. Exchange `code` with `Client::exchange_code`, passing `pending.pkce_verifier()`.
-/// # let _ = code; Ok(()) }
-/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct AuthorizationRequest {
