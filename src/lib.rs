@@ -15,6 +15,7 @@ mod error;
 pub mod generated;
 mod id_token;
 mod oauth2;
+mod redact;
 mod retry;
 mod scope;
 mod secret;

@@ -1,15 +1,6 @@
-//! Secret values: each its own type, redacted in `Debug`, without `Display`.
-//!
-//! A secret cannot reach a log by accident: formatting one prints `AccessToken([redacted])`, and
-//! reading it takes an explicit `.secret()`. The crate writes each secret only into the request
-//! that needs it (the bearer header of the calls whose spec asks for one, the form body of a
-//! token, revoke or introspect request).
-//!
-//! The generator uses these types for every request and response field that carries a secret,
-//! in every operation (one table: `codegen/src/secrets.rs`). They implement `Serialize` and
-//! `Deserialize` as their plain value, because requests and storage need it: serialize a
-//! secret only into the place it belongs (a request, an encrypted cookie, a database row),
-//! never into a log.
+//! Secret values, each its own type: `Debug` redacted, no `Display`, read with `.secret()`, and
+//! serialized as the plain value (for requests and storage only). The generator uses them for
+//! every secret field of every operation (one table: `codegen/src/secrets.rs`).
 
 use std::fmt;
 

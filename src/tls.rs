@@ -1,40 +1,6 @@
-//! TLS: rustls with *ring*, installed as the process-wide crypto provider unless the app chose one.
-//!
-//! # Why this module exists
-//!
-//! This crate turns on reqwest's `rustls-no-provider` feature, which leaves the choice of a rustls
-//! crypto provider to the program. Cargo unifies features, so an app that depends on
-//! `reqwest = { version = "0.13", default-features = false }` gets that feature too, and its own
-//! `reqwest::Client::builder().build()` then panics with "No rustls crypto provider is
-//! configured" unless a provider was installed process-wide first. reqwest's own `rustls`
-//! feature avoids the panic by bundling aws-lc-rs, whose C build (aws-lc-sys) more than doubles
-//! a cold build; *ring* is already in the tree (for `state`, PKCE and ID tokens), so it is this
-//! crate's default.
-//!
-//! Measured on the repository's `tests/downstream` app (a binary depending on this crate and on
-//! `reqwest` without default features), from an empty target dir on 2 shared cores:
-//!
-//! | provider | `cargo build` (debug, cold) | crates (`cargo tree -e normal`) |
-//! | --- | --- | --- |
-//! | *ring* (default) | 247 s | 103 |
-//! | aws-lc-rs (`--features polar-oauth2/aws-lc-rs`) | 568 s | 105 (+ `aws-lc-rs`, `aws-lc-sys`) |
-//!
-//! (Crates counted as `cargo tree -e normal --prefix none | sed 's/ (\*)$//' | sort -u | wc -l`;
-//! without the `sed`, 141 and 144 lines. The machine was shared, so the seconds are rough; the
-//! ratio is the point.)
-//!
-//! So:
-//! - Building a polar-oauth2 [`Client`](crate::Client) installs the crate's provider as the
-//!   process default if none is installed yet ([`install_crypto_provider`]). It never replaces a
-//!   provider the app installed. Every `reqwest::Client` the app builds afterwards works.
-//! - An app that builds its own `reqwest::Client` (or any rustls config with
-//!   `ClientConfig::builder()`) *before* its first polar-oauth2 `Client` calls
-//!   [`install_crypto_provider`] once at start-up.
-//! - The `aws-lc-rs` cargo feature turns on reqwest's own `rustls` feature (reqwest then never
-//!   panics, whatever is installed) and makes aws-lc-rs the crate's provider instead of *ring*.
-//!
-//! The crate's own `reqwest::Client` uses the process default provider (the app's, when it
-//! installed one) with the platform's certificate verifier.
+//! TLS: rustls with *ring*, installed as the process-wide crypto provider unless the app chose
+//! one (reqwest's `rustls-no-provider`, which Cargo unifies into the app's reqwest, leaves that
+//! choice to the program; see [`install_crypto_provider`]).
 
 use std::sync::Arc;
 
@@ -75,10 +41,6 @@ fn crate_provider() -> CryptoProvider {
 ///
 /// # TLS beside your own reqwest
 ///
-/// TLS: rustls with *ring*, installed as the process-wide crypto provider unless the app chose one.
-///
-/// # Why this module exists
-///
 /// This crate turns on reqwest's `rustls-no-provider` feature, which leaves the choice of a rustls
 /// crypto provider to the program. Cargo unifies features, so an app that depends on
 /// `reqwest = { version = "0.13", default-features = false }` gets that feature too, and its own
@@ -87,18 +49,6 @@ fn crate_provider() -> CryptoProvider {
 /// feature avoids the panic by bundling aws-lc-rs, whose C build (aws-lc-sys) more than doubles
 /// a cold build; *ring* is already in the tree (for `state`, PKCE and ID tokens), so it is this
 /// crate's default.
-///
-/// Measured on the repository's `tests/downstream` app (a binary depending on this crate and on
-/// `reqwest` without default features), from an empty target dir on 2 shared cores:
-///
-/// | provider | `cargo build` (debug, cold) | crates (`cargo tree -e normal`) |
-/// | --- | --- | --- |
-/// | *ring* (default) | 247 s | 103 |
-/// | aws-lc-rs (`--features polar-oauth2/aws-lc-rs`) | 568 s | 105 (+ `aws-lc-rs`, `aws-lc-sys`) |
-///
-/// (Crates counted as `cargo tree -e normal --prefix none | sed 's/ (\*)$//' | sort -u | wc -l`;
-/// without the `sed`, 141 and 144 lines. The machine was shared, so the seconds are rough; the
-/// ratio is the point.)
 ///
 /// So:
 /// - Building a polar-oauth2 [`Client`](crate::Client) installs the crate's provider as the

@@ -29,7 +29,7 @@ pub(crate) mod builder;
 mod credential;
 mod fresh;
 mod hooks;
-pub(crate) mod redact;
+use crate::redact;
 mod response;
 
 use std::future::Future;

@@ -3,13 +3,16 @@
 //! answers with (`impl From<_> for http::StatusCode`).
 
 mod callback;
+mod connect_error;
 mod file_store;
+mod slots;
 mod status;
 mod store;
 mod tokens;
 mod tokens_error;
 
-pub use callback::{ConnectError, Connection, Connector};
+pub use callback::{Connection, Connector};
+pub use connect_error::ConnectError;
 pub use file_store::FileStore;
 pub use store::{MemoryStore, TokenStore};
 pub use tokens::Tokens;

@@ -12,7 +12,7 @@
 
 use http::StatusCode;
 
-use super::callback::ConnectError;
+use super::connect_error::ConnectError;
 use super::tokens_error::TokensError;
 use crate::error::Error;
 

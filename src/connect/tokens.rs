@@ -1,26 +1,18 @@
 //! [`Tokens`]: every user's token, refreshed once at a time per user, persisted before use,
 //! and disconnected without a refresh writing it back.
-//!
-//! Each connected user gets a [`TokenSource`] (single-flight refresh on a task of its own,
-//! back-off, a failed refresh handing out the still-valid token) whose `on_refresh` saves to
-//! the [`TokenStore`]. A per-user lock and a generation number order the three writers (a
-//! connect, a refresh's save, a disconnect): a refresh that completes after its user was
-//! disconnected or connected again finds another generation, is revoked and never stored.
 
-use std::collections::HashMap;
-use std::error::Error as StdError;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::slots::{Shared, revoke};
 use super::store::TokenStore;
-use super::tokens_error::{Superseded, TokensError};
+use super::tokens_error::TokensError;
 use crate::client::Client;
-use crate::error::Error;
 use crate::secret::AccessToken;
 use crate::token::{ClientCredentials, Token};
-use crate::token_source::{DEFAULT_REFRESH_MARGIN, TokenSource};
+use crate::token_source::DEFAULT_REFRESH_MARGIN;
 
 /// Every user's token, keyed by the app's own user key, kept in a [`TokenStore`]. Cheap to
 /// clone; clones share the users.
@@ -70,29 +62,6 @@ impl<S> fmt::Debug for Tokens<S> {
             .field("margin", &self.shared.margin)
             .finish_non_exhaustive()
     }
-}
-
-struct Shared<S> {
-    client: Client,
-    credentials: ClientCredentials,
-    /// Shared with the refreshes in flight, which may outlive this manager.
-    store: Arc<S>,
-    margin: Duration,
-    /// One slot per key used since start (a few hundred bytes each); a slot is never replaced
-    /// or removed, so that one key has one lock and one token source.
-    slots: Mutex<HashMap<String, Arc<Slot>>>,
-    generations: AtomicU64,
-}
-
-/// A user's loaded grant, behind the lock that orders connect, save and disconnect.
-#[derive(Default)]
-struct Slot {
-    loaded: tokio::sync::Mutex<Option<Loaded>>,
-}
-
-struct Loaded {
-    generation: u64,
-    source: TokenSource,
 }
 
 impl<S: TokenStore> Tokens<S> {
@@ -190,14 +159,14 @@ impl<S: TokenStore> Tokens<S> {
     /// # Ok(()) }
     /// ```
     pub async fn connect(&self, key: &str, token: Token) -> Result<(), TokensError> {
-        let slot = self.slot(key);
+        let slot = self.shared.slot(key);
         let mut loaded = slot.loaded.lock().await;
         self.shared
             .store
             .save(key, &token)
             .await
             .map_err(TokensError::storage)?;
-        *loaded = Some(self.load(&slot, key, token));
+        *loaded = Some(self.shared.load(&slot, key, token));
         Ok(())
     }
 
@@ -222,7 +191,7 @@ impl<S: TokenStore> Tokens<S> {
     /// # Ok(()) }
     /// ```
     pub async fn access_token(&self, key: &str) -> Result<AccessToken, TokensError> {
-        let source = self.source(key).await?;
+        let source = self.shared.source(key).await?;
         source.access_token().await.map_err(TokensError::from)
     }
 
@@ -249,7 +218,7 @@ impl<S: TokenStore> Tokens<S> {
     /// # Ok(()) }
     /// ```
     pub async fn current(&self, key: &str) -> Result<Option<Token>, TokensError> {
-        let slot = self.slot(key);
+        let slot = self.shared.slot(key);
         let loaded = slot.loaded.lock().await;
         match &*loaded {
             Some(loaded) => Ok(Some(loaded.source.current())),
@@ -290,7 +259,7 @@ impl<S: TokenStore> Tokens<S> {
         key: &str,
         rejected: &AccessToken,
     ) -> Result<AccessToken, TokensError> {
-        let source = self.source(key).await?;
+        let source = self.shared.source(key).await?;
         source
             .refresh_after_unauthorized(rejected)
             .await
@@ -327,7 +296,7 @@ impl<S: TokenStore> Tokens<S> {
     /// # Ok(()) }
     /// ```
     pub async fn expire_now(&self, key: &str) -> Result<(), TokensError> {
-        self.source(key).await?.expire_now();
+        self.shared.source(key).await?.expire_now();
         Ok(())
     }
 
@@ -359,7 +328,7 @@ impl<S: TokenStore> Tokens<S> {
     /// # Ok(()) }
     /// ```
     pub async fn disconnect(&self, key: &str) -> Result<(), TokensError> {
-        let slot = self.slot(key);
+        let slot = self.shared.slot(key);
         let token = {
             let mut loaded = slot.loaded.lock().await;
             let token = match &*loaded {
@@ -385,109 +354,5 @@ impl<S: TokenStore> Tokens<S> {
                 .map_err(|e| TokensError::Revoke(Arc::new(e))),
             None => Ok(()),
         }
-    }
-
-    fn slot(&self, key: &str) -> Arc<Slot> {
-        let mut slots = self
-            .shared
-            .slots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(slots.entry(key.to_owned()).or_default())
-    }
-
-    /// `key`'s token source, loaded from the store at first use.
-    async fn source(&self, key: &str) -> Result<TokenSource, TokensError> {
-        let slot = self.slot(key);
-        let mut loaded = slot.loaded.lock().await;
-        if let Some(loaded) = &*loaded {
-            return Ok(loaded.source.clone());
-        }
-        let token = self
-            .shared
-            .store
-            .load(key)
-            .await
-            .map_err(TokensError::storage)?
-            .ok_or(TokensError::NotConnected)?;
-        let source = loaded.insert(self.load(&slot, key, token)).source.clone();
-        Ok(source)
-    }
-
-    /// A new generation of `key`'s grant, saving each refreshed token while it is current.
-    fn load(&self, slot: &Arc<Slot>, key: &str, token: Token) -> Loaded {
-        let generation = self.shared.generations.fetch_add(1, Ordering::Relaxed);
-        let refresh = Refresh {
-            store: Arc::clone(&self.shared.store),
-            slot: Arc::downgrade(slot),
-            client: self.shared.client.clone(),
-            credentials: self.shared.credentials.clone(),
-            key: key.to_owned(),
-            generation,
-        };
-        let source = TokenSource::builder(
-            self.shared.client.clone(),
-            self.shared.credentials.clone(),
-            token,
-        )
-        .refresh_margin(self.shared.margin)
-        .on_refresh(move |token: Token| refresh.clone().save(token))
-        .build();
-        Loaded { generation, source }
-    }
-}
-
-/// Where a refresh of one generation of a user's grant saves its token. It holds no
-/// reference to the manager (a refresh runs on a task of its own and may outlive it).
-struct Refresh<S> {
-    store: Arc<S>,
-    slot: Weak<Slot>,
-    client: Client,
-    credentials: ClientCredentials,
-    key: String,
-    generation: u64,
-}
-
-impl<S> Clone for Refresh<S> {
-    fn clone(&self) -> Self {
-        Self {
-            store: Arc::clone(&self.store),
-            slot: Weak::clone(&self.slot),
-            client: self.client.clone(),
-            credentials: self.credentials.clone(),
-            key: self.key.clone(),
-            generation: self.generation,
-        }
-    }
-}
-
-impl<S: TokenStore> Refresh<S> {
-    /// Store `token` if its generation is still the user's; else revoke it.
-    async fn save(self, token: Token) -> Result<(), Box<dyn StdError + Send + Sync>> {
-        let Some(slot) = self.slot.upgrade() else {
-            // The manager is gone (the app shutting down): nobody can disconnect any more,
-            // and the old refresh token is spent, so the new one must be kept.
-            return Ok(self.store.save(&self.key, &token).await?);
-        };
-        let loaded = slot.loaded.lock().await;
-        if loaded.as_ref().map(|l| l.generation) == Some(self.generation) {
-            return Ok(self.store.save(&self.key, &token).await?);
-        }
-        drop(loaded);
-        // Best effort: the user asked to be disconnected; the grant expires on its own otherwise.
-        let _ = revoke(&self.client, &self.credentials, &token).await;
-        Err(Box::new(Superseded))
-    }
-}
-
-/// Revoke the grant `token` belongs to: its refresh token, else its access token.
-async fn revoke(
-    client: &Client,
-    credentials: &ClientCredentials,
-    token: &Token,
-) -> Result<(), Error> {
-    match token.refresh_token() {
-        Some(refresh_token) => client.revoke(credentials, refresh_token).await,
-        None => client.revoke(credentials, token.access_token()).await,
     }
 }

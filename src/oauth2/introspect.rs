@@ -1,9 +1,4 @@
 //! `POST /v1/oauth2/introspect` (RFC 7662): is a token active, and what does it grant?
-//!
-//! The spec lists every claim as required, but RFC 7662 §2.2 promises only `active` for a
-//! token that is not active (expired, revoked, unknown, or another client's), and that is what
-//! Polar sends: `{"active": false}`. [`Introspection`] keeps the two apart, so an active
-//! token's claims are typed and never half-empty.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,6 +9,11 @@ use crate::authorize::SubType;
 use crate::scope::ScopeSet;
 
 /// The answer to an introspection request (RFC 7662 §2.2).
+///
+/// The spec lists every claim as required, but RFC 7662 §2.2 promises only `active` for a
+/// token that is not active (expired, revoked, unknown, or another client's), and that is what
+/// Polar sends: `{"active": false}`. [`Introspection`] keeps the two apart, so an active
+/// token's claims are typed and never half-empty.
 ///
 /// ```
 /// use polar_oauth2::{Introspection, Scope};

@@ -1,10 +1,6 @@
-//! `POST /v1/oauth2/revoke` (RFC 7009): "disconnect" — the token stops working.
-//!
-//! Revoking a refresh token revokes the access tokens issued with it too; revoking an access
-//! token leaves its refresh token usable (RFC 7009 §2.1; Polar's `RevocationEndpoint`). An
-//! unknown or already revoked token is not an error (§2.2): the call succeeds, the token is
-//! not usable either way. Polar authenticates the client with `client_secret_post` or
-//! `client_secret_basic` only, so a public client cannot revoke.
+//! `POST /v1/oauth2/revoke` (RFC 7009): "disconnect", the token stops working. Revoking a
+//! refresh token revokes its access tokens too, not the reverse (§2.1); an unknown token is no
+//! error (§2.2). Polar takes `client_secret_post` or `_basic` only: a public client cannot revoke.
 
 use crate::secret::{AccessToken, OpaqueToken, RefreshToken};
 

@@ -1,19 +1,19 @@
 //! `GET /v1/oauth2/userinfo` (OpenID Connect Core §5.3): who the access token is for.
-//!
-//! The spec's response is an `anyOf` of a user shape and an organization shape with no tag, and
-//! the two overlap: Polar sends `{sub}` plus `email` and `email_verified` for a user when the
-//! token has the `email` scope, and `{sub}` plus `name` (the slug) for an organization when it
-//! has `openid` (`server/polar/oauth2/userinfo.py`). A user token without `email` therefore has
-//! exactly the shape of an organization token without `openid`. An untagged enum would have to
-//! guess; [`UserInfo`] does not: it is one type whose optional fields say what Polar sent. The
-//! subject type is known to the caller or from [`Client::introspect`](crate::Client::introspect).
-//! Polar's authorization flow issues user tokens only (a `sub_type=organization` request yields a
-//! user token limited to one organization, see [`SubType`](crate::SubType)), so what an app gets
-//! from it is the user's shape; the organization's is left for tokens issued otherwise.
 
 use serde::{Deserialize, Serialize};
 
 /// The claims Polar returns for an access token (OpenID Connect Core §5.3.2).
+///
+/// The spec's response is an `anyOf` of a user shape and an organization shape with no tag, and
+/// the two overlap: Polar sends `{sub}` plus `email` and `email_verified` for a user when the
+/// token has the `email` scope, and `{sub}` plus `name` (the slug) for an organization when it
+/// has `openid` (`server/polar/oauth2/userinfo.py`). A user token without `email` therefore has
+/// exactly the shape of an organization token without `openid`. An untagged enum would have to
+/// guess; [`UserInfo`] does not: it is one type whose optional fields say what Polar sent. The
+/// subject type is known to the caller or from [`Client::introspect`](crate::Client::introspect).
+/// Polar's authorization flow issues user tokens only (a `sub_type=organization` request yields a
+/// user token limited to one organization, see [`SubType`](crate::SubType)), so what an app gets
+/// from it is the user's shape; the organization's is left for tokens issued otherwise.
 ///
 /// ```
 /// let info: polar_oauth2::UserInfo = serde_json::from_str(
