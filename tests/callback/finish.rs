@@ -1,8 +1,6 @@
 //! The callback finished in one call ([`Connector::finish`]) against the embedded server:
 //! what it accepts, and which status each refusal maps to (400 refuse the browser, 502 Polar
 //! unavailable, 500 the app's configuration).
-// Tests state their expectations with unwrap/expect/panic: a failure is the test failing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use http::StatusCode;
 use polar_oauth2::{
@@ -11,14 +9,8 @@ use polar_oauth2::{
 };
 use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, REDIRECT_URI, TestServer, USER_ID};
 
-fn connector(polar: &TestServer) -> Connector {
-    Connector::new(
-        &polar.client().unwrap(),
-        polar.confidential_client(),
-        REDIRECT_URI,
-    )
-    .authorization_page(polar.authorization_endpoint())
-}
+use crate::connector;
+
 
 #[tokio::test]
 async fn finish_checks_state_exchanges_the_code_and_verifies_the_id_token_and_nonce() {

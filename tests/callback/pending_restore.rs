@@ -1,8 +1,6 @@
 //! A pending authorization restored from storage holds the builder's rules, and the callback
 //! is finished only by the connector it was made for (same authorization page, client and
 //! `redirect_uri`): a changed stored form never sends the browser, or the code, elsewhere.
-// Tests state their expectations with unwrap/expect/panic: a failure is the test failing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use polar_oauth2::{
     AuthorizationRequest, ClientCredentials, ConnectError, Connector, PendingAuthorization, Scope,
@@ -13,14 +11,8 @@ use polar_oauth2_test_server::{
 };
 use serde_json::Value;
 
-fn connector(polar: &TestServer) -> Connector {
-    Connector::new(
-        &polar.client().unwrap(),
-        polar.confidential_client(),
-        REDIRECT_URI,
-    )
-    .authorization_page(polar.authorization_endpoint())
-}
+use crate::connector;
+
 
 /// Through the stored form and back, as an app's session does between redirect and callback.
 fn restored(pending: &PendingAuthorization) -> PendingAuthorization {
