@@ -11,7 +11,6 @@ use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, REDIRECT_URI, TestServer,
 
 use crate::connector;
 
-
 #[tokio::test]
 async fn finish_checks_state_exchanges_the_code_and_verifies_the_id_token_and_nonce() {
     let polar = TestServer::start().await.unwrap();

@@ -13,7 +13,6 @@ use serde_json::Value;
 
 use crate::connector;
 
-
 /// Through the stored form and back, as an app's session does between redirect and callback.
 fn restored(pending: &PendingAuthorization) -> PendingAuthorization {
     serde_json::from_str(&serde_json::to_string(pending).unwrap()).unwrap()
