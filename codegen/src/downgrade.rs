@@ -11,7 +11,7 @@ use crate::generate::check_refs;
 use crate::walk::{for_each_schema, for_each_schema_mut};
 
 /// Validation keywords of an OpenAPI 3.0 schema: they narrow the values of a type.
-pub(crate) const CONSTRAINT_KEYWORDS: &[&str] = &[
+pub const CONSTRAINT_KEYWORDS: &[&str] = &[
     "multipleOf",
     "maximum",
     "exclusiveMaximum",

@@ -10,12 +10,8 @@
 
 pub mod accepts;
 pub mod build_script;
-#[cfg(feature = "maintainer")]
-pub mod coverage;
 pub mod credentials;
 pub mod downgrade;
-#[cfg(feature = "maintainer")]
-pub mod drift;
 pub mod error;
 pub mod generate;
 pub mod load;
@@ -25,10 +21,6 @@ pub mod scopes;
 pub mod secrets;
 pub mod select;
 pub mod shape;
-#[cfg(feature = "maintainer")]
-pub mod snapshot;
-#[cfg(feature = "maintainer")]
-pub mod surface;
 pub mod unions;
 pub mod walk;
 
@@ -36,10 +28,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use error::Error;
-
-/// This crate's own directory (its test fixtures, Polar's published documents, live under
-/// `tests/fixtures/`).
-pub const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Everything one run of the generator produces.
 #[derive(Debug, Clone)]

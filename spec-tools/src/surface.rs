@@ -1,7 +1,7 @@
 //! A stable, sorted, human-readable listing of the API surface of an OpenAPI document.
 //!
-//! The listing is taken from the *downgraded* document (after [`crate::downgrade`], before
-//! [`crate::shape`]), so that it reflects the spec as Polar publishes it. One item per line,
+//! The listing is taken from the *downgraded* document (after [`polar_oauth2_codegen::downgrade`], before
+//! [`polar_oauth2_codegen::shape`]), so that it reflects the spec as Polar publishes it. One item per line,
 //! every line names its item in full (so a one-line diff is self-explanatory), sections and items
 //! in a fixed order: the document (API version, servers, security schemes), then the operations
 //! (by path, then method) with their parameters, request bodies and responses, then the
@@ -38,12 +38,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::walk::METHODS;
+use polar_oauth2_codegen::walk::METHODS;
 use serde_json::{Map, Value};
 
-use crate::downgrade;
-use crate::downgrade::CONSTRAINT_KEYWORDS;
-use crate::error::Error;
+use polar_oauth2_codegen::downgrade;
+use polar_oauth2_codegen::downgrade::CONSTRAINT_KEYWORDS;
+use polar_oauth2_codegen::Error;
 
 /// Schema keywords that only document: they never change what a client sends or accepts.
 const COSMETIC: &[&str] = &[
@@ -257,10 +257,10 @@ pub fn surface(doc: &Value) -> String {
     Surface::from_doc(doc).render()
 }
 
-/// Load every document in `spec_dir`, merge, keep the selection ([`crate::select`]),
+/// Load every document in `spec_dir`, merge, keep the selection ([`polar_oauth2_codegen::select`]),
 /// downgrade, and list the surface.
 pub fn surface_dir(spec_dir: &Path) -> Result<String, Error> {
-    let doc = crate::load_spec(spec_dir)?;
+    let doc = polar_oauth2_codegen::load_spec(spec_dir)?;
     let mut value = doc.value.clone();
     downgrade::downgrade(&mut value).map_err(|e| doc.locate(e))?;
     Ok(surface(&value))

@@ -12,8 +12,8 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::{Change, Kind, load_spec, prepare};
-use crate::error::Error;
-use crate::{load, select};
+use polar_oauth2_codegen::Error;
+use polar_oauth2_codegen::{load, select};
 
 /// The API-surface snapshot a breaking change must update, relative to the repository root.
 pub const SNAPSHOT: &str = "tests/snapshots/api-surface.txt";

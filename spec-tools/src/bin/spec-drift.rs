@@ -1,12 +1,12 @@
 //! `spec-drift OLD NEW` / `spec-drift --git REV`: compare two Polar OpenAPI specs and classify
-//! every change for code that depends on `polar-oauth2` (see [`polar_oauth2_codegen::drift`]).
+//! every change for code that depends on `polar-oauth2` (see [`polar_oauth2_spec_tools::drift`]).
 //!
 //! Exit status: 0 when nothing breaks (or, with `--git`, it is acknowledged), 1 when something
 //! breaks or changes behaviour, 2 on a usage, git or load error.
 
 use std::process::ExitCode;
 
-use polar_oauth2_codegen::drift::{self, Command, Format, Source};
+use polar_oauth2_spec_tools::drift::{self, Command, Format, Source};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

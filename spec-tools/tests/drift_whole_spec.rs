@@ -6,28 +6,22 @@
 //! the pair:
 //!
 //! ```sh
-//! cargo test -p polar-oauth2-codegen --test drift_whole_spec
-//! cargo build --release -p polar-oauth2-codegen --features maintainer --bin spec-drift
-//! time target/release/spec-drift ../shared/polar-spec/openapi.2026-04-03.e4b36aaad8.yaml \
+//! cargo test -p polar-oauth2-spec-tools --test drift_whole_spec
+//! cargo build --release -p polar-oauth2-spec-tools --bin spec-drift
+//! time target/release/spec-drift codegen/tests/fixtures/polar-spec/openapi.2026-04-03.e4b36aaad8.yaml \
 //!     target/tmp/polar-openapi.later.json
 //! ```
 
 use std::path::Path;
 
-use polar_oauth2_codegen::drift::{self, Change, Kind};
 use polar_oauth2_codegen::load;
+use polar_oauth2_spec_tools::FIXTURES;
+use polar_oauth2_spec_tools::drift::{self, Change, Kind};
 use serde_json::{Value, json};
 
-const WHOLE: &str = "shared/polar-spec/openapi.2026-04-03.e4b36aaad8.yaml";
-
-/// `../shared/…` next to the repository (or to the directory holding a worktree).
-fn whole() -> Option<std::path::PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .skip(2)
-        .take(3)
-        .map(|dir| dir.join(WHOLE))
-        .find(|path| path.exists())
+/// Polar's whole API document, vendored with the generator's fixtures.
+fn whole() -> std::path::PathBuf {
+    Path::new(FIXTURES).join("polar-spec/openapi.2026-04-03.e4b36aaad8.yaml")
 }
 
 /// Every integer under a numeric keyword written as a float, as Polar's JSON export does.
@@ -181,10 +175,7 @@ fn same_number_both_sides(detail: &str) -> bool {
 
 #[test]
 fn the_whole_spec_pair_has_only_the_real_changes() {
-    let Some(whole) = whole() else {
-        eprintln!("skipped: no ../{WHOLE} (a clean clone without ../shared)");
-        return;
-    };
+    let whole = whole();
     let april = load::read_file(&whole).unwrap();
     let (doc, removed) = later(&april);
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("polar-openapi.later.json");

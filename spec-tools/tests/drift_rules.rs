@@ -1,7 +1,7 @@
-//! One test per rule of the table in `polar_oauth2_codegen::drift`, on minimal documents.
+//! One test per rule of the table in `polar_oauth2_spec_tools::drift`, on minimal documents.
 
-use polar_oauth2_codegen::coverage::SERVER_DEFAULTED_FIELDS;
-use polar_oauth2_codegen::drift::{self, Kind};
+use polar_oauth2_spec_tools::coverage::SERVER_DEFAULTED_FIELDS;
+use polar_oauth2_spec_tools::drift::{self, Kind};
 use serde_json::{Value, json};
 
 /// A 3.0 document: `POST /r` sends `Req` (form), `GET /s` returns `Resp`; `extra` schemas and

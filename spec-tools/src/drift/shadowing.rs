@@ -1,4 +1,4 @@
-//! Untagged unions whose arms start to shadow one another (see [`crate::unions`]): an earlier
+//! Untagged unions whose arms start to shadow one another (see [`polar_oauth2_codegen::unions`]): an earlier
 //! arm that accepts every value of a later one, or two arms that accept the same values. Decoding
 //! changes meaning (a value comes back as another arm, or the generator reorders the arms and
 //! reads an `anyOf` as a `oneOf`), so it is breaking whatever the direction.
@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Change, Kind};
-use crate::unions::{self, Shadowing};
+use polar_oauth2_codegen::unions::{self, Shadowing};
 
 /// The shadowing `new` has that `old` did not, one entry per union and kind.
 pub(super) fn changes(old: &Value, new: &Value) -> Vec<Change> {

@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::shape::{AUTHORIZE_OPERATION, TOKEN_OPERATION, component_name, find_operation};
+use polar_oauth2_codegen::shape::{AUTHORIZE_OPERATION, TOKEN_OPERATION, component_name, find_operation};
 
 /// Request fields the facade may leave out so that the server's `default` applies:
 /// `(schema, field)` of `components/schemas`.
@@ -65,7 +65,7 @@ pub fn uncovered(doc: &Value, handled: &Handled<'_>) -> Vec<String> {
     token_union(doc, handled, &mut missing);
     token_response(doc, handled, &mut missing);
     schema_fields(doc, handled, &mut missing);
-    for field in crate::secrets::unclassified(doc) {
+    for field in polar_oauth2_codegen::secrets::unclassified(doc) {
         missing.push(format!(
             "field {field} looks like a secret but is in neither table of codegen/src/secrets.rs"
         ));

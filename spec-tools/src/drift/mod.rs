@@ -20,7 +20,7 @@
 //!
 //! # The table
 //!
-//! This table is the specification of the rules; `codegen/DRIFT.md` reproduces it (a test keeps
+//! This table is the specification of the rules; `spec-tools/DRIFT.md` reproduces it (a test keeps
 //! the two equal).
 //!
 //! | Change | Wire impact | Rust API impact | Verdict |
@@ -83,9 +83,9 @@ use std::path::Path;
 use serde_json::Value;
 
 pub use crate::coverage::SERVER_DEFAULTED_FIELDS;
-use crate::error::Error;
+use polar_oauth2_codegen::Error;
 use crate::surface::Surface;
-use crate::{downgrade, load};
+use polar_oauth2_codegen::{downgrade, load};
 
 pub use args::{Args, Command, Format, Source, USAGE, parse_args};
 pub use render::{render, render_human, render_json, render_markdown};
@@ -167,7 +167,7 @@ pub fn prepare(doc: &load::Document) -> Result<Value, Error> {
 pub fn load_spec(path: &Path) -> Result<Value, Error> {
     if path.is_dir() {
         // A spec directory is compared as the client sees it: its selection of operations.
-        prepare(&crate::load_spec(path)?)
+        prepare(&polar_oauth2_codegen::load_spec(path)?)
     } else {
         let mut value = load::read_file(path)?;
         downgrade::downgrade(&mut value).map_err(|e| e.with_file(Some(path)))?;

@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use polar_oauth2_codegen::drift::{self, Change, Kind};
+use polar_oauth2_spec_tools::drift::{self, Change, Kind};
 use polar_oauth2_codegen::load;
+use polar_oauth2_spec_tools::FIXTURES;
 use serde_json::{Map, Value};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spec-history");
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/spec-history");
 
 const MARCH: &str = "oauth2-subset.2026-03-05.2c3e674089.yaml";
@@ -20,7 +20,7 @@ const JUNE: &str = "oauth2-subset.2026-06-18.1e0b520ed1.yaml";
 const AUGUST: &str = "oauth2-subset.2026-08-20.790b7ebcd6.yaml";
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(FIXTURES).join(name)
+    Path::new(FIXTURES).join("spec-history").join(name)
 }
 
 fn changes(old: &str, new: &str) -> Vec<Change> {
@@ -50,13 +50,12 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 #[test]
+#[ignore = "compares the fixtures with ../shared/spec-history, which only a maintainer's checkout has"]
 fn fixtures_are_the_shared_spec_history() {
     for name in [MARCH, APRIL, JUNE, AUGUST] {
         let shared = Path::new(SHARED).join(name);
-        let Ok(original) = std::fs::read(&shared) else {
-            // A clean clone without ../shared: the copies are all there is.
-            continue;
-        };
+        let original = std::fs::read(&shared)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", shared.display()));
         let copy = std::fs::read(fixture(name)).unwrap();
         assert!(
             copy == original,

@@ -45,7 +45,7 @@ pub const USAGE: &str = "usage: spec-drift OLD NEW [--format text|markdown|json]
 
 Compare two Polar OpenAPI specs (each a file, or a directory of documents merged like spec/)
 and classify every change for code that depends on polar-oauth2: breaking, behaviour, additive
-or cosmetic (the table is in codegen/DRIFT.md).
+or cosmetic (the table is in spec-tools/DRIFT.md).
 
   --git REV      compare spec/ at the git revision REV with the working tree's spec/ (run inside
                  the repository); breaking changes pass only when the same change also updates

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use polar_oauth2_spec_tools::FIXTURES;
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spec-history");
 const JUNE: &str = "oauth2-subset.2026-06-18.1e0b520ed1.yaml";
 const AUGUST: &str = "oauth2-subset.2026-08-20.790b7ebcd6.yaml";
 
@@ -63,7 +63,7 @@ impl Drop for Repo {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(FIXTURES).join(name)).unwrap()
+    std::fs::read(Path::new(FIXTURES).join("spec-history").join(name)).unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
