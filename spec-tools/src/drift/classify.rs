@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::render::{short, short_pair};
 use super::{Change, Kind, OPEN_ENUMS, SERVER_DEFAULTED_FIELDS, rename, security};
-use crate::surface::{Direction, Node, Place, Surface};
+use crate::surface::{Direction, Node, NodeId, Place, Surface};
 
 /// Every change from `old` to `new`, unsorted.
 pub(super) fn classify(old: &Surface, new: &Surface) -> Vec<Change> {
@@ -198,22 +198,18 @@ fn rename_status(key: &str, label: &str, from: &str, to: &str) -> Option<String>
     Some(format!("{label} {to}{rest}"))
 }
 
-/// Responses of an operation whose single success status was replaced by another (`200` ->
-/// `204`): the old nodes renamed to the new status, and the paired response roots (new key ->
-/// old status).
-fn pair_statuses(
-    old: &Surface,
-    new: &Surface,
-) -> (BTreeMap<String, Node>, BTreeMap<String, String>) {
+/// Operations whose single success status was replaced by another (`200` -> `204`): the old
+/// roots of the old status (response, media types, headers) by id, with their name under the new
+/// status and, for a response, the old status.
+fn pair_statuses(old: &Surface, new: &Surface) -> BTreeMap<NodeId, (String, Option<String>)> {
     let statuses = |s: &Surface, label: &str| -> BTreeSet<String> {
-        s.nodes
-            .values()
+        s.children(None)
+            .map(|(_, id)| &s.nodes[id])
             .filter(|n| n.place == Place::Response && n.op.as_deref() == Some(label))
             .filter_map(|n| n.status.clone())
             .collect()
     };
-    let mut renamed = old.nodes.clone();
-    let mut paired = BTreeMap::new();
+    let mut renamed = BTreeMap::new();
     for (key, op) in &new.operations {
         if !old.operations.contains_key(key) {
             continue;
@@ -226,76 +222,104 @@ fn pair_statuses(
         let ([from], [to]) = (gone.as_slice(), came.as_slice()) else {
             continue;
         };
-        renamed = renamed
-            .into_iter()
-            .map(|(k, mut node)| {
-                if node.op.as_deref() != Some(label) {
-                    return (k, node);
-                }
-                if let Some(parent) = node.parent.as_deref()
-                    && let Some(p) = rename_status(parent, label, from, to)
-                {
-                    node.parent = Some(p);
-                }
-                match rename_status(&k, label, from, to) {
-                    Some(k) => {
-                        if node.place == Place::Response {
-                            node.status = Some((*to).clone());
-                            paired.insert(k.clone(), (*from).clone());
-                        }
-                        (k, node)
-                    }
-                    None => (k, node),
-                }
-            })
-            .collect();
+        for (name, id) in old.children(None) {
+            let node = &old.nodes[id];
+            if node.op.as_deref() != Some(label) {
+                continue;
+            }
+            if let Some(name) = rename_status(name, label, from, to) {
+                let paired = (node.place == Place::Response).then(|| (*from).clone());
+                renamed.insert(id, (name, paired));
+            }
+        }
     }
-    (renamed, paired)
+    renamed
 }
 
+/// Every node, compared with the node of the same path: roots by name, then the children of
+/// each pair by own name. The path is built only for the nodes being compared.
 fn nodes(old: &Surface, new: &Surface, out: &mut Out) {
-    let (old_nodes, paired) = pair_statuses(old, new);
+    let renamed = pair_statuses(old, new);
+    let mut old_roots: BTreeMap<&str, (NodeId, Option<&str>)> = BTreeMap::new();
+    for (name, id) in old.children(None) {
+        match renamed.get(&id) {
+            Some((to, from)) => old_roots.insert(to.as_str(), (id, from.as_deref())),
+            None => old_roots.insert(name, (id, None)),
+        };
+    }
+    let new_roots: BTreeMap<&str, NodeId> = new.children(None).collect();
     let op_in = |s: &Surface, label: &str| s.operations.values().any(|o| o.label == label);
-    for key in union_keys(&old_nodes, &new.nodes) {
-        let (o, n) = (old_nodes.get(key), new.nodes.get(key));
-        match (o, n) {
-            (Some(o), Some(n)) => {
-                let from = paired.get(key).map(String::as_str);
-                compare(key, o, n, from, out);
+    let names: BTreeSet<&str> = old_roots.keys().chain(new_roots.keys()).copied().collect();
+    let mut path = String::new();
+    for name in names {
+        path.clear();
+        path.push_str(name);
+        let (one, removed) = match (old_roots.get(name), new_roots.get(name)) {
+            (Some(&(o, from)), Some(&n)) => {
+                pair(old, new, (o, n), from, &mut path, out);
+                continue;
             }
-            (Some(one), None) | (None, Some(one)) => {
-                let removed = n.is_none();
-                // Covered by the change of an enclosing item?
-                if let Some(parent) = &one.parent {
-                    let (Some(po), Some(pn)) = (old_nodes.get(parent), new.nodes.get(parent))
-                    else {
-                        continue;
-                    };
-                    if po.ty != pn.ty {
-                        continue;
-                    }
-                } else if let Some(label) = &one.op
-                    && !(op_in(old, label) && op_in(new, label))
-                {
-                    continue;
-                }
-                if one.place == Place::Nested {
-                    // A child that became (or stopped being) a plain type: compare with its plain
-                    // form, so that the constraints or values it gained or lost show.
-                    let plain = plain_form(one);
-                    if removed {
-                        compare(key, one, &plain, None, out);
-                    } else {
-                        compare(key, &plain, one, None, out);
-                    }
-                } else if removed {
-                    removed_node(key, one, out);
-                } else {
-                    added_node(key, one, out);
-                }
-            }
-            (None, None) => {}
+            (Some(&(o, _)), None) => (&old.nodes[o], true),
+            (None, Some(&n)) => (&new.nodes[n], false),
+            (None, None) => continue,
+        };
+        // Covered by the removal or addition of its operation?
+        if let Some(label) = &one.op
+            && !(op_in(old, label) && op_in(new, label))
+        {
+            continue;
         }
+        one_side(&path, one, removed, out);
+    }
+}
+
+/// Compare a pair of nodes at `path`, then their children.
+fn pair(
+    old: &Surface,
+    new: &Surface,
+    (o, n): (NodeId, NodeId),
+    paired_from: Option<&str>,
+    path: &mut String,
+    out: &mut Out,
+) {
+    let (on, nn) = (&old.nodes[o], &new.nodes[n]);
+    compare(path, on, nn, paired_from, out);
+    let old_children: BTreeMap<&str, NodeId> = old.children(Some(o)).collect();
+    let new_children: BTreeMap<&str, NodeId> = new.children(Some(n)).collect();
+    let names: BTreeSet<&str> = old_children
+        .keys()
+        .chain(new_children.keys())
+        .copied()
+        .collect();
+    for name in names {
+        let len = path.len();
+        path.push_str(name);
+        match (old_children.get(name), new_children.get(name)) {
+            (Some(&a), Some(&b)) => pair(old, new, (a, b), None, path, out),
+            // A child of a changed type is covered by the type change.
+            (Some(&a), None) if on.ty == nn.ty => one_side(path, &old.nodes[a], true, out),
+            (None, Some(&b)) if on.ty == nn.ty => one_side(path, &new.nodes[b], false, out),
+            _ => {}
+        }
+        path.truncate(len);
+    }
+}
+
+/// A node on one side only.
+fn one_side(key: &str, one: &Node, removed: bool, out: &mut Out) {
+    if one.place == Place::Nested {
+        // A child that became (or stopped being) a plain type: compare with its plain form, so
+        // that the constraints or values it gained or lost show.
+        let plain = plain_form(one);
+        if removed {
+            compare(key, one, &plain, None, out);
+        } else {
+            compare(key, &plain, one, None, out);
+        }
+    } else if removed {
+        removed_node(key, one, out);
+    } else {
+        added_node(key, one, out);
     }
 }
 

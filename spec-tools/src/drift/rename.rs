@@ -8,36 +8,35 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::surface::{Node, Surface};
+use crate::surface::{NodeId, Surface};
 
 /// `(old name, new name)` of every component that disappeared while exactly one new component
 /// with the same structure appeared (and no other disappearing one has that structure).
 pub(super) fn find(old: &Surface, new: &Surface) -> Vec<(String, String)> {
-    let components = |s: &Surface| -> Vec<String> {
-        s.nodes
-            .iter()
-            .filter(|(_, n)| n.parent.is_none() && n.op.is_none())
-            .map(|(k, _)| k.clone())
+    let components = |s: &Surface| -> Vec<(String, NodeId)> {
+        s.children(None)
+            .filter(|(_, id)| s.nodes[*id].op.is_none())
+            .map(|(name, id)| (name.to_owned(), id))
             .collect()
     };
     let (before, after) = (components(old), components(new));
-    let removed: Vec<&String> = before
+    let removed: Vec<&(String, NodeId)> = before
         .iter()
-        .filter(|k| !new.nodes.contains_key(*k))
+        .filter(|(name, _)| new.child(None, name).is_none())
         .collect();
-    let added: Vec<&String> = after
+    let added: Vec<&(String, NodeId)> = after
         .iter()
-        .filter(|k| !old.nodes.contains_key(*k))
+        .filter(|(name, _)| old.child(None, name).is_none())
         .collect();
     if removed.is_empty() || added.is_empty() {
         return Vec::new();
     }
     let mut by_shape: BTreeMap<String, (Vec<&String>, Vec<&String>)> = BTreeMap::new();
-    for name in removed {
-        by_shape.entry(shape(old, name)).or_default().0.push(name);
+    for (name, id) in removed {
+        by_shape.entry(shape(old, *id)).or_default().0.push(name);
     }
-    for name in added {
-        by_shape.entry(shape(new, name)).or_default().1.push(name);
+    for (name, id) in added {
+        by_shape.entry(shape(new, *id)).or_default().1.push(name);
     }
     by_shape
         .into_values()
@@ -50,30 +49,19 @@ pub(super) fn find(old: &Surface, new: &Surface) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Is `key` the component `name` or a position inside it (`name.field`, `name[]`, `name{}`,
-/// `name#0`)?
-fn inside<'a>(key: &'a str, name: &str) -> Option<&'a str> {
-    let rest = key.strip_prefix(name)?;
-    (rest.is_empty() || rest.starts_with(['.', '[', '{', '#'])).then_some(rest)
-}
-
-/// Everything a client depends on in component `name` and its inline children, with the
-/// component's own name replaced (so that a self-reference matches), documentation left out.
-fn shape(surface: &Surface, name: &str) -> String {
+/// Everything a client depends on in component `root` and its inline children (depth first, by
+/// depth and own name), with the component's own name replaced (so that a self-reference
+/// matches), documentation left out.
+fn shape(surface: &Surface, root: NodeId) -> String {
+    let name = surface.nodes[root].name.as_str();
+    let own = |t: &str| rename_in(t, &HashMap::from([(name, "Self")]));
     let mut text = String::new();
-    for (key, node) in surface
-        .nodes
-        .range::<str, _>((std::ops::Bound::Included(name), std::ops::Bound::Unbounded))
-    {
-        let Some(rest) = inside(key, name) else {
-            if !key.starts_with(name) {
-                break;
-            }
-            continue;
-        };
-        let own = |t: &str| rename_in(t, &HashMap::from([(name, "Self")]));
+    let mut todo = vec![(root, 0usize)];
+    while let Some((id, depth)) = todo.pop() {
+        let node = &surface.nodes[id];
+        let label = if id == root { "" } else { node.name.as_str() };
         text.push_str(&format!(
-            "{rest}|{:?}|{}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}\n",
+            "{depth} {label}|{:?}|{}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}\n",
             node.place,
             own(&node.ty),
             node.required,
@@ -85,6 +73,8 @@ fn shape(surface: &Surface, name: &str) -> String {
             node.constraints,
             node.other,
         ));
+        let children: Vec<NodeId> = surface.children(Some(id)).map(|(_, c)| c).collect();
+        todo.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
     }
     text
 }
@@ -115,33 +105,20 @@ pub(super) fn apply(old: &Surface, renames: &[(String, String)]) -> Surface {
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    let key = |k: &str| -> String {
-        for (from, to) in renames {
-            if let Some(rest) = inside(k, from) {
-                return format!("{to}{rest}");
-            }
-        }
-        k.to_owned()
-    };
     let mut surface = old.clone();
-    surface.nodes = old
-        .nodes
-        .iter()
-        .map(|(k, node)| {
-            let node = Node {
-                parent: node.parent.as_deref().map(key),
-                ty: rename_in(&node.ty, &names),
-                arms: node.arms.iter().map(|a| rename_in(a, &names)).collect(),
-                mapping: node
-                    .mapping
-                    .iter()
-                    .map(|(v, target)| (v.clone(), rename_in(target, &names)))
-                    .collect(),
-                ..node.clone()
-            };
-            (key(k), node)
-        })
-        .collect();
+    for (from, to) in renames {
+        if let Some(id) = surface.keys.remove(&(None, from.clone())) {
+            surface.nodes[id].name = to.clone();
+            surface.keys.insert((None, to.clone()), id);
+        }
+    }
+    for node in &mut surface.nodes {
+        node.ty = rename_in(&node.ty, &names);
+        node.arms = node.arms.iter().map(|a| rename_in(a, &names)).collect();
+        for target in node.mapping.values_mut() {
+            *target = rename_in(target, &names);
+        }
+    }
     surface
 }
 
@@ -158,7 +135,5 @@ mod tests {
         );
         assert_eq!(rename_in("#1 Interval", &names), "#1 RecurringInterval");
         assert_eq!(rename_in("IntervalKind", &names), "IntervalKind");
-        assert_eq!(inside("Interval.day", "Interval"), Some(".day"));
-        assert_eq!(inside("IntervalKind", "Interval"), None);
     }
 }
