@@ -3,6 +3,7 @@
 //!
 //! Exit status: 0 when nothing breaks (or, with `--git`, it is acknowledged), 1 when something
 //! breaks or changes behaviour, 2 on a usage, git or load error.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 
