@@ -15,6 +15,7 @@ pub mod downgrade;
 pub mod error;
 pub mod generate;
 pub mod load;
+mod refs;
 pub mod requests;
 pub mod rust_names;
 pub mod scopes;

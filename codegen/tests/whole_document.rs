@@ -74,7 +74,6 @@ fn the_whole_document_with_the_default_selection_is_the_oauth2_client_of_its_cut
     );
     assert_eq!(from_whole.scopes, from_cut.scopes);
     assert_eq!(from_whole.warnings, from_cut.warnings);
-
 }
 
 /// Widened to every operation: the whole document generates and the output compiles.

@@ -9,7 +9,9 @@
 
 use serde_json::Value;
 
-use polar_oauth2_codegen::shape::{AUTHORIZE_OPERATION, TOKEN_OPERATION, component_name, find_operation};
+use polar_oauth2_codegen::shape::{
+    AUTHORIZE_OPERATION, TOKEN_OPERATION, component_name, find_operation,
+};
 
 /// Request fields the facade may leave out so that the server's `default` applies:
 /// `(schema, field)` of `components/schemas`.

@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use polar_oauth2_spec_tools::drift::{self, Change, Kind};
 use polar_oauth2_codegen::load;
 use polar_oauth2_spec_tools::FIXTURES;
+use polar_oauth2_spec_tools::drift::{self, Change, Kind};
 use serde_json::{Map, Value};
 
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/spec-history");

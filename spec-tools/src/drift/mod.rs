@@ -83,8 +83,8 @@ use std::path::Path;
 use serde_json::Value;
 
 pub use crate::coverage::SERVER_DEFAULTED_FIELDS;
-use polar_oauth2_codegen::Error;
 use crate::surface::Surface;
+use polar_oauth2_codegen::Error;
 use polar_oauth2_codegen::{downgrade, load};
 
 pub use args::{Args, Command, Format, Source, USAGE, parse_args};

@@ -241,7 +241,11 @@ impl Surface {
             chain.push(parent);
             at = parent;
         }
-        chain.iter().rev().map(|&i| self.nodes[i].name.as_str()).collect()
+        chain
+            .iter()
+            .rev()
+            .map(|&i| self.nodes[i].name.as_str())
+            .collect()
     }
 
     /// The root a node belongs to (itself for a root).

@@ -56,9 +56,7 @@ impl Surface {
             line(&mut out, format_args!("security {}: {security}", op.label));
             // Parameters, then the request body, then the responses.
             let mut parts = by_op.remove(op.label.as_str()).unwrap_or_default();
-            parts.sort_by(|&a, &b| {
-                (self.rank(a), &paths[a]).cmp(&(self.rank(b), &paths[b]))
-            });
+            parts.sort_by(|&a, &b| (self.rank(a), &paths[a]).cmp(&(self.rank(b), &paths[b])));
             for id in parts {
                 render_node(&mut out, &paths[id], &self.nodes[id]);
             }

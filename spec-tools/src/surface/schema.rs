@@ -46,7 +46,6 @@ pub(super) fn is_cosmetic(key: &str) -> bool {
     key.starts_with("x-") || COSMETIC.contains(&key)
 }
 
-
 /// The entries of `holder` whose key passes `keep`, as a sorted map.
 pub(super) fn cosmetic_of(holder: &Value, keep: impl Fn(&str) -> bool) -> BTreeMap<String, Value> {
     holder

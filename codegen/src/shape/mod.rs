@@ -1,0 +1,233 @@
+//! Shape the (downgraded) document for the hand-written facade.
+//!
+//! progenitor replaces a generated type by a hand-written one only for schemas under
+//! `components/schemas`, matched by their key. The two unions the facade owns (the authorize
+//! response, the token request body) are inline in Polar's documents, so they are hoisted there
+//! under a name first. The facade's internally tagged enums consume the tag property, so it is
+//! removed from the arms. Each step is one named function with its reason.
+
+mod bearer;
+mod deep_object;
+mod hoist;
+mod lookup;
+mod operation;
+mod secret_fields;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use heck::ToUpperCamelCase;
+use serde_json::Value;
+
+use crate::error::Error;
+
+pub use bearer::{Bearer, bearer};
+pub use deep_object::{DEEP_OBJECT_EXTENSION, deep_object_parameters};
+pub use hoist::{hoist, hoist_property, strip_tag_property};
+pub use lookup::{component_name, discriminator_property, find_operation, operations, union_arms};
+pub(crate) use operation::parameters_mut;
+pub use operation::{authorize_query_parameters, facade_decodes_errors, one_success_body};
+pub use secret_fields::secret_fields;
+
+/// `operationId` of the consent-data operation.
+pub const AUTHORIZE_OPERATION: &str = "oauth2:authorize";
+/// `operationId` of the token operation.
+pub const TOKEN_OPERATION: &str = "oauth2:request_token";
+/// `operationId` of token revocation (RFC 7009).
+pub const REVOKE_OPERATION: &str = "oauth2:revoke_token";
+/// `operationId` of token introspection (RFC 7662).
+pub const INTROSPECT_OPERATION: &str = "oauth2:introspect_token";
+/// `operationId` of OpenID Connect userinfo.
+pub const USERINFO_OPERATION: &str = "oauth2:userinfo";
+/// `operationId`s of client registration (RFC 7591) and management (RFC 7592).
+pub const CREATE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:create_client";
+/// See [`CREATE_CLIENT_OPERATION`].
+pub const GET_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:get_client";
+/// See [`CREATE_CLIENT_OPERATION`].
+pub const UPDATE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:update_client";
+/// See [`CREATE_CLIENT_OPERATION`].
+pub const DELETE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:delete_client";
+
+/// Component names the hoisted schemas get (progenitor matches replacements by these keys).
+pub const AUTHORIZE_RESPONSE: &str = "AuthorizeResponse";
+/// See [`AUTHORIZE_RESPONSE`].
+pub const TOKEN_REQUEST: &str = "TokenRequest";
+/// See [`AUTHORIZE_RESPONSE`].
+pub const SCOPE_DISPLAY_NAMES: &str = "ScopeDisplayNames";
+/// See [`AUTHORIZE_RESPONSE`]: the userinfo response (an `anyOf` without a tag).
+pub const USER_INFO: &str = "UserInfo";
+/// See [`AUTHORIZE_RESPONSE`]: the introspection response (RFC 7662 §2.2: an inactive token is
+/// only `{"active": false}`, whatever the schema requires).
+pub const INTROSPECTION: &str = "Introspection";
+/// See [`AUTHORIZE_RESPONSE`]: the registered client (the spec leaves it untyped, `{}`).
+pub const REGISTERED_CLIENT: &str = "RegisteredClient";
+/// See [`AUTHORIZE_RESPONSE`]: the client metadata sent to register a client.
+pub const CLIENT_REGISTRATION: &str = "ClientRegistration";
+/// See [`AUTHORIZE_RESPONSE`]: the client metadata sent to update a client.
+pub const CLIENT_UPDATE: &str = "ClientUpdate";
+
+/// The query parameters Polar's server reads on `GET /v1/oauth2/authorize` but the spec omits
+/// (the consent screen passes the authorization request through, RFC 6749 §4.1.1 + PKCE).
+pub const AUTHORIZE_QUERY_PARAMETERS: [&str; 10] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "prompt",
+    "code_challenge",
+    "code_challenge_method",
+    "sub_type",
+];
+
+/// Root extension in which [`shape`] records the [`Names`] it chose, for [`crate::generate`].
+pub const NAMES_EXTENSION: &str = "x-polar-oauth2-names";
+
+/// Prefix of the fallback names (and of the secret components): kept apart from Polar's names.
+pub const NAME_PREFIX: &str = "PolarOauth2";
+
+/// The component names the shaping step gave the schemas it adds, by the name it wanted
+/// ([`AUTHORIZE_RESPONSE`], a secret's [`crate::secrets::component_name`], …).
+///
+/// A document may already have a *different* schema whose Rust name is the wanted one (Polar's
+/// whole API has its own `AuthorizeResponse`): the hoisted schema then gets the first free name
+/// of `PolarOauth2<Wanted>`, `PolarOauth2<Wanted>2`, `PolarOauth2<Wanted>3`, … (deterministic:
+/// it depends only on the document). An identical schema under the wanted name is reused.
+/// [`crate::generate::replacements`] reads these names back from the document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names(BTreeMap<String, String>);
+
+impl Names {
+    /// The name chosen for `wanted` (`wanted` itself when nothing was chosen).
+    #[must_use]
+    pub fn get(&self, wanted: &str) -> String {
+        self.0
+            .get(wanted)
+            .cloned()
+            .unwrap_or_else(|| wanted.to_owned())
+    }
+
+    /// Every `(wanted, chosen)` pair, by wanted name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(w, c)| (w.as_str(), c.as_str()))
+    }
+
+    /// The names recorded in a shaped document ([`NAMES_EXTENSION`]).
+    #[must_use]
+    pub fn from_doc(doc: &Value) -> Self {
+        let names = doc.get(NAMES_EXTENSION).and_then(Value::as_object);
+        Self(
+            names
+                .into_iter()
+                .flatten()
+                .filter_map(|(w, c)| Some((w.clone(), c.as_str()?.to_owned())))
+                .collect(),
+        )
+    }
+
+    /// The name for `wanted`, claiming one for `schema` on first use (see the type's docs).
+    pub fn claim(&mut self, doc: &Value, wanted: &str, schema: &Value) -> String {
+        if let Some(chosen) = self.0.get(wanted) {
+            return chosen.clone();
+        }
+        let schemas = doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object);
+        let chosen = (0..)
+            .map(|n| match n {
+                0 => wanted.to_owned(),
+                1 => format!("{NAME_PREFIX}{}", wanted.trim_start_matches(NAME_PREFIX)),
+                n => format!("{NAME_PREFIX}{}{n}", wanted.trim_start_matches(NAME_PREFIX)),
+            })
+            .find(|candidate| {
+                let rust_name = candidate.to_upper_camel_case();
+                let ours = self.0.values().any(|c| c == candidate);
+                !ours
+                    && schemas.into_iter().flatten().all(|(key, existing)| {
+                        key.to_upper_camel_case() != rust_name
+                            || (key == candidate && existing == schema)
+                    })
+            })
+            .unwrap_or_else(|| wanted.to_owned());
+        self.0.insert(wanted.to_owned(), chosen.clone());
+        chosen
+    }
+
+    fn record(&self, doc: &mut Value) {
+        if let Some(root) = doc.as_object_mut() {
+            let names = self
+                .0
+                .iter()
+                .map(|(w, c)| (w.clone(), Value::String(c.clone())))
+                .collect();
+            root.insert(NAMES_EXTENSION.to_owned(), Value::Object(names));
+        }
+    }
+}
+
+/// Apply every facade step, in order; the names chosen are returned and recorded in `doc`.
+pub fn shape(doc: &mut Value) -> Result<Names, Error> {
+    let mut names = Names::default();
+    authorize_and_token(doc, &mut names)?;
+    let json = "responses/200/content/application~1json/schema";
+    let userinfo = find_operation(doc, USERINFO_OPERATION)?;
+    hoist(doc, &format!("{userinfo}/{json}"), USER_INFO, &mut names)?;
+    let introspect = find_operation(doc, INTROSPECT_OPERATION)?;
+    hoist(
+        doc,
+        &format!("{introspect}/{json}"),
+        INTROSPECTION,
+        &mut names,
+    )?;
+    for operation in [
+        CREATE_CLIENT_OPERATION,
+        GET_CLIENT_OPERATION,
+        UPDATE_CLIENT_OPERATION,
+    ] {
+        let op = find_operation(doc, operation)?;
+        hoist(doc, &format!("{op}/{json}"), REGISTERED_CLIENT, &mut names)?;
+    }
+    let body = "requestBody/content/application~1json/schema";
+    let create = find_operation(doc, CREATE_CLIENT_OPERATION)?;
+    hoist(
+        doc,
+        &format!("{create}/{body}"),
+        CLIENT_REGISTRATION,
+        &mut names,
+    )?;
+    let update = find_operation(doc, UPDATE_CLIENT_OPERATION)?;
+    hoist(doc, &format!("{update}/{body}"), CLIENT_UPDATE, &mut names)?;
+    for op in operations(doc) {
+        facade_decodes_errors(doc, &op);
+        one_success_body(doc, &op)?;
+    }
+    crate::credentials::credential_parameters(doc)?;
+    secret_fields(doc, &mut names)?;
+    deep_object_parameters(doc, &mut names)?;
+    names.record(doc);
+    Ok(names)
+}
+
+/// The consent-data union, the token-request union and the authorize query parameters.
+fn authorize_and_token(doc: &mut Value, names: &mut Names) -> Result<(), Error> {
+    let authorize = find_operation(doc, AUTHORIZE_OPERATION)?;
+    let token = find_operation(doc, TOKEN_OPERATION)?;
+    let union_ptr = format!("{authorize}/responses/200/content/application~1json/schema");
+    let arms = union_arms(doc, &union_ptr)?;
+    let tag = discriminator_property(doc, &union_ptr)?;
+    hoist(doc, &union_ptr, AUTHORIZE_RESPONSE, names)?;
+    for arm in &arms {
+        strip_tag_property(doc, arm, &tag)?;
+        hoist_property(doc, arm, "scope_display_names", SCOPE_DISPLAY_NAMES, names)?;
+    }
+    hoist(
+        doc,
+        &format!("{token}/requestBody/content/application~1x-www-form-urlencoded/schema"),
+        TOKEN_REQUEST,
+        names,
+    )?;
+    authorize_query_parameters(doc, &authorize)?;
+    Ok(())
+}
