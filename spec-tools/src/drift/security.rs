@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Kind;
-use super::classify::Out;
+use super::out::Out;
 use crate::surface::Surface;
 
 /// One alternative of an operation's security: the credentials sent together and the scopes
