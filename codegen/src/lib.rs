@@ -8,17 +8,17 @@
 //! YAML. [`build_script::run`] is what the library's `build.rs` calls.
 #![forbid(unsafe_code)]
 
-pub mod accepts;
+mod accepts;
 pub mod build_script;
-pub mod credentials;
+mod credentials;
 pub mod downgrade;
 pub mod error;
 pub mod generate;
 pub mod load;
 mod refs;
 pub mod requests;
-pub mod rust_names;
-pub mod scopes;
+mod rust_names;
+mod scopes;
 pub mod secrets;
 pub mod select;
 pub mod shape;

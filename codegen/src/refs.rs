@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::{Error, escape_token};
 
 /// Every local `$ref` must resolve; progenitor would otherwise fail far from the cause.
-pub fn check_refs(doc: &Value) -> Result<(), Error> {
+pub(crate) fn check_refs(doc: &Value) -> Result<(), Error> {
     fn walk(doc: &Value, node: &Value, ptr: &mut String) -> Result<(), Error> {
         match node {
             Value::Object(map) => {

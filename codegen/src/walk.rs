@@ -11,7 +11,10 @@ pub const METHODS: [&str; 8] = [
 
 /// Call `f` on every schema in `doc` (pre-order: a schema before the schemas inside it, so a
 /// rewrite of a node is itself walked).
-pub fn for_each_schema_mut(doc: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>, &str)) {
+pub(crate) fn for_each_schema_mut(
+    doc: &mut Value,
+    f: &mut dyn FnMut(&mut Map<String, Value>, &str),
+) {
     if let Some(Value::Object(components)) = doc.get_mut("components") {
         if let Some(Value::Object(schemas)) = components.get_mut("schemas") {
             for (name, schema) in schemas.iter_mut() {
@@ -54,7 +57,7 @@ pub fn for_each_schema_mut(doc: &mut Value, f: &mut dyn FnMut(&mut Map<String, V
     }
 }
 
-/// Read-only variant of [`for_each_schema_mut`].
+/// Read-only variant of `for_each_schema_mut`.
 pub fn for_each_schema(doc: &mut Value, f: &mut dyn FnMut(&Map<String, Value>, &str)) {
     for_each_schema_mut(doc, &mut |schema, ptr| f(schema, ptr));
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, escape_token};
 use crate::refs::check_refs;
 use crate::walk::{for_each_schema, for_each_schema_mut};
 
-pub use schema::{
+use schema::{
     const_to_enum, discriminator_mapping_refs, examples_to_example, exclusive_bounds,
     null_arm_to_nullable, null_type_to_nullable, ref_siblings_to_all_of, uuid4_format,
 };
@@ -108,7 +108,7 @@ pub fn downgrade(doc: &mut Value) -> Result<Vec<String>, Error> {
 /// every `pattern`, with ONE warning naming how many and the first pointer. Run by the
 /// generator only ([`crate::prepare`]), after [`downgrade`]: the API surface and spec drift
 /// still see the patterns (drift reports a changed one as cosmetic).
-pub fn drop_patterns(doc: &mut Value) -> Option<String> {
+pub(crate) fn drop_patterns(doc: &mut Value) -> Option<String> {
     let mut dropped = Vec::new();
     for_each_schema_mut(doc, &mut |schema, ptr| {
         if schema.get("pattern").is_some_and(Value::is_string) {
@@ -125,7 +125,7 @@ pub fn drop_patterns(doc: &mut Value) -> Option<String> {
 
 /// progenitor accepts only `openapi: 3.0.*`. Everything 3.1-specific the documents use is
 /// rewritten below, so the version can say 3.0.3; any other version is refused.
-pub fn openapi_version(doc: &mut Value) -> Result<(), Error> {
+pub(crate) fn openapi_version(doc: &mut Value) -> Result<(), Error> {
     // YAML reads an unquoted `openapi: 2.0` as a number: name that version too.
     let version = doc.get("openapi").map(|v| match v {
         Value::String(s) => s.clone(),
@@ -152,7 +152,7 @@ pub fn openapi_version(doc: &mut Value) -> Result<(), Error> {
 }
 
 /// `webhooks` and `jsonSchemaDialect` exist only in 3.1 and describe nothing a client calls.
-pub fn drop_31_top_level(doc: &mut Value, warnings: &mut Vec<String>) {
+pub(crate) fn drop_31_top_level(doc: &mut Value, warnings: &mut Vec<String>) {
     if let Some(root) = doc.as_object_mut() {
         for key in ["webhooks", "jsonSchemaDialect"] {
             if root.remove(key).is_some() {
@@ -167,7 +167,7 @@ pub fn drop_31_top_level(doc: &mut Value, warnings: &mut Vec<String>) {
 /// `info.summary` is 3.1 only, and openapiv3 drops unknown `info` fields without a word.
 /// progenitor documents the client with `info.title` and `info.description`: the summary becomes
 /// the description when there is none, and is otherwise kept as the extension `x-summary`.
-pub fn info_summary(doc: &mut Value) {
+pub(crate) fn info_summary(doc: &mut Value) {
     let Some(info) = doc.get_mut("info").and_then(Value::as_object_mut) else {
         return;
     };

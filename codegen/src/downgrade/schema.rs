@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 /// default: user}`); 3.0 ignores them and openapiv3 drops them, so the default would be lost
 /// without a word. Wrap the reference in `allOf`, where the siblings apply to it (typify reads a
 /// one-arm `allOf` as the referenced type itself, keeping the default).
-pub fn ref_siblings_to_all_of(schema: &mut Map<String, Value>) {
+pub(crate) fn ref_siblings_to_all_of(schema: &mut Map<String, Value>) {
     if schema.len() < 2 || !schema.contains_key("$ref") {
         return;
     }
@@ -29,7 +29,7 @@ pub fn ref_siblings_to_all_of(schema: &mut Map<String, Value>) {
 /// `anyOf`/`oneOf` with a `{type: 'null'}` arm (3.1's way of saying "nullable") makes progenitor
 /// panic. Drop the null arm and say `nullable: true`; a lone remaining `$ref` becomes
 /// `allOf: [$ref]` (3.0 ignores siblings of `$ref`), a lone inline schema is merged in.
-pub fn null_arm_to_nullable(schema: &mut Map<String, Value>) {
+pub(crate) fn null_arm_to_nullable(schema: &mut Map<String, Value>) {
     for key in ["anyOf", "oneOf"] {
         let Some(Value::Array(arms)) = schema.get(key) else {
             continue;
@@ -78,7 +78,7 @@ fn is_null_schema(v: &Value) -> bool {
 
 /// `type: 'null'` alone, or a type list such as `type: [string, 'null']` (3.1): 3.0 has a single
 /// `type` plus `nullable`.
-pub fn null_type_to_nullable(schema: &mut Map<String, Value>) {
+pub(crate) fn null_type_to_nullable(schema: &mut Map<String, Value>) {
     match schema.get("type") {
         Some(Value::String(t)) if t == "null" => {
             schema.remove("type");
@@ -113,7 +113,7 @@ pub fn null_type_to_nullable(schema: &mut Map<String, Value>) {
 /// send) any string. Rewrite to a one-value `enum`. The `title` goes too: typify names inline
 /// enums after their title, and the three token requests' `Grant Type` titles would otherwise
 /// collapse into ONE enum whose only value is `authorization_code`.
-pub fn const_to_enum(schema: &mut Map<String, Value>) {
+pub(crate) fn const_to_enum(schema: &mut Map<String, Value>) {
     if let Some(value) = schema.remove("const") {
         schema.insert("enum".into(), Value::Array(vec![value]));
         schema.remove("title");
@@ -122,7 +122,7 @@ pub fn const_to_enum(schema: &mut Map<String, Value>) {
 
 /// 3.1 (JSON Schema 2020-12) writes `exclusiveMinimum: 5`; 3.0 writes `minimum: 5` plus
 /// `exclusiveMinimum: true`. Same for the maximum.
-pub fn exclusive_bounds(schema: &mut Map<String, Value>) {
+pub(crate) fn exclusive_bounds(schema: &mut Map<String, Value>) {
     for (exclusive, inclusive) in [
         ("exclusiveMinimum", "minimum"),
         ("exclusiveMaximum", "maximum"),
@@ -135,7 +135,7 @@ pub fn exclusive_bounds(schema: &mut Map<String, Value>) {
 }
 
 /// A 3.1 schema has an `examples` list; a 3.0 schema has one `example`. Keep the first.
-pub fn examples_to_example(schema: &mut Map<String, Value>) {
+pub(crate) fn examples_to_example(schema: &mut Map<String, Value>) {
     if let Some(Value::Array(examples)) = schema.get("examples") {
         let first = examples.first().cloned();
         schema.remove("examples");
@@ -147,7 +147,7 @@ pub fn examples_to_example(schema: &mut Map<String, Value>) {
 
 /// Polar (pydantic) writes `format: uuid4`, which typify does not know (it would be a plain
 /// `String`); `uuid` gives `uuid::Uuid`.
-pub fn uuid4_format(schema: &mut Map<String, Value>) {
+pub(crate) fn uuid4_format(schema: &mut Map<String, Value>) {
     if schema.get("format").and_then(Value::as_str) == Some("uuid4") {
         schema.insert("format".into(), json!("uuid"));
     }
@@ -155,7 +155,7 @@ pub fn uuid4_format(schema: &mut Map<String, Value>) {
 
 /// Some Polar documents write `discriminator.mapping` values as `{$ref: ...}`; the standard (and
 /// openapiv3) wants the reference string itself.
-pub fn discriminator_mapping_refs(schema: &mut Map<String, Value>) {
+pub(crate) fn discriminator_mapping_refs(schema: &mut Map<String, Value>) {
     let Some(Value::Object(mapping)) = schema
         .get_mut("discriminator")
         .and_then(|d| d.get_mut("mapping"))

@@ -34,10 +34,10 @@ pub const MAX_FLOW_DEPTH: usize = 128;
 /// (plus [`EXPANSION_SLACK`]): one per node and one per byte of a string or key. Without
 /// aliases a document weighs at most about twice its length, so this leaves room for some
 /// reuse and none for an anchor that grows the document a thousandfold.
-pub const EXPANSION_PER_BYTE: usize = 4;
+pub(crate) const EXPANSION_PER_BYTE: usize = 4;
 
 /// See [`EXPANSION_PER_BYTE`].
-pub const EXPANSION_SLACK: usize = 1 << 16;
+pub(crate) const EXPANSION_SLACK: usize = 1 << 16;
 
 /// The merged document and where each part of it came from.
 #[derive(Debug, Clone)]

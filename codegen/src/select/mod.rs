@@ -8,7 +8,7 @@
 //! paths = ["/v1/oauth2/"]
 //! ```
 //!
-//! Without the file the selection is [`DEFAULT_PATHS`]. [`apply`] keeps the selected path items
+//! Without the file the selection is `DEFAULT_PATHS`. [`apply`] keeps the selected path items
 //! and only the components they reach, transitively (schemas, parameters, responses, bodies,
 //! headers, and the security schemes their `security` names), before anything else reads the
 //! document: so Polar's whole file and the OAuth2 cut of it give the same client. `webhooks`
@@ -39,7 +39,7 @@ pub use toml::parse;
 pub const SELECTION_FILE: &str = "select.toml";
 
 /// The selection without a file: Polar's OAuth2 API.
-pub const DEFAULT_PATHS: &[&str] = &["/v1/oauth2/"];
+pub(crate) const DEFAULT_PATHS: &[&str] = &["/v1/oauth2/"];
 
 /// The operations that become the client: those whose path starts with one of `paths`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +71,7 @@ impl Selection {
 
     /// Whether the path `path` is selected.
     #[must_use]
-    pub fn selects(&self, path: &str) -> bool {
+    pub(crate) fn selects(&self, path: &str) -> bool {
         self.paths.iter().any(|prefix| path.starts_with(prefix))
     }
 }
@@ -124,7 +124,7 @@ pub fn apply(doc: Document, selection: &Selection) -> Result<Document, Error> {
 }
 
 /// Remove from `doc` what its `paths` do not reach: unused components, `webhooks`, tags.
-pub fn prune(doc: &mut Value) {
+pub(crate) fn prune(doc: &mut Value) {
     let reached = reached_components(doc);
     let Some(root) = doc.as_object_mut() else {
         return;

@@ -11,13 +11,13 @@ use crate::walk::METHODS;
 
 /// Extension marking the component that stands for a deepObject query parameter: its value is
 /// the parameter's name; [`crate::generate`] writes the type that encodes it.
-pub const DEEP_OBJECT_EXTENSION: &str = "x-polar-oauth2-deep-object";
+pub(crate) const DEEP_OBJECT_EXTENSION: &str = "x-polar-oauth2-deep-object";
 
 /// progenitor panics on `style: deepObject` query parameters. Polar's server reads them as
 /// `?metadata[key]=value`, a key given several times matching any of its values
 /// (`server/polar/kit/metadata.py`, `_get_metadata_query`: the regex `metadata\[([^\]]+)\]`
 /// over the query's items; values compared as strings). Each such parameter becomes a `form`
-/// parameter whose schema is a component marked with [`DEEP_OBJECT_EXTENSION`], which the
+/// parameter whose schema is a component marked with `DEEP_OBJECT_EXTENSION`, which the
 /// generator replaces by a type that serializes to exactly those pairs. Parameters in
 /// `components/parameters` are rewritten where they are defined.
 pub fn deep_object_parameters(doc: &mut Value, names: &mut Names) -> Result<(), Error> {

@@ -9,7 +9,12 @@ use crate::error::{Error, pointer};
 
 /// Move the inline schema at `ptr` to `components/schemas/<name>` and refer to it. A schema that
 /// is already a `$ref` is copied under `name` instead, so the replacement still finds it.
-pub fn hoist(doc: &mut Value, ptr: &str, wanted: &str, names: &mut Names) -> Result<(), Error> {
+pub(crate) fn hoist(
+    doc: &mut Value,
+    ptr: &str,
+    wanted: &str,
+    names: &mut Names,
+) -> Result<(), Error> {
     let schema = resolve(doc, ptr)?.clone();
     let name = &names.claim(doc, wanted, &schema);
     let target = pointer(["components", "schemas", name]);
@@ -55,7 +60,7 @@ fn arm_mut<'a>(doc: &'a mut Value, arm: &str) -> Result<&'a mut Map<String, Valu
 
 /// A serde internally tagged enum consumes its tag, so the arm structs must not declare it:
 /// kept, every decode fails with "missing field `sub_type`".
-pub fn strip_tag_property(doc: &mut Value, arm: &str, tag: &str) -> Result<(), Error> {
+pub(crate) fn strip_tag_property(doc: &mut Value, arm: &str, tag: &str) -> Result<(), Error> {
     let schema = arm_mut(doc, arm)?;
     if let Some(Value::Object(props)) = schema.get_mut("properties") {
         props.remove(tag);
@@ -69,7 +74,7 @@ pub fn strip_tag_property(doc: &mut Value, arm: &str, tag: &str) -> Result<(), E
 /// Give an inline property schema a component name (so it can be replaced) and drop its
 /// `default`: the 62-entry display-name map would otherwise become a ~150-line default function
 /// in every struct that has it. The facade knows those names from the `Scope` schema.
-pub fn hoist_property(
+pub(crate) fn hoist_property(
     doc: &mut Value,
     arm: &str,
     property: &str,

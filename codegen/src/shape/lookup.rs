@@ -39,7 +39,7 @@ pub fn find_operation(doc: &Value, operation_id: &str) -> Result<String, Error> 
 }
 
 /// The component names of a `oneOf` union's `$ref` arms.
-pub fn union_arms(doc: &Value, union_ptr: &str) -> Result<Vec<String>, Error> {
+pub(crate) fn union_arms(doc: &Value, union_ptr: &str) -> Result<Vec<String>, Error> {
     let union = resolve(doc, union_ptr)?;
     let arms = union
         .get("oneOf")
@@ -56,7 +56,7 @@ pub fn union_arms(doc: &Value, union_ptr: &str) -> Result<Vec<String>, Error> {
 }
 
 /// The union's `discriminator.propertyName`.
-pub fn discriminator_property(doc: &Value, union_ptr: &str) -> Result<String, Error> {
+pub(crate) fn discriminator_property(doc: &Value, union_ptr: &str) -> Result<String, Error> {
     resolve(doc, union_ptr)?
         .pointer("/discriminator/propertyName")
         .and_then(Value::as_str)

@@ -23,53 +23,51 @@ use serde_json::Value;
 use crate::error::Error;
 
 pub use bearer::{Bearer, bearer};
-pub use deep_object::{DEEP_OBJECT_EXTENSION, deep_object_parameters};
-pub use hoist::{hoist, hoist_property, strip_tag_property};
-pub use lookup::{component_name, discriminator_property, find_operation, operations, union_arms};
+pub(crate) use deep_object::DEEP_OBJECT_EXTENSION;
+pub use deep_object::deep_object_parameters;
+use hoist::{hoist, hoist_property, strip_tag_property};
+pub use lookup::{component_name, find_operation, operations};
+use lookup::{discriminator_property, union_arms};
 pub(crate) use operation::parameters_mut;
-pub use operation::{authorize_query_parameters, facade_decodes_errors, one_success_body};
-pub use secret_fields::secret_fields;
+use operation::{authorize_query_parameters, facade_decodes_errors, one_success_body};
+use secret_fields::secret_fields;
 
 /// `operationId` of the consent-data operation.
 pub const AUTHORIZE_OPERATION: &str = "oauth2:authorize";
 /// `operationId` of the token operation.
 pub const TOKEN_OPERATION: &str = "oauth2:request_token";
-/// `operationId` of token revocation (RFC 7009).
-pub const REVOKE_OPERATION: &str = "oauth2:revoke_token";
 /// `operationId` of token introspection (RFC 7662).
-pub const INTROSPECT_OPERATION: &str = "oauth2:introspect_token";
+pub(crate) const INTROSPECT_OPERATION: &str = "oauth2:introspect_token";
 /// `operationId` of OpenID Connect userinfo.
-pub const USERINFO_OPERATION: &str = "oauth2:userinfo";
+pub(crate) const USERINFO_OPERATION: &str = "oauth2:userinfo";
 /// `operationId`s of client registration (RFC 7591) and management (RFC 7592).
-pub const CREATE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:create_client";
+pub(crate) const CREATE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:create_client";
 /// See [`CREATE_CLIENT_OPERATION`].
-pub const GET_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:get_client";
+pub(crate) const GET_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:get_client";
 /// See [`CREATE_CLIENT_OPERATION`].
-pub const UPDATE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:update_client";
-/// See [`CREATE_CLIENT_OPERATION`].
-pub const DELETE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:delete_client";
+pub(crate) const UPDATE_CLIENT_OPERATION: &str = "oauth2:clients:oauth2:update_client";
 
 /// Component names the hoisted schemas get (progenitor matches replacements by these keys).
-pub const AUTHORIZE_RESPONSE: &str = "AuthorizeResponse";
-/// See [`AUTHORIZE_RESPONSE`].
-pub const TOKEN_REQUEST: &str = "TokenRequest";
-/// See [`AUTHORIZE_RESPONSE`].
-pub const SCOPE_DISPLAY_NAMES: &str = "ScopeDisplayNames";
-/// See [`AUTHORIZE_RESPONSE`]: the userinfo response (an `anyOf` without a tag).
-pub const USER_INFO: &str = "UserInfo";
-/// See [`AUTHORIZE_RESPONSE`]: the introspection response (RFC 7662 §2.2: an inactive token is
+pub(crate) const AUTHORIZE_RESPONSE: &str = "AuthorizeResponse";
+/// See `AUTHORIZE_RESPONSE`.
+pub(crate) const TOKEN_REQUEST: &str = "TokenRequest";
+/// See `AUTHORIZE_RESPONSE`.
+pub(crate) const SCOPE_DISPLAY_NAMES: &str = "ScopeDisplayNames";
+/// See `AUTHORIZE_RESPONSE`: the userinfo response (an `anyOf` without a tag).
+pub(crate) const USER_INFO: &str = "UserInfo";
+/// See `AUTHORIZE_RESPONSE`: the introspection response (RFC 7662 §2.2: an inactive token is
 /// only `{"active": false}`, whatever the schema requires).
-pub const INTROSPECTION: &str = "Introspection";
-/// See [`AUTHORIZE_RESPONSE`]: the registered client (the spec leaves it untyped, `{}`).
-pub const REGISTERED_CLIENT: &str = "RegisteredClient";
-/// See [`AUTHORIZE_RESPONSE`]: the client metadata sent to register a client.
-pub const CLIENT_REGISTRATION: &str = "ClientRegistration";
-/// See [`AUTHORIZE_RESPONSE`]: the client metadata sent to update a client.
-pub const CLIENT_UPDATE: &str = "ClientUpdate";
+pub(crate) const INTROSPECTION: &str = "Introspection";
+/// See `AUTHORIZE_RESPONSE`: the registered client (the spec leaves it untyped, `{}`).
+pub(crate) const REGISTERED_CLIENT: &str = "RegisteredClient";
+/// See `AUTHORIZE_RESPONSE`: the client metadata sent to register a client.
+pub(crate) const CLIENT_REGISTRATION: &str = "ClientRegistration";
+/// See `AUTHORIZE_RESPONSE`: the client metadata sent to update a client.
+pub(crate) const CLIENT_UPDATE: &str = "ClientUpdate";
 
 /// The query parameters Polar's server reads on `GET /v1/oauth2/authorize` but the spec omits
 /// (the consent screen passes the authorization request through, RFC 6749 §4.1.1 + PKCE).
-pub const AUTHORIZE_QUERY_PARAMETERS: [&str; 10] = [
+pub(crate) const AUTHORIZE_QUERY_PARAMETERS: [&str; 10] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -83,13 +81,13 @@ pub const AUTHORIZE_QUERY_PARAMETERS: [&str; 10] = [
 ];
 
 /// Root extension in which [`shape`] records the [`Names`] it chose, for [`crate::generate`].
-pub const NAMES_EXTENSION: &str = "x-polar-oauth2-names";
+pub(crate) const NAMES_EXTENSION: &str = "x-polar-oauth2-names";
 
 /// Prefix of the fallback names (and of the secret components): kept apart from Polar's names.
-pub const NAME_PREFIX: &str = "PolarOauth2";
+pub(crate) const NAME_PREFIX: &str = "PolarOauth2";
 
 /// The component names the shaping step gave the schemas it adds, by the name it wanted
-/// ([`AUTHORIZE_RESPONSE`], a secret's [`crate::secrets::component_name`], …).
+/// (`AUTHORIZE_RESPONSE`, a secret's `crate::secrets::component_name`, …).
 ///
 /// A document may already have a *different* schema whose Rust name is the wanted one (Polar's
 /// whole API has its own `AuthorizeResponse`): the hoisted schema then gets the first free name
@@ -102,21 +100,16 @@ pub struct Names(BTreeMap<String, String>);
 impl Names {
     /// The name chosen for `wanted` (`wanted` itself when nothing was chosen).
     #[must_use]
-    pub fn get(&self, wanted: &str) -> String {
+    pub(crate) fn get(&self, wanted: &str) -> String {
         self.0
             .get(wanted)
             .cloned()
             .unwrap_or_else(|| wanted.to_owned())
     }
 
-    /// Every `(wanted, chosen)` pair, by wanted name.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(w, c)| (w.as_str(), c.as_str()))
-    }
-
     /// The names recorded in a shaped document ([`NAMES_EXTENSION`]).
     #[must_use]
-    pub fn from_doc(doc: &Value) -> Self {
+    pub(crate) fn from_doc(doc: &Value) -> Self {
         let names = doc.get(NAMES_EXTENSION).and_then(Value::as_object);
         Self(
             names
@@ -128,7 +121,7 @@ impl Names {
     }
 
     /// The name for `wanted`, claiming one for `schema` on first use (see the type's docs).
-    pub fn claim(&mut self, doc: &Value, wanted: &str, schema: &Value) -> String {
+    pub(crate) fn claim(&mut self, doc: &Value, wanted: &str, schema: &Value) -> String {
         if let Some(chosen) = self.0.get(wanted) {
             return chosen.clone();
         }

@@ -23,7 +23,7 @@ pub(crate) fn parameters_mut<'d>(
 
 /// Add the authorization-request query parameters the spec omits. Parameters the spec already
 /// declares are left as they are.
-pub fn authorize_query_parameters(doc: &mut Value, op_ptr: &str) -> Result<(), Error> {
+pub(crate) fn authorize_query_parameters(doc: &mut Value, op_ptr: &str) -> Result<(), Error> {
     let params = parameters_mut(doc, op_ptr)?;
     let declared = |params: &Vec<Value>, name: &str, place: &str| {
         params.iter().any(|p| {
@@ -42,7 +42,7 @@ pub fn authorize_query_parameters(doc: &mut Value, op_ptr: &str) -> Result<(), E
 
 /// The facade decodes every non-2xx response itself (RFC 6749 §5.2 errors, FastAPI 422s, HTML
 /// from a proxy), so the generated methods should hand them over raw rather than half-typed.
-pub fn facade_decodes_errors(doc: &mut Value, op_ptr: &str) {
+pub(crate) fn facade_decodes_errors(doc: &mut Value, op_ptr: &str) {
     let responses = doc
         .pointer_mut(&format!("{op_ptr}/responses"))
         .and_then(Value::as_object_mut);
@@ -56,7 +56,7 @@ pub fn facade_decodes_errors(doc: &mut Value, op_ptr: &str) {
 /// all become raw bytes (`application/octet-stream`): the generated method then returns the
 /// byte stream with its status, and the caller decodes by status. One body type (or the same
 /// schema under several statuses) is left as it is.
-pub fn one_success_body(doc: &mut Value, op_ptr: &str) -> Result<(), Error> {
+pub(crate) fn one_success_body(doc: &mut Value, op_ptr: &str) -> Result<(), Error> {
     let Some(responses) = doc
         .pointer_mut(&format!("{op_ptr}/responses"))
         .and_then(Value::as_object_mut)

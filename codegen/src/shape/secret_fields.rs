@@ -15,7 +15,7 @@ use crate::{secrets, walk};
 /// so no generated struct can print it. The components are added whether used or not (a
 /// replacement needs its schema to exist). A property of another type with a secret's name
 /// (an object called `token`) is refused: the generator would print it.
-pub fn secret_fields(doc: &mut Value, names: &mut Names) -> Result<(), Error> {
+pub(crate) fn secret_fields(doc: &mut Value, names: &mut Names) -> Result<(), Error> {
     let string = json!({"type": "string"});
     let chosen: BTreeMap<&str, String> = secrets::SECRET_FIELDS
         .iter()
