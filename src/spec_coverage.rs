@@ -170,8 +170,8 @@ fn a_new_scope_is_not_a_coverage_failure_and_still_decodes() {
     );
 }
 
-/// `Token` requires exactly what the spec's `TokenResponse` requires (issue 11, item 4): a
-/// spec that makes a field optional or required fails here, naming the difference. The one
+/// `Token` requires exactly what the spec's `TokenResponse` requires: a spec that makes a field
+/// optional or required fails here, naming the difference. The one
 /// exception is the pair Polar's server leaves out whatever a document says: `refresh_token`
 /// (no `refresh_token` grant) and `id_token` (no `openid` scope); the documents before 2026-04
 /// listed them as required, and a token response without them is still valid tokens.

@@ -10,7 +10,6 @@
 
 mod accepts;
 pub mod build_script;
-mod credentials;
 pub mod downgrade;
 pub mod error;
 pub mod generate;

@@ -8,9 +8,8 @@
 //!   The numbers (operations, lines, bytes, times) are printed: `.ci/whole-api` shows them.
 //!
 //! The whole document is vendored in `fixtures/polar-spec/` (left out of the published package:
-//! these tests run from the repository). The compile check takes about 1-3 minutes on 2 cores
-//! (a 62,000-line file; 185 s with the machine shared four ways), so it runs with every
-//! `cargo test`, in CI included.
+//! these tests run from the repository). The compile check is the longest test of the crate; it
+//! runs with every `cargo test`, in CI included.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::Document;
+use super::document::Document;
 use crate::error::{Error, pointer};
 
 /// Merge documents in the given order (see the module docs for the rules).

@@ -5,73 +5,26 @@
 //! of one path or component are an error naming both files, since picking one would silently
 //! generate the wrong client.
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::error::Error;
 
+mod document;
 mod merge;
 #[cfg(test)]
 mod tests;
 mod yaml;
 
+pub use document::Document;
 pub use merge::merge;
+pub use yaml::MAX_FLOW_DEPTH;
 use yaml::{check_flow_depth, parse_yaml};
 
 /// File name endings read from the spec directory.
 pub const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
-
-/// Deepest nesting of YAML flow collections (`[`, `{`) accepted: serde_yaml's and serde_json's
-/// own recursion limit. Checked by a linear scan before the YAML parser sees the text, whose
-/// cost in the depth of flow collections is quadratic.
-pub const MAX_FLOW_DEPTH: usize = 128;
-
-/// How much a YAML document may weigh once its aliases are expanded, per byte of its text
-/// (plus [`EXPANSION_SLACK`]): one per node and one per byte of a string or key. Without
-/// aliases a document weighs at most about twice its length, so this leaves room for some
-/// reuse and none for an anchor that grows the document a thousandfold.
-pub(crate) const EXPANSION_PER_BYTE: usize = 4;
-
-/// See [`EXPANSION_PER_BYTE`].
-pub(crate) const EXPANSION_SLACK: usize = 1 << 16;
-
-/// The merged document and where each part of it came from.
-#[derive(Debug, Clone)]
-pub struct Document {
-    /// The merged OpenAPI document, still in its original (3.1) dialect.
-    pub value: Value,
-    /// Every file read, in merge order.
-    pub files: Vec<PathBuf>,
-    /// Pointer of each path / component / top-level key -> the first file that defined it.
-    origins: BTreeMap<String, PathBuf>,
-}
-
-impl Document {
-    /// The file that defined the part of the document `pointer` falls in, if known.
-    pub fn origin(&self, pointer: &str) -> Option<&Path> {
-        // The longest recorded prefix that ends at a token boundary.
-        self.origins
-            .range::<str, _>((Bound::Unbounded, Bound::Included(pointer)))
-            .rev()
-            .find(|(prefix, _)| {
-                pointer == prefix.as_str()
-                    || (pointer.starts_with(prefix.as_str())
-                        && pointer.as_bytes().get(prefix.len()) == Some(&b'/'))
-            })
-            .map(|(_, file)| file.as_path())
-            .or_else(|| (self.files.len() == 1).then(|| self.files[0].as_path()))
-    }
-
-    /// Attach the file that `err.pointer` points into.
-    pub fn locate(&self, err: Error) -> Error {
-        let file = self.origin(&err.pointer).map(Path::to_path_buf);
-        err.with_file(file.as_deref())
-    }
-}
 
 /// The spec files in `dir`, sorted by file name (the merge order).
 pub fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
@@ -121,8 +74,8 @@ pub fn read_file(path: &Path) -> Result<Value, Error> {
 /// Parse one document's text; `path` is used for its extension and in error messages.
 ///
 /// JSON (by its `.json` extension, or a YAML-named file whose text starts with `{`, as Polar's
-/// whole published `openapi.yaml` does) is read with serde_json: on the 68,000-line whole
-/// document that is about twenty times faster than serde_yaml, which matters in a build script.
+/// whole published `openapi.yaml` does) is read with serde_json, much faster than serde_yaml on
+/// a large document, which matters in a build script.
 /// A YAML-named file that starts with `{` but is not JSON is read as YAML.
 pub fn parse(path: &Path, text: &str) -> Result<Value, Error> {
     let is_json = path.extension().and_then(|e| e.to_str()) == Some("json");

@@ -7,7 +7,19 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::{EXPANSION_PER_BYTE, EXPANSION_SLACK, MAX_FLOW_DEPTH};
+/// Deepest nesting of YAML flow collections (`[`, `{`) accepted: serde_yaml's and serde_json's
+/// own recursion limit. Checked by a linear scan before the YAML parser sees the text, whose
+/// cost in the depth of flow collections is quadratic.
+pub const MAX_FLOW_DEPTH: usize = 128;
+
+/// How much a YAML document may weigh once its aliases are expanded, per byte of its text
+/// (plus [`EXPANSION_SLACK`]): one per node and one per byte of a string or key. Without
+/// aliases a document weighs at most about twice its length, so this leaves room for some
+/// reuse and none for an anchor that grows the document a thousandfold.
+const EXPANSION_PER_BYTE: usize = 4;
+
+/// See [`EXPANSION_PER_BYTE`].
+const EXPANSION_SLACK: usize = 1 << 16;
 
 /// YAML text as JSON values, refused as soon as its alias expansion passes the budget (see
 /// [`EXPANSION_PER_BYTE`]): serde_yaml replays an anchor's events at each alias, so a small

@@ -8,7 +8,7 @@
 //! paths = ["/v1/oauth2/"]
 //! ```
 //!
-//! Without the file the selection is `DEFAULT_PATHS`. [`apply`] keeps the selected path items
+//! Without the file the selection is the OAuth2 paths. [`apply`] keeps the selected path items
 //! and only the components they reach, transitively (schemas, parameters, responses, bodies,
 //! headers, and the security schemes their `security` names), before anything else reads the
 //! document: so Polar's whole file and the OAuth2 cut of it give the same client. `webhooks`
@@ -19,13 +19,11 @@
 //! that depends on this one, for one list of strings. Anything outside the subset is an error
 //! naming the file and line, so a file this accepts means the same to any TOML reader.
 
+mod selection;
 #[cfg(test)]
 mod tests;
-mod toml;
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -33,62 +31,7 @@ use crate::error::{Error, pointer};
 use crate::load::Document;
 use crate::walk::METHODS;
 
-pub use toml::parse;
-
-/// Name of the selection file in the spec directory.
-pub const SELECTION_FILE: &str = "select.toml";
-
-/// The selection without a file: Polar's OAuth2 API.
-pub(crate) const DEFAULT_PATHS: &[&str] = &["/v1/oauth2/"];
-
-/// The operations that become the client: those whose path starts with one of `paths`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    /// Path prefixes (`/v1/oauth2/`); `/` selects every operation.
-    pub paths: Vec<String>,
-    /// The file the selection was read from (`None`: the default).
-    pub file: Option<PathBuf>,
-}
-
-impl Default for Selection {
-    fn default() -> Self {
-        Self {
-            paths: DEFAULT_PATHS.iter().map(|p| (*p).to_owned()).collect(),
-            file: None,
-        }
-    }
-}
-
-impl Selection {
-    /// Every operation of the document.
-    #[must_use]
-    pub fn all() -> Self {
-        Self {
-            paths: vec!["/".to_owned()],
-            file: None,
-        }
-    }
-
-    /// Whether the path `path` is selected.
-    #[must_use]
-    pub(crate) fn selects(&self, path: &str) -> bool {
-        self.paths.iter().any(|prefix| path.starts_with(prefix))
-    }
-}
-
-/// The selection of `spec_dir`: its [`SELECTION_FILE`], or the default when there is none.
-pub fn read(spec_dir: &Path) -> Result<Selection, Error> {
-    let file = spec_dir.join(SELECTION_FILE);
-    match fs::read_to_string(&file) {
-        Ok(text) => parse(&file, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Selection::default()),
-        Err(e) => Err(Error::in_file(
-            &file,
-            "",
-            format!("cannot read the file: {e}"),
-        )),
-    }
-}
+pub use selection::{SELECTION_FILE, Selection, parse, read};
 
 /// Keep the selected operations of `doc` and only what they reach (see the module docs).
 /// Pointers stay valid: parts are removed, never moved, so errors still name the file's places.

@@ -5,7 +5,7 @@ use heck::ToUpperCamelCase;
 use serde_json::{Map, Value, json};
 
 use super::hoist::components_schemas;
-use super::{NAME_PREFIX, Names};
+use super::names::{NAME_PREFIX, Names};
 use crate::error::{Error, pointer};
 use crate::walk::METHODS;
 

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Names;
 use super::lookup::resolve;
+use super::names::Names;
 use crate::error::{Error, pointer};
 
 /// Move the inline schema at `ptr` to `components/schemas/<name>` and refer to it. A schema that

@@ -7,17 +7,16 @@
 //! removed from the arms. Each step is one named function with its reason.
 
 mod bearer;
+mod credentials;
 mod deep_object;
 mod hoist;
 mod lookup;
+mod names;
 mod operation;
 mod secret_fields;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
-use heck::ToUpperCamelCase;
 use serde_json::Value;
 
 use crate::error::Error;
@@ -28,7 +27,8 @@ pub use deep_object::deep_object_parameters;
 use hoist::{hoist, hoist_property, strip_tag_property};
 pub use lookup::{component_name, find_operation, operations};
 use lookup::{discriminator_property, union_arms};
-pub(crate) use operation::parameters_mut;
+pub(crate) use names::NAME_PREFIX;
+pub use names::Names;
 use operation::{authorize_query_parameters, facade_decodes_errors, one_success_body};
 use secret_fields::secret_fields;
 
@@ -64,101 +64,6 @@ pub(crate) const REGISTERED_CLIENT: &str = "RegisteredClient";
 pub(crate) const CLIENT_REGISTRATION: &str = "ClientRegistration";
 /// See `AUTHORIZE_RESPONSE`: the client metadata sent to update a client.
 pub(crate) const CLIENT_UPDATE: &str = "ClientUpdate";
-
-/// The query parameters Polar's server reads on `GET /v1/oauth2/authorize` but the spec omits
-/// (the consent screen passes the authorization request through, RFC 6749 §4.1.1 + PKCE).
-pub(crate) const AUTHORIZE_QUERY_PARAMETERS: [&str; 10] = [
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "nonce",
-    "prompt",
-    "code_challenge",
-    "code_challenge_method",
-    "sub_type",
-];
-
-/// Root extension in which [`shape`] records the [`Names`] it chose, for [`crate::generate`].
-pub(crate) const NAMES_EXTENSION: &str = "x-polar-oauth2-names";
-
-/// Prefix of the fallback names (and of the secret components): kept apart from Polar's names.
-pub(crate) const NAME_PREFIX: &str = "PolarOauth2";
-
-/// The component names the shaping step gave the schemas it adds, by the name it wanted
-/// (`AUTHORIZE_RESPONSE`, a secret's `crate::secrets::component_name`, …).
-///
-/// A document may already have a *different* schema whose Rust name is the wanted one (Polar's
-/// whole API has its own `AuthorizeResponse`): the hoisted schema then gets the first free name
-/// of `PolarOauth2<Wanted>`, `PolarOauth2<Wanted>2`, `PolarOauth2<Wanted>3`, … (deterministic:
-/// it depends only on the document). An identical schema under the wanted name is reused.
-/// [`crate::generate::replacements`] reads these names back from the document.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Names(BTreeMap<String, String>);
-
-impl Names {
-    /// The name chosen for `wanted` (`wanted` itself when nothing was chosen).
-    #[must_use]
-    pub(crate) fn get(&self, wanted: &str) -> String {
-        self.0
-            .get(wanted)
-            .cloned()
-            .unwrap_or_else(|| wanted.to_owned())
-    }
-
-    /// The names recorded in a shaped document ([`NAMES_EXTENSION`]).
-    #[must_use]
-    pub(crate) fn from_doc(doc: &Value) -> Self {
-        let names = doc.get(NAMES_EXTENSION).and_then(Value::as_object);
-        Self(
-            names
-                .into_iter()
-                .flatten()
-                .filter_map(|(w, c)| Some((w.clone(), c.as_str()?.to_owned())))
-                .collect(),
-        )
-    }
-
-    /// The name for `wanted`, claiming one for `schema` on first use (see the type's docs).
-    pub(crate) fn claim(&mut self, doc: &Value, wanted: &str, schema: &Value) -> String {
-        if let Some(chosen) = self.0.get(wanted) {
-            return chosen.clone();
-        }
-        let schemas = doc
-            .pointer("/components/schemas")
-            .and_then(Value::as_object);
-        let chosen = (0..)
-            .map(|n| match n {
-                0 => wanted.to_owned(),
-                1 => format!("{NAME_PREFIX}{}", wanted.trim_start_matches(NAME_PREFIX)),
-                n => format!("{NAME_PREFIX}{}{n}", wanted.trim_start_matches(NAME_PREFIX)),
-            })
-            .find(|candidate| {
-                let rust_name = candidate.to_upper_camel_case();
-                let ours = self.0.values().any(|c| c == candidate);
-                !ours
-                    && schemas.into_iter().flatten().all(|(key, existing)| {
-                        key.to_upper_camel_case() != rust_name
-                            || (key == candidate && existing == schema)
-                    })
-            })
-            .unwrap_or_else(|| wanted.to_owned());
-        self.0.insert(wanted.to_owned(), chosen.clone());
-        chosen
-    }
-
-    fn record(&self, doc: &mut Value) {
-        if let Some(root) = doc.as_object_mut() {
-            let names = self
-                .0
-                .iter()
-                .map(|(w, c)| (w.clone(), Value::String(c.clone())))
-                .collect();
-            root.insert(NAMES_EXTENSION.to_owned(), Value::Object(names));
-        }
-    }
-}
 
 /// Apply every facade step, in order; the names chosen are returned and recorded in `doc`.
 pub fn shape(doc: &mut Value) -> Result<Names, Error> {
@@ -196,7 +101,7 @@ pub fn shape(doc: &mut Value) -> Result<Names, Error> {
         facade_decodes_errors(doc, &op);
         one_success_body(doc, &op)?;
     }
-    crate::credentials::credential_parameters(doc)?;
+    credentials::credential_parameters(doc)?;
     secret_fields(doc, &mut names)?;
     deep_object_parameters(doc, &mut names)?;
     names.record(doc);

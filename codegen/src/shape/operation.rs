@@ -3,8 +3,22 @@
 
 use serde_json::{Value, json};
 
-use super::AUTHORIZE_QUERY_PARAMETERS;
 use crate::error::Error;
+
+/// The query parameters Polar's server reads on `GET /v1/oauth2/authorize` but the spec omits
+/// (the consent screen passes the authorization request through, RFC 6749 §4.1.1 + PKCE).
+pub(crate) const AUTHORIZE_QUERY_PARAMETERS: [&str; 10] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "prompt",
+    "code_challenge",
+    "code_challenge_method",
+    "sub_type",
+];
 
 /// The `parameters` list of the operation at `op_ptr`, made empty if it has none.
 pub(crate) fn parameters_mut<'d>(

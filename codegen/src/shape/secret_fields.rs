@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 
 use std::collections::BTreeMap;
 
-use super::Names;
 use super::hoist::components_schemas;
+use super::names::Names;
 use crate::error::Error;
 use crate::{secrets, walk};
 

@@ -11,7 +11,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::{Change, Kind, load_spec, prepare};
+use super::change::{Change, Kind};
+use super::spec::{load_spec, prepare};
 use polar_oauth2_codegen::Error;
 use polar_oauth2_codegen::{load, select};
 

@@ -70,6 +70,7 @@
 //! by a `CHANGELOG.md` entry alone (see [`git`]), while `breaking` needs the snapshot too.
 
 mod args;
+mod change;
 mod classify;
 pub mod git;
 mod out;
@@ -77,8 +78,8 @@ mod rename;
 mod render;
 mod security;
 mod shadowing;
+mod spec;
 
-use std::fmt;
 use std::path::Path;
 
 use serde_json::Value;
@@ -86,95 +87,11 @@ use serde_json::Value;
 pub use crate::coverage::SERVER_DEFAULTED_FIELDS;
 use crate::surface::Surface;
 use polar_oauth2_codegen::Error;
-use polar_oauth2_codegen::{downgrade, load};
 
 pub use args::{Args, Command, Format, Source, USAGE, parse_args};
+pub use change::{Change, Kind, OPEN_ENUMS, fails, is_breaking};
 pub use render::{render, render_human, render_json, render_markdown};
-
-/// Component enums the hand-written facade keeps open: an unknown value decodes (as
-/// `Scope::Unknown`), so a new value breaks no one.
-pub const OPEN_ENUMS: &[&str] = &["Scope"];
-
-/// The verdict on a change for code that depends on this crate. Ordered from the most to the
-/// least severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// Code or data that worked with the old spec may fail with the new one, on the wire or
-    /// when compiling against the regenerated crate.
-    Breaking,
-    /// Nothing fails, but the same code silently gets a different result (a server default the
-    /// crate relies on changed).
-    Behaviour,
-    /// New capabilities or stronger guarantees; nothing that worked breaks.
-    Additive,
-    /// Documentation only, or nothing the generated client sees.
-    Cosmetic,
-}
-
-impl Kind {
-    /// Every kind, from the most to the least severe.
-    pub const ALL: [Kind; 4] = [
-        Kind::Breaking,
-        Kind::Behaviour,
-        Kind::Additive,
-        Kind::Cosmetic,
-    ];
-
-    /// `breaking`, `behaviour`, `additive` or `cosmetic`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Breaking => "breaking",
-            Kind::Behaviour => "behaviour",
-            Kind::Additive => "additive",
-            Kind::Cosmetic => "cosmetic",
-        }
-    }
-
-    /// Does a change of this kind fail the check (exit status 1)?
-    pub fn fails(self) -> bool {
-        matches!(self, Kind::Breaking | Kind::Behaviour)
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One classified change.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Change {
-    /// The verdict.
-    pub kind: Kind,
-    /// The item, by a readable path: `TokenResponse.id_token`, `GET /v1/oauth2/authorize 200`,
-    /// `Scope`, `POST /v1/oauth2/token`, `document`.
-    pub item: String,
-    /// What happened to it: `field removed`, `made optional and nullable`, `enum value added`;
-    /// a parenthesis says why when the verdict is not obvious.
-    pub change: String,
-    /// The values involved (`string -> integer`, `metrics:write`); may be empty.
-    pub detail: String,
-}
-
-/// Downgrade a merged document for comparison, naming the file at fault on error.
-pub fn prepare(doc: &load::Document) -> Result<Value, Error> {
-    let mut value = doc.value.clone();
-    downgrade::downgrade(&mut value).map_err(|e| doc.locate(e))?;
-    Ok(value)
-}
-
-/// Read a spec for comparison: a file, or a directory merged like `spec/`; then downgraded.
-pub fn load_spec(path: &Path) -> Result<Value, Error> {
-    if path.is_dir() {
-        // A spec directory is compared as the client sees it: its selection of operations.
-        prepare(&polar_oauth2_codegen::load_spec(path)?)
-    } else {
-        let mut value = load::read_file(path)?;
-        downgrade::downgrade(&mut value).map_err(|e| e.with_file(Some(path)))?;
-        Ok(value)
-    }
-}
+pub use spec::{load_spec, prepare};
 
 /// Compare the specs at two paths (files or directories).
 pub fn diff_paths(old: &Path, new: &Path) -> Result<Vec<Change>, Error> {
@@ -196,16 +113,6 @@ pub fn diff_surfaces(old: &Surface, new: &Surface) -> Vec<Change> {
     changes.sort();
     changes.dedup();
     changes
-}
-
-/// Does any change break a client?
-pub fn is_breaking(changes: &[Change]) -> bool {
-    changes.iter().any(|c| c.kind == Kind::Breaking)
-}
-
-/// Does any change fail the check (breaking or behaviour)?
-pub fn fails(changes: &[Change]) -> bool {
-    changes.iter().any(|c| c.kind.fails())
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::change::{Change, Kind};
 use super::render::{short, short_pair};
-use super::{Change, Kind};
 use crate::surface::Direction;
 
 /// The changes found so far.

@@ -2,7 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Change, Format, Kind};
+use super::args::Format;
+use super::change::{Change, Kind};
 
 /// The report in `format`.
 pub fn render(changes: &[Change], format: Format) -> String {

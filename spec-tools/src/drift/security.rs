@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Kind;
+use super::change::Kind;
 use super::out::Out;
 use crate::surface::Surface;
 

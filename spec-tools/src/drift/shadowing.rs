@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{Change, Kind};
+use super::change::{Change, Kind};
 use polar_oauth2_codegen::unions::{self, Shadowing};
 
 /// The shadowing `new` has that `old` did not, one entry per union and kind.

@@ -5,28 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::build::Builder;
+use super::builder::Builder;
+use super::model::{Direction, NodeId, Place};
 use super::schema::collect_refs;
-use super::{NodeId, Place};
-
-/// Which way data described by a schema travels.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Direction {
-    /// Reachable from a parameter or a request body: the client sends it.
-    pub(crate) request: bool,
-    /// Reachable from a response: the client reads it.
-    pub(crate) response: bool,
-}
-
-impl Direction {
-    /// Both directions together.
-    pub(crate) fn union(self, other: Direction) -> Direction {
-        Direction {
-            request: self.request || other.request,
-            response: self.response || other.response,
-        }
-    }
-}
 
 impl Builder<'_> {
     /// Mark each node with the directions its data travels: components by reachability from

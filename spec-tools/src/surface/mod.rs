@@ -37,9 +37,10 @@
 //! Nodes are keyed by their parent and their own name, so a deep document costs memory in
 //! proportion to its size; a node's full path is rebuilt only where it is printed.
 
-mod build;
+mod builder;
 mod direction;
-mod flatten;
+mod model;
+mod read;
 mod render;
 mod schema;
 #[cfg(test)]
@@ -52,152 +53,10 @@ use polar_oauth2_codegen::Error;
 use polar_oauth2_codegen::downgrade;
 use serde_json::Value;
 
-pub(crate) use direction::Direction;
-
-/// A node's index in [`Surface`]'s arena.
-pub(crate) type NodeId = usize;
-
-/// Where a schema position sits in the document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Place {
-    /// `components/schemas/NAME`.
-    Component,
-    /// A property of an object schema.
-    Field,
-    /// An operation parameter.
-    Param,
-    /// An operation's request body (one media type).
-    Body,
-    /// One response of an operation (one status, one media type).
-    Response,
-    /// A header of a response.
-    Header,
-    /// Array items, additional properties, an inline union arm.
-    Nested,
-}
-
-/// One schema position, flattened: its type head and everything a client depends on.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node {
-    /// Where it sits.
-    pub(crate) place: Place,
-    /// The enclosing node, if any (`None` for components and operation parts).
-    pub(crate) parent: Option<NodeId>,
-    /// Its own name: the whole key of a root (`TokenResponse`, `GET /p 200`), else the suffix
-    /// below its parent (`.field`, `[]`, `{}`, `#0`).
-    pub(crate) name: String,
-    /// The operation (`GET /path`) it belongs to, if any.
-    pub(crate) op: Option<String>,
-    /// The response status, for [`Place::Response`].
-    pub(crate) status: Option<String>,
-    /// Which way its data travels (filled in once every reference is known).
-    pub(crate) direction: Direction,
-    /// The type head: `string(date-time)`, `array<Scope>`, `object`, `oneOf`, `Scope`, `any`.
-    pub(crate) ty: String,
-    /// For fields, parameters and bodies: is it required?
-    pub(crate) required: Option<bool>,
-    /// `nullable: true`.
-    pub(crate) nullable: bool,
-    /// The media type of a body or response.
-    pub(crate) media: Option<String>,
-    /// Enum values, keyed by their JSON text.
-    pub(crate) values: BTreeMap<String, Value>,
-    /// Union (or multi-`allOf`) arms, in document order.
-    pub(crate) arms: Vec<String>,
-    /// `discriminator.propertyName`.
-    pub(crate) discriminator: Option<String>,
-    /// `discriminator.mapping`: value -> target schema name.
-    pub(crate) mapping: BTreeMap<String, String>,
-    /// Validation keywords (JSON text of their values).
-    pub(crate) constraints: BTreeMap<String, String>,
-    /// Keywords this module does not interpret and that are not documentation (JSON text).
-    pub(crate) other: BTreeMap<String, String>,
-    /// Documentation: titles, descriptions, defaults, examples, display names, `x-` extensions.
-    pub(crate) cosmetic: BTreeMap<String, Value>,
-}
-
-impl Node {
-    fn new(place: Place, parent: Option<NodeId>, name: String, op: Option<String>) -> Self {
-        Node {
-            place,
-            parent,
-            name,
-            op,
-            status: None,
-            direction: Direction::default(),
-            ty: String::new(),
-            required: None,
-            nullable: false,
-            media: None,
-            values: BTreeMap::new(),
-            arms: Vec::new(),
-            discriminator: None,
-            mapping: BTreeMap::new(),
-            constraints: BTreeMap::new(),
-            other: BTreeMap::new(),
-            cosmetic: BTreeMap::new(),
-        }
-    }
-
-    /// The node's attributes as they are listed: `string, optional, nullable`.
-    pub(crate) fn attributes(&self) -> String {
-        let mut parts = vec![self.ty.clone()];
-        match self.required {
-            Some(true) => parts.push("required".into()),
-            Some(false) => parts.push("optional".into()),
-            None => {}
-        }
-        if self.nullable {
-            parts.push("nullable".into());
-        }
-        if let Some(media) = &self.media {
-            parts.push(media.clone());
-        }
-        parts.join(", ")
-    }
-}
-
-/// One operation: `METHOD /path`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Operation {
-    /// `GET /v1/oauth2/authorize`.
-    pub(crate) label: String,
-    /// `operationId` (progenitor names the generated method after it).
-    pub(crate) id: Option<String>,
-    /// Effective security: one entry per alternative, `none` for anonymous access.
-    pub(crate) security: BTreeSet<String>,
-    /// Summary, description, tags, `x-` extensions, ...
-    pub(crate) cosmetic: BTreeMap<String, Value>,
-}
-
-/// A security scheme of `components/securitySchemes`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct SecurityScheme {
-    /// `http bearer`, `openIdConnect URL`, `apiKey header:NAME`, `oauth2 {flows}`.
-    pub(crate) kind: String,
-    /// Description and `x-` extensions.
-    pub(crate) cosmetic: BTreeMap<String, Value>,
-}
-
-/// The API surface of one (downgraded) OpenAPI document.
-///
-/// Built by [`Surface::from_doc`]; listed by [`Surface::render`]; compared by
-/// [`crate::drift::diff`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Surface {
-    pub(crate) info_version: Option<String>,
-    /// Server URL -> description and `x-` extensions.
-    pub(crate) servers: BTreeMap<String, BTreeMap<String, Value>>,
-    pub(crate) security_schemes: BTreeMap<String, SecurityScheme>,
-    /// Keyed by (path, METHOD) so that the listing groups a path's operations.
-    pub(crate) operations: BTreeMap<(String, String), Operation>,
-    /// Every schema position; a parent comes before its children.
-    pub(crate) nodes: Vec<Node>,
-    /// The nodes by (parent, own name).
-    pub(crate) keys: BTreeMap<(Option<NodeId>, String), NodeId>,
-    /// Top-level documentation: `info`, `tags`, `externalDocs`, `x-` extensions.
-    pub(crate) cosmetic: BTreeMap<String, Value>,
-}
+use builder::Builder;
+pub use model::Surface;
+pub(crate) use model::{Direction, Node, NodeId, Place};
+use schema::{cosmetic_of, security_scheme};
 
 /// The listing of `doc`, an OpenAPI document already passed through [`downgrade::downgrade`].
 pub fn surface(doc: &Value) -> String {
@@ -214,45 +73,83 @@ pub fn surface_dir(spec_dir: &Path) -> Result<String, Error> {
 }
 
 impl Surface {
-    /// The node named `name` below `parent` (a root when `parent` is `None`).
-    pub(crate) fn child(&self, parent: Option<NodeId>, name: &str) -> Option<NodeId> {
-        self.keys.get(&(parent, name.to_owned())).copied()
-    }
-
-    /// The children of `parent` (the roots when `None`), by own name.
-    pub(crate) fn children(
-        &self,
-        parent: Option<NodeId>,
-    ) -> impl Iterator<Item = (&str, NodeId)> + '_ {
-        let end = match parent {
-            None => (Some(0), String::new()),
-            Some(id) => (Some(id + 1), String::new()),
+    /// Read the surface of `doc` (a downgraded document). Malformed parts are listed as they
+    /// are (`?` for a missing name) rather than refused: the loader has already checked the
+    /// document's shape, and a listing should show what is there.
+    pub fn from_doc(doc: &Value) -> Surface {
+        let mut b = Builder {
+            doc,
+            nodes: Vec::new(),
+            keys: BTreeMap::new(),
+            request_refs: BTreeSet::new(),
+            response_refs: BTreeSet::new(),
         };
-        self.keys
-            .range((parent, String::new())..end)
-            .map(|((_, name), id)| (name.as_str(), *id))
-    }
-
-    /// The full path of a node (`TokenResponse.scopes[]`): its ancestors' names and its own.
-    #[cfg(test)]
-    pub(crate) fn path(&self, id: NodeId) -> String {
-        let (mut chain, mut at) = (vec![id], id);
-        while let Some(parent) = self.nodes[at].parent {
-            chain.push(parent);
-            at = parent;
+        let operations = b.operations();
+        b.components();
+        b.assign_directions();
+        let root = doc.as_object();
+        let info_version = doc
+            .pointer("/info/version")
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+        let mut servers = BTreeMap::new();
+        for server in doc
+            .get("servers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let url = server
+                .get("url")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
+            servers.insert(url, cosmetic_of(server, |k| k != "url"));
         }
-        chain
-            .iter()
-            .rev()
-            .map(|&i| self.nodes[i].name.as_str())
-            .collect()
-    }
-
-    /// The root a node belongs to (itself for a root).
-    pub(crate) fn root(&self, mut id: NodeId) -> NodeId {
-        while let Some(parent) = self.nodes[id].parent {
-            id = parent;
+        let mut security_schemes = BTreeMap::new();
+        for (name, scheme) in doc
+            .pointer("/components/securitySchemes")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            security_schemes.insert(name.clone(), security_scheme(scheme));
         }
-        id
+        let mut cosmetic = BTreeMap::new();
+        for (key, value) in root.into_iter().flatten() {
+            match key.as_str() {
+                // Interpreted elsewhere, or rewritten by the downgrade.
+                "openapi" | "paths" | "servers" | "security" | "webhooks" | "jsonSchemaDialect" => {
+                }
+                "components" => {
+                    for (section, entries) in value.as_object().into_iter().flatten() {
+                        // Schemas and security schemes are interpreted; parameters, bodies,
+                        // responses and headers show where operations use them.
+                        let shown = [
+                            "schemas",
+                            "securitySchemes",
+                            "parameters",
+                            "requestBodies",
+                            "responses",
+                            "headers",
+                        ];
+                        if !shown.contains(&section.as_str()) {
+                            cosmetic.insert(format!("components.{section}"), entries.clone());
+                        }
+                    }
+                }
+                _ => {
+                    cosmetic.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        Surface {
+            info_version,
+            servers,
+            security_schemes,
+            operations,
+            nodes: b.nodes,
+            keys: b.keys,
+            cosmetic,
+        }
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{Node, NodeId, Place, Surface};
+use super::model::{Node, NodeId, Place, Surface};
 
 impl Place {
     /// The first word of the node's line in the listing.

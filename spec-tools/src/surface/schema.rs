@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use super::SecurityScheme;
+use super::model::SecurityScheme;
 
 /// Schema keywords that only document: they never change what a client sends or accepts.
 pub(super) const COSMETIC: &[&str] = &[

@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::constraints::constraints;
+use crate::coverage::SERVER_DEFAULTED_FIELDS;
+use crate::drift::change::{Kind, OPEN_ENUMS};
 use crate::drift::out::{
     Out, cosmetic, directed, loosened, number_text, same_text, same_value, tightened, union_keys,
 };
 use crate::drift::render::{short, short_pair};
-use crate::drift::{Kind, OPEN_ENUMS, SERVER_DEFAULTED_FIELDS};
 use crate::surface::{Direction, Node, Place};
 
 /// A plain display of an enum value: strings without quotes.

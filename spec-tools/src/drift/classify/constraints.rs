@@ -1,7 +1,7 @@
 //! Validation keywords: whether a change narrows or widens the accepted values, judged by the
 //! direction the data travels.
 
-use crate::drift::Kind;
+use crate::drift::change::Kind;
 use crate::drift::out::{Out, loosened, same_text, tightened, union_keys};
 use crate::surface::{Direction, Node};
 

@@ -4,8 +4,9 @@ mod compare;
 mod constraints;
 mod nodes;
 
+use super::change::{Change, Kind};
 use super::out::{Out, cosmetic_maps, union_keys};
-use super::{Change, Kind, rename, security};
+use super::{rename, security};
 use crate::surface::Surface;
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::compare::compare;
-use crate::drift::Kind;
+use crate::drift::change::Kind;
 use crate::drift::out::{Out, tightened};
 use crate::surface::{Node, NodeId, Place, Surface};
 

@@ -18,8 +18,10 @@
 
 use serde_json::{Value, json};
 
+use super::bearer::{Bearer, bearer};
+use super::lookup::operations;
+use super::operation::parameters_mut;
 use crate::error::Error;
-use crate::shape::{Bearer, bearer, operations, parameters_mut};
 
 /// Add the credential header parameters to every operation of `doc` (see the module docs).
 pub fn credential_parameters(doc: &mut Value) -> Result<(), Error> {

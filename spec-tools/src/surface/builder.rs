@@ -1,14 +1,25 @@
-//! One schema flattened into nodes: its own, and one per inline child (field, items, map
-//! values, union arm) that its parent's type head does not show.
+//! The surface being read from one document, and one schema flattened into nodes: its own, and
+//! one per inline child (field, items, map values, union arm) its parent's type head does not
+//! show.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use polar_oauth2_codegen::downgrade::CONSTRAINT_KEYWORDS;
 use serde_json::{Map, Value};
 
-use super::build::Builder;
+use super::model::{Node, NodeId, Place};
 use super::schema::{STRUCTURAL, flatten_single_all_of, head, is_cosmetic, is_plain, ref_display};
-use super::{Node, NodeId, Place};
+
+/// The surface being read from one document.
+pub(super) struct Builder<'a> {
+    pub(super) doc: &'a Value,
+    pub(super) nodes: Vec<Node>,
+    pub(super) keys: BTreeMap<(Option<NodeId>, String), NodeId>,
+    /// Components referenced from parameters and request bodies.
+    pub(super) request_refs: BTreeSet<String>,
+    /// Components referenced from responses.
+    pub(super) response_refs: BTreeSet<String>,
+}
 
 /// Where a node comes from, for [`Builder::add`].
 pub(super) struct Origin {

@@ -1,10 +1,65 @@
-//! `select.toml`, read as the subset of TOML it needs: one key, a list of basic strings, `#`
-//! comments; anything else is an error naming the file and line.
+//! The selection and its file, `select.toml`, read as the subset of TOML it needs: one key, a
+//! list of basic strings, `#` comments; anything else is an error naming the file and line.
 
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 
-use super::Selection;
 use crate::error::Error;
+
+/// Name of the selection file in the spec directory.
+pub const SELECTION_FILE: &str = "select.toml";
+
+/// The selection without a file: Polar's OAuth2 API.
+pub(crate) const DEFAULT_PATHS: &[&str] = &["/v1/oauth2/"];
+
+/// The operations that become the client: those whose path starts with one of `paths`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Path prefixes (`/v1/oauth2/`); `/` selects every operation.
+    pub paths: Vec<String>,
+    /// The file the selection was read from (`None`: the default).
+    pub file: Option<PathBuf>,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Self {
+            paths: DEFAULT_PATHS.iter().map(|p| (*p).to_owned()).collect(),
+            file: None,
+        }
+    }
+}
+
+impl Selection {
+    /// Every operation of the document.
+    #[must_use]
+    pub fn all() -> Self {
+        Self {
+            paths: vec!["/".to_owned()],
+            file: None,
+        }
+    }
+
+    /// Whether the path `path` is selected.
+    #[must_use]
+    pub(crate) fn selects(&self, path: &str) -> bool {
+        self.paths.iter().any(|prefix| path.starts_with(prefix))
+    }
+}
+
+/// The selection of `spec_dir`: its [`SELECTION_FILE`], or the default when there is none.
+pub fn read(spec_dir: &Path) -> Result<Selection, Error> {
+    let file = spec_dir.join(SELECTION_FILE);
+    match fs::read_to_string(&file) {
+        Ok(text) => parse(&file, &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Selection::default()),
+        Err(e) => Err(Error::in_file(
+            &file,
+            "",
+            format!("cannot read the file: {e}"),
+        )),
+    }
+}
 
 /// Parse a selection file's text (see the module docs for the format).
 pub fn parse(file: &Path, text: &str) -> Result<Selection, Error> {

@@ -1,107 +1,14 @@
-//! Reading a document into a [`Surface`]: the document's parts, its operations (parameters,
-//! bodies, responses, headers) and its components.
+//! Reading a document's operations (parameters, bodies, responses, headers) and components
+//! into nodes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use polar_oauth2_codegen::walk::METHODS;
 use serde_json::{Map, Value};
 
-use super::flatten::Origin;
-use super::schema::{collect_refs, cosmetic_of, prefixed, security_alternatives, security_scheme};
-use super::{Node, NodeId, Operation, Place, Surface};
-
-impl Surface {
-    /// Read the surface of `doc` (a downgraded document). Malformed parts are listed as they
-    /// are (`?` for a missing name) rather than refused: the loader has already checked the
-    /// document's shape, and a listing should show what is there.
-    pub fn from_doc(doc: &Value) -> Surface {
-        let mut b = Builder {
-            doc,
-            nodes: Vec::new(),
-            keys: BTreeMap::new(),
-            request_refs: BTreeSet::new(),
-            response_refs: BTreeSet::new(),
-        };
-        let operations = b.operations();
-        b.components();
-        b.assign_directions();
-        let root = doc.as_object();
-        let info_version = doc
-            .pointer("/info/version")
-            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
-        let mut servers = BTreeMap::new();
-        for server in doc
-            .get("servers")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let url = server
-                .get("url")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_owned();
-            servers.insert(url, cosmetic_of(server, |k| k != "url"));
-        }
-        let mut security_schemes = BTreeMap::new();
-        for (name, scheme) in doc
-            .pointer("/components/securitySchemes")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            security_schemes.insert(name.clone(), security_scheme(scheme));
-        }
-        let mut cosmetic = BTreeMap::new();
-        for (key, value) in root.into_iter().flatten() {
-            match key.as_str() {
-                // Interpreted elsewhere, or rewritten by the downgrade.
-                "openapi" | "paths" | "servers" | "security" | "webhooks" | "jsonSchemaDialect" => {
-                }
-                "components" => {
-                    for (section, entries) in value.as_object().into_iter().flatten() {
-                        // Schemas and security schemes are interpreted; parameters, bodies,
-                        // responses and headers show where operations use them.
-                        let shown = [
-                            "schemas",
-                            "securitySchemes",
-                            "parameters",
-                            "requestBodies",
-                            "responses",
-                            "headers",
-                        ];
-                        if !shown.contains(&section.as_str()) {
-                            cosmetic.insert(format!("components.{section}"), entries.clone());
-                        }
-                    }
-                }
-                _ => {
-                    cosmetic.insert(key.clone(), value.clone());
-                }
-            }
-        }
-        Surface {
-            info_version,
-            servers,
-            security_schemes,
-            operations,
-            nodes: b.nodes,
-            keys: b.keys,
-            cosmetic,
-        }
-    }
-}
-
-/// The surface being read from one document.
-pub(super) struct Builder<'a> {
-    pub(super) doc: &'a Value,
-    pub(super) nodes: Vec<Node>,
-    pub(super) keys: BTreeMap<(Option<NodeId>, String), NodeId>,
-    /// Components referenced from parameters and request bodies.
-    pub(super) request_refs: BTreeSet<String>,
-    /// Components referenced from responses.
-    pub(super) response_refs: BTreeSet<String>,
-}
+use super::builder::{Builder, Origin};
+use super::model::{Node, Operation, Place};
+use super::schema::{collect_refs, cosmetic_of, prefixed, security_alternatives};
 
 impl<'a> Builder<'a> {
     /// Follow a local reference to a parameter, body, response or header (not to a schema).
@@ -120,7 +27,7 @@ impl<'a> Builder<'a> {
         value
     }
 
-    fn operations(&mut self) -> BTreeMap<(String, String), Operation> {
+    pub(super) fn operations(&mut self) -> BTreeMap<(String, String), Operation> {
         let mut ops = BTreeMap::new();
         let doc = self.doc;
         let global_security = doc.get("security");
@@ -352,7 +259,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn components(&mut self) {
+    pub(super) fn components(&mut self) {
         let doc = self.doc;
         for (name, schema) in doc
             .pointer("/components/schemas")
