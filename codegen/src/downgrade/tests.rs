@@ -1,3 +1,5 @@
+//! Each 3.1 -> 3.0 rewrite on a minimal input, and the warnings for constructs none knows.
+
 use super::*;
 use serde_json::{Map, json};
 

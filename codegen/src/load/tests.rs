@@ -1,3 +1,6 @@
+//! Reading documents (YAML, JSON, name order) and merging them: identical repeats merge,
+//! conflicting definitions name both files.
+
 use super::*;
 use serde_json::json;
 

@@ -1,3 +1,5 @@
+//! The selection file's subset of TOML, and what a selection keeps of a document.
+
 use std::fs;
 use std::path::Path;
 

@@ -1,3 +1,6 @@
+//! The shaping steps on a minimal OAuth2 document: hoisted unions, stripped tags, secret
+//! fields, credential parameters, names that do not collide.
+
 use super::*;
 use crate::secrets;
 use serde_json::json;

@@ -1,3 +1,5 @@
+//! Documentation changes, long texts, constraints and the rendered reports.
+
 use super::*;
 
 #[test]

@@ -1,3 +1,5 @@
+//! Enum values, union arms, statuses, operations and security.
+
 use super::*;
 
 #[test]
