@@ -11,10 +11,10 @@ use crate::{
     ActiveToken, AuthorizeResponse, ClientCredentials, ClientRegistration, ClientSecret,
     ClientUpdate, Scope, SessionToken, Token, TokenRequest, UserInfo, WebGrant,
 };
-use polar_oauth2_spec_tools::coverage::SERVER_DEFAULTED_FIELDS;
-use polar_oauth2_spec_tools::coverage::{Handled, uncovered};
 use polar_oauth2_codegen::shape::{AUTHORIZE_OPERATION, TOKEN_OPERATION, find_operation};
 use polar_oauth2_codegen::{downgrade, load};
+use polar_oauth2_spec_tools::coverage::SERVER_DEFAULTED_FIELDS;
+use polar_oauth2_spec_tools::coverage::{Handled, uncovered};
 use serde_json::{Value, json};
 
 fn handled_grants() -> Vec<(&'static str, &'static [&'static str])> {
