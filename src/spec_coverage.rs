@@ -11,10 +11,10 @@ use crate::{
     ActiveToken, AuthorizeResponse, ClientCredentials, ClientRegistration, ClientSecret,
     ClientUpdate, Scope, SessionToken, Token, TokenRequest, UserInfo, WebGrant,
 };
-use polar_oauth2_codegen::coverage::SERVER_DEFAULTED_FIELDS;
-use polar_oauth2_codegen::coverage::{Handled, uncovered};
 use polar_oauth2_codegen::shape::{AUTHORIZE_OPERATION, TOKEN_OPERATION, find_operation};
 use polar_oauth2_codegen::{downgrade, load};
+use polar_oauth2_spec_tools::coverage::SERVER_DEFAULTED_FIELDS;
+use polar_oauth2_spec_tools::coverage::{Handled, uncovered};
 use serde_json::{Value, json};
 
 fn handled_grants() -> Vec<(&'static str, &'static [&'static str])> {
@@ -99,7 +99,7 @@ fn vendored_spec_is_fully_handled_by_the_facade() {
 fn every_published_spec_history_document_is_handled() {
     // Found through the generator crate, so that a copy of this package elsewhere (as
     // `.ci/spec-history` makes) reads the same documents.
-    let dir = Path::new(polar_oauth2_codegen::MANIFEST_DIR).join("tests/fixtures/spec-history");
+    let dir = Path::new(polar_oauth2_spec_tools::FIXTURES).join("spec-history");
     for entry in fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let mut doc = load::read_file(&path).unwrap();
@@ -170,8 +170,8 @@ fn a_new_scope_is_not_a_coverage_failure_and_still_decodes() {
     );
 }
 
-/// `Token` requires exactly what the spec's `TokenResponse` requires (issue 11, item 4): a
-/// spec that makes a field optional or required fails here, naming the difference. The one
+/// `Token` requires exactly what the spec's `TokenResponse` requires: a spec that makes a field
+/// optional or required fails here, naming the difference. The one
 /// exception is the pair Polar's server leaves out whatever a document says: `refresh_token`
 /// (no `refresh_token` grant) and `id_token` (no `openid` scope); the documents before 2026-04
 /// listed them as required, and a token response without them is still valid tokens.

@@ -6,8 +6,9 @@
 use std::fs;
 use std::path::PathBuf;
 
-use polar_oauth2_codegen::surface::{surface, surface_dir};
-use polar_oauth2_codegen::{downgrade, snapshot};
+use polar_oauth2_codegen::downgrade;
+use polar_oauth2_spec_tools::snapshot;
+use polar_oauth2_spec_tools::surface::{surface, surface_dir};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// The most of a message or a pointer an error shows, in bytes (see [`excerpt`]).
+/// The most of a message or a pointer an error shows, in bytes.
 pub const EXCERPT_LEN: usize = 512;
 
 /// A spec document that cannot be turned into Rust code.
@@ -54,7 +54,7 @@ impl Error {
 /// them): at most about [`EXCERPT_LEN`] bytes, its start and its end, with how much was left
 /// out between, so that a hostile 10 MB name makes a line, not megabytes of output.
 #[must_use]
-pub fn excerpt(text: &str) -> Cow<'_, str> {
+pub(crate) fn excerpt(text: &str) -> Cow<'_, str> {
     if text.len() <= EXCERPT_LEN {
         return Cow::Borrowed(text);
     }
@@ -101,12 +101,12 @@ fn display_pointer(pointer: &str) -> String {
 }
 
 /// Escape one reference token for a JSON pointer (RFC 6901 §3: `~` -> `~0`, `/` -> `~1`).
-pub fn escape_token(token: &str) -> String {
+pub(crate) fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
 /// Build a pointer from its unescaped tokens.
-pub fn pointer<'a>(tokens: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn pointer<'a>(tokens: impl IntoIterator<Item = &'a str>) -> String {
     tokens.into_iter().fold(String::new(), |mut acc, t| {
         acc.push('/');
         acc.push_str(&escape_token(t));

@@ -8,27 +8,19 @@
 //! YAML. [`build_script::run`] is what the library's `build.rs` calls.
 #![forbid(unsafe_code)]
 
-pub mod accepts;
+mod accepts;
 pub mod build_script;
-#[cfg(feature = "maintainer")]
-pub mod coverage;
-pub mod credentials;
 pub mod downgrade;
-#[cfg(feature = "maintainer")]
-pub mod drift;
 pub mod error;
 pub mod generate;
 pub mod load;
+mod refs;
 pub mod requests;
-pub mod rust_names;
-pub mod scopes;
+mod rust_names;
+mod scopes;
 pub mod secrets;
 pub mod select;
 pub mod shape;
-#[cfg(feature = "maintainer")]
-pub mod snapshot;
-#[cfg(feature = "maintainer")]
-pub mod surface;
 pub mod unions;
 pub mod walk;
 
@@ -36,10 +28,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use error::Error;
-
-/// This crate's own directory (its test fixtures, Polar's published documents, live under
-/// `tests/fixtures/`).
-pub const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Everything one run of the generator produces.
 #[derive(Debug, Clone)]

@@ -38,8 +38,8 @@ impl Renamed {
     }
 
     /// The placeholder used for `value`, if it was renamed.
-    #[must_use]
-    pub fn placeholder(&self, value: &str) -> Option<&str> {
+    #[cfg(test)]
+    fn placeholder(&self, value: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(_, real)| *real == value)

@@ -7,14 +7,14 @@
 //! read with an explicit `.secret()`). A generated struct therefore cannot print a client
 //! secret or a token, whichever operation it belongs to.
 //!
-//! A field whose name *looks* secret (see [`looks_secret`]) must be in one of the two tables:
+//! A field whose name *looks* secret (see `looks_secret`) must be in one of the two tables:
 //! [`unclassified`] names any that is in neither, and the library's coverage test fails on it.
 //! That is how a new `*_secret` or `*_token` field in a future document is caught before it
 //! reaches a log.
 
 use serde_json::Value;
 
-use crate::error::{escape_token, pointer};
+use crate::error::escape_token;
 use crate::walk;
 
 /// Property name -> the library's secret type (a type in `crate::secret`).
@@ -37,8 +37,8 @@ pub const SECRET_FIELDS: &[(&str, &str)] = &[
     ("registration_access_token", "RegistrationAccessToken"),
 ];
 
-/// Names that look secret (see [`looks_secret`]) but are not: each with the reason.
-pub const NOT_SECRET: &[(&str, &str)] = &[
+/// Names that look secret (see `looks_secret`) but are not: each with the reason.
+pub(crate) const NOT_SECRET: &[(&str, &str)] = &[
     ("token_type", "RFC 6749 §7.1: `Bearer`"),
     (
         "token_type_hint",
@@ -67,14 +67,14 @@ pub fn secret_type(property: &str) -> Option<&'static str> {
 
 /// The component key that stands for `rust_type` (e.g. `PolarOauth2SecretClientSecret`).
 #[must_use]
-pub fn component_name(rust_type: &str) -> String {
+pub(crate) fn component_name(rust_type: &str) -> String {
     format!("{COMPONENT_PREFIX}{rust_type}")
 }
 
 /// Whether a field name looks like it could hold a secret: `*secret*`, `*token*`,
 /// `*password*`, `*verifier*`, `*credential*`, `*api_key*`, or exactly `code`.
 #[must_use]
-pub fn looks_secret(property: &str) -> bool {
+pub(crate) fn looks_secret(property: &str) -> bool {
     let name = property.to_ascii_lowercase();
     name == "code"
         || [
@@ -90,7 +90,7 @@ pub fn looks_secret(property: &str) -> bool {
 }
 
 /// Every property in `doc` whose name looks secret but is in neither [`SECRET_FIELDS`] nor
-/// [`NOT_SECRET`], as `name (at #/pointer)`, in document order.
+/// `NOT_SECRET`, as `name (at #/pointer)`, in document order.
 #[must_use]
 pub fn unclassified(doc: &Value) -> Vec<String> {
     let mut found = Vec::new();
@@ -111,12 +111,6 @@ pub fn unclassified(doc: &Value) -> Vec<String> {
         }
     });
     found
-}
-
-/// The pointer of a secret component schema (for messages).
-#[must_use]
-pub fn component_pointer(rust_type: &str) -> String {
-    pointer(["components", "schemas", &component_name(rust_type)])
 }
 
 #[cfg(test)]

@@ -181,7 +181,7 @@ fn name(arm: &Value, index: usize) -> String {
 /// Put every shadowed union of `doc` (except those under the components in `skip`, which the
 /// facade replaces with its own types) in the order that decodes right; the warnings say what
 /// was changed and what stays ambiguous.
-pub fn decode_most_specific_first(doc: &mut Value, skip: &[String]) -> Vec<String> {
+pub(crate) fn decode_most_specific_first(doc: &mut Value, skip: &[String]) -> Vec<String> {
     let skipped = |pointer: &str| {
         skip.iter().any(|component| {
             let prefix = format!("/components/schemas/{}/", escape_token(component));

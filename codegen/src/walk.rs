@@ -11,13 +11,16 @@ pub const METHODS: [&str; 8] = [
 
 /// Call `f` on every schema in `doc` (pre-order: a schema before the schemas inside it, so a
 /// rewrite of a node is itself walked).
-pub fn for_each_schema_mut(doc: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>, &str)) {
+pub(crate) fn for_each_schema_mut(
+    doc: &mut Value,
+    f: &mut dyn FnMut(&mut Map<String, Value>, &str),
+) {
     if let Some(Value::Object(components)) = doc.get_mut("components") {
         if let Some(Value::Object(schemas)) = components.get_mut("schemas") {
             for (name, schema) in schemas.iter_mut() {
                 walk_schema(
                     schema,
-                    &format!("/components/schemas/{}", escape_token(name)),
+                    &mut format!("/components/schemas/{}", escape_token(name)),
                     f,
                 );
             }
@@ -54,7 +57,7 @@ pub fn for_each_schema_mut(doc: &mut Value, f: &mut dyn FnMut(&mut Map<String, V
     }
 }
 
-/// Read-only variant of [`for_each_schema_mut`].
+/// Read-only variant of `for_each_schema_mut`.
 pub fn for_each_schema(doc: &mut Value, f: &mut dyn FnMut(&Map<String, Value>, &str)) {
     for_each_schema_mut(doc, &mut |schema, ptr| f(schema, ptr));
 }
@@ -74,14 +77,14 @@ fn walk_parameters(
 /// A parameter, header, request body or response: `schema`, `content.*.schema`, `headers.*`.
 fn walk_holder(holder: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Map<String, Value>, &str)) {
     if let Some(schema) = holder.get_mut("schema") {
-        walk_schema(schema, &format!("{ptr}/schema"), f);
+        walk_schema(schema, &mut format!("{ptr}/schema"), f);
     }
     if let Some(Value::Object(content)) = holder.get_mut("content") {
         for (media, entry) in content.iter_mut() {
             if let Some(schema) = entry.get_mut("schema") {
                 walk_schema(
                     schema,
-                    &format!("{ptr}/content/{}/schema", escape_token(media)),
+                    &mut format!("{ptr}/content/{}/schema", escape_token(media)),
                     f,
                 );
             }
@@ -94,31 +97,46 @@ fn walk_holder(holder: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Map<String,
     }
 }
 
-fn walk_schema(schema: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Map<String, Value>, &str)) {
+/// One schema and the schemas inside it; `ptr` is one buffer extended and cut back per child, so
+/// a deep schema costs one pointer, not one per level.
+fn walk_schema(
+    schema: &mut Value,
+    ptr: &mut String,
+    f: &mut dyn FnMut(&mut Map<String, Value>, &str),
+) {
     let Value::Object(node) = schema else {
         return;
     };
     f(node, ptr);
+    let mut child = |schema: &mut Value, ptr: &mut String, segments: &[&str]| {
+        let len = ptr.len();
+        for segment in segments {
+            ptr.push('/');
+            ptr.push_str(segment);
+        }
+        walk_schema(schema, ptr, f);
+        ptr.truncate(len);
+    };
     if let Some(Value::Object(props)) = node.get_mut("properties") {
         for (name, prop) in props.iter_mut() {
-            walk_schema(prop, &format!("{ptr}/properties/{}", escape_token(name)), f);
+            child(prop, ptr, &["properties", &escape_token(name)]);
         }
     }
     for key in ["items", "additionalProperties", "not"] {
         match node.get_mut(key) {
             Some(Value::Array(list)) => {
                 for (i, s) in list.iter_mut().enumerate() {
-                    walk_schema(s, &format!("{ptr}/{key}/{i}"), f);
+                    child(s, ptr, &[key, &i.to_string()]);
                 }
             }
-            Some(child @ Value::Object(_)) => walk_schema(child, &format!("{ptr}/{key}"), f),
+            Some(schema @ Value::Object(_)) => child(schema, ptr, &[key]),
             _ => {}
         }
     }
     for key in ["allOf", "anyOf", "oneOf", "prefixItems"] {
         if let Some(Value::Array(list)) = node.get_mut(key) {
             for (i, s) in list.iter_mut().enumerate() {
-                walk_schema(s, &format!("{ptr}/{key}/{i}"), f);
+                child(s, ptr, &[key, &i.to_string()]);
             }
         }
     }
