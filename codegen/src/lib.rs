@@ -3,9 +3,8 @@
 //! Data flows one way: `spec/` -> [`load`] (merge the documents) -> [`select`] (the operations
 //! that become the client, and what they reach) -> [`downgrade`] (OpenAPI 3.1 -> 3.0) ->
 //! [`shape`] (hoist the unions the facade replaces) -> [`unions`] (untagged arms most specific
-//! first) -> [`generate`] (progenitor, syn, [`requests`], prettyplease) -> `OUT_DIR`. Nothing
-//! here sends a request; nothing in the library parses
-//! YAML. [`build_script::run`] is what the library's `build.rs` calls.
+//! first) -> [`generate`] (progenitor, its output unedited, prettyplease) -> `OUT_DIR`. Nothing
+//! here sends a request; nothing in the library parses YAML. [`build_script::run`] is what the library's `build.rs` calls.
 #![forbid(unsafe_code)]
 
 pub mod accepts;
@@ -13,13 +12,15 @@ pub mod build_script;
 #[cfg(feature = "maintainer")]
 pub mod coverage;
 pub mod credentials;
+pub mod deep_object;
 pub mod downgrade;
 #[cfg(feature = "maintainer")]
 pub mod drift;
 pub mod error;
 pub mod generate;
 pub mod load;
-pub mod requests;
+pub mod operation_paths;
+pub mod run;
 pub mod rust_names;
 pub mod scopes;
 pub mod secrets;
