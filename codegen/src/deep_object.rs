@@ -106,4 +106,3 @@ pub fn deep_object_types(doc: &Value) -> Result<Vec<syn::Item>, Error> {
     })?;
     Ok(file.items)
 }
-

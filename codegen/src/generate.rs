@@ -27,8 +27,14 @@ const FACADE_TYPES: [(&str, &str); 8] = [
     (SCOPE_DISPLAY_NAMES, "crate::scope::ScopeDisplayNames"),
     (USER_INFO, "crate::oauth2::userinfo::UserInfo"),
     (INTROSPECTION, "crate::oauth2::introspect::Introspection"),
-    (REGISTERED_CLIENT, "crate::oauth2::clients::RegisteredClient"),
-    (CLIENT_REGISTRATION, "crate::oauth2::clients::ClientRegistration"),
+    (
+        REGISTERED_CLIENT,
+        "crate::oauth2::clients::RegisteredClient",
+    ),
+    (
+        CLIENT_REGISTRATION,
+        "crate::oauth2::clients::ClientRegistration",
+    ),
     (CLIENT_UPDATE, "crate::oauth2::clients::ClientUpdate"),
 ];
 

@@ -4,7 +4,8 @@
 //! that become the client, and what they reach) -> [`downgrade`] (OpenAPI 3.1 -> 3.0) ->
 //! [`shape`] (hoist the unions the facade replaces) -> [`unions`] (untagged arms most specific
 //! first) -> [`generate`] (progenitor, its output unedited, prettyplease) -> `OUT_DIR`. Nothing
-//! here sends a request; nothing in the library parses YAML. [`build_script::run`] is what the library's `build.rs` calls.
+//! here sends a request; nothing in the library parses YAML. [`build_script::run`] is what the
+//! library's `build.rs` calls.
 #![forbid(unsafe_code)]
 
 pub mod accepts;

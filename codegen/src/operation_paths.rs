@@ -25,7 +25,13 @@ pub fn operation_id(spec_id: &str) -> String {
         _ => spec_id
             .replace('\'', "")
             .chars()
-            .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect::<String>()
             .to_snake_case(),
     };

@@ -185,7 +185,6 @@ fn referenced_schemas(schemas: &serde_json::Map<String, Value>, name: &str) -> B
     seen
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,7 +72,6 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -78,8 +78,7 @@ pub(crate) fn guard(
     // The common case: a body whose declared length is within the cap needs no byte counting
     // (hyper stops at Content-Length), nor a wrapper unless an in-flight place must be held
     // until the body is done and the caller does not read it at once: a slow body keeps its
-    // connection busy, and releasing the place earlier let 64 slow bodies open 64 connections
-    // under a limit of 4.
+    // connection busy, so a place given back before its end would let the limit be exceeded.
     if !redirected && (permit.is_none() || read_now) && declared.is_some_and(|n| n <= cap) {
         return (response, permit);
     }
@@ -242,7 +241,9 @@ pub(crate) async fn buffered(
 
 /// The guard's own failure inside a reqwest error (a body over the cap, a followed redirect, a
 /// wait for an in-flight place that timed out), if it is one.
-pub(crate) fn body_failure<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e BodyFailure> {
+pub(crate) fn body_failure<'e>(
+    e: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e BodyFailure> {
     let mut source = Some(e);
     while let Some(s) = source {
         if let Some(failure) = s.downcast_ref::<BodyFailure>() {

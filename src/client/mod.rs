@@ -205,4 +205,3 @@ fn success<T>(result: Result<T, Error>) -> Result<(), Error> {
         Err(e) => Err(e),
     }
 }
-

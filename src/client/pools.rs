@@ -40,7 +40,6 @@ pub(crate) fn default_http_client(
         .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))
 }
 
-
 /// A `reqwest::Client` per Tokio runtime. A pooled hyper connection is driven by a task of the
 /// runtime that opened it: a request from another runtime that picks it up loses its response
 /// ("dispatch task is gone") once that runtime shuts down, after the server read the request

@@ -7,9 +7,9 @@ use super::config::call;
 use super::fresh::Fresh;
 use super::guard::{buffered, guard, is_guard_failure, queue_timeout};
 use crate::generated;
-use crate::retry::{Call, Outcome};
 #[cfg(doc)]
 use crate::retry::RetryPolicy;
+use crate::retry::{Call, Outcome};
 
 /// Wait `wait` without Tokio's timer, so that retries work in a runtime built without
 /// `enable_time` (where `tokio::time::sleep` panics): a thread sleeps and wakes the task. Retry
@@ -37,7 +37,6 @@ async fn retry_wait(wait: Duration) {
         let _ = waited.await;
     }
 }
-
 
 impl generated::Client {
     /// [`ClientHooks::exec`](progenitor_client::ClientHooks::exec) for a request carrying a credential received `age` ago, which
@@ -145,4 +144,3 @@ impl generated::Client {
         }
     }
 }
-
