@@ -6,6 +6,12 @@ pub const CLIENT_ID: &str = "polar_ci_Xq3kP9vTz2LmN8bR4wYc6D";
 pub const CLIENT_SECRET: &str = "polar_cs_hV7nQ2xK9pL4mT8rW3zB6yF1cJ5gD0sA";
 pub const REFRESH_TOKEN: &str = "polar_rt_u_Zk4Jm8Qp2Vx7Nc3Lb9Ht5Rw1Fy6Gd0Sa";
 pub const ACCESS_TOKEN: &str = "polar_at_u_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv";
+/// What the canned answers hand out, distinct from what the calls send: the crate treats a
+/// credential it has just received specially for a few seconds (Polar's commit race), and a
+/// steady-state round trip must not carry one.
+pub const ISSUED_ACCESS_TOKEN: &str = "polar_at_u_Zy9Xw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe";
+pub const ISSUED_CLIENT_ID: &str = "polar_ci_Rg5Tb7Yn9Um2Ik4Ol6Pa8Sd0F";
+pub const ISSUED_REGISTRATION_TOKEN: &str = "polar_crt_Mz3Nx5Bc7Vl9Kj1Hg3Fd5Sa7Qw9Er";
 /// The signed-in user's web session the consent-data calls carry.
 pub const SESSION_TOKEN: &str = "polar_us_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv";
 pub const REDIRECT_URI: &str = "https://app.example.com/oauth/callback";
@@ -82,7 +88,7 @@ pub fn token_body() -> Vec<u8> {
         "c2lnbmF0dXJlLXBsYWNlaG9sZGVyLXRoYXQtaXMtYXMtbG9uZy1hcy1hbi1yczI1Ni1zaWduYXR1cmUtd291bGQtYmUtaW4tcHJhY3RpY2UtMjU2LWJ5dGVzLWJhc2U2NHVybC1lbmNvZGVkLXNvLXRoaXMtcGFkcy1pdC1vdXQtYS1iaXQtbW9yZQ",
     );
     format!(
-        r#"{{"access_token":"{ACCESS_TOKEN}","token_type":"Bearer","expires_in":3600,"refresh_token":"polar_rt_u_Nw2Qe8Rt4Yu6Io0Pa3Sd5Fg7Hj9Kl1Zx","id_token":"{id_token}","scope":"{}"}}"#,
+        r#"{{"access_token":"{ISSUED_ACCESS_TOKEN}","token_type":"Bearer","expires_in":3600,"refresh_token":"polar_rt_u_Nw2Qe8Rt4Yu6Io0Pa3Sd5Fg7Hj9Kl1Zx","id_token":"{id_token}","scope":"{}"}}"#,
         SCOPES.join(" ")
     )
     .into_bytes()
@@ -109,7 +115,7 @@ pub fn userinfo_body() -> Vec<u8> {
 /// A registered client (RFC 7591 §3.2.1), as create, get and update answer.
 pub fn client_body() -> Vec<u8> {
     format!(
-        r#"{{"client_id":"{CLIENT_ID}","client_secret":"{CLIENT_SECRET}","client_id_issued_at":1767225600,"client_secret_expires_at":0,"registration_access_token":"{REGISTRATION_TOKEN}","registration_client_uri":"https://api.polar.sh/v1/oauth2/register/{CLIENT_ID}","client_name":"Acme Analytics","redirect_uris":["{REDIRECT_URI}"],"token_endpoint_auth_method":"client_secret_post","grant_types":["authorization_code","refresh_token"],"response_types":["code"],"scope":"{}","client_uri":"https://acme.example.com","logo_uri":"https://acme.example.com/static/logo.png","tos_uri":"https://acme.example.com/terms","policy_uri":"https://acme.example.com/privacy","default_sub_type":"user"}}"#,
+        r#"{{"client_id":"{ISSUED_CLIENT_ID}","client_secret":"{CLIENT_SECRET}","client_id_issued_at":1767225600,"client_secret_expires_at":0,"registration_access_token":"{ISSUED_REGISTRATION_TOKEN}","registration_client_uri":"https://api.polar.sh/v1/oauth2/register/{ISSUED_CLIENT_ID}","client_name":"Acme Analytics","redirect_uris":["{REDIRECT_URI}"],"token_endpoint_auth_method":"client_secret_post","grant_types":["authorization_code","refresh_token"],"response_types":["code"],"scope":"{}","client_uri":"https://acme.example.com","logo_uri":"https://acme.example.com/static/logo.png","tos_uri":"https://acme.example.com/terms","policy_uri":"https://acme.example.com/privacy","default_sub_type":"user"}}"#,
         SCOPES.join(" ")
     )
     .into_bytes()
