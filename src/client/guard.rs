@@ -226,17 +226,41 @@ pub(crate) async fn buffered(
     let version = response.version();
     let headers = std::mem::take(response.headers_mut());
     let url = response.url().clone();
-    let bytes = response.bytes().await?;
-    let mut whole = http::Response::new(reqwest::Body::from(bytes));
-    *whole.status_mut() = status;
-    *whole.version_mut() = version;
-    *whole.headers_mut() = headers;
+    let bytes = read_whole(&mut response).await?;
+    drop(response);
     // Keep `Response::url` (an extension only reqwest's builder can set; without it reqwest
     // parses a placeholder URL).
-    if let Ok(marker) = http::Response::builder().url(url).body(()) {
-        *whole.extensions_mut() = marker.into_parts().0.extensions;
-    }
+    let whole = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url)
+        .body(reqwest::Body::from(bytes));
+    let mut whole = match whole {
+        Ok(whole) => whole,
+        // Not reached: every part comes from a response that was already valid.
+        Err(_) => http::Response::new(reqwest::Body::from(Bytes::new())),
+    };
+    *whole.headers_mut() = headers;
     Ok(reqwest::Response::from(whole))
+}
+
+/// A response's whole body. One chunk (a small body, nearly always) is returned as it came,
+/// without a copy; read chunk by chunk rather than with `Response::bytes`, whose collecting
+/// state would be held in every request's future while it waits.
+async fn read_whole(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
+    let Some(first) = response.chunk().await? else {
+        return Ok(Bytes::new());
+    };
+    let Some(second) = response.chunk().await? else {
+        return Ok(first);
+    };
+    let mut whole = bytes::BytesMut::with_capacity(first.len() + second.len());
+    whole.extend_from_slice(&first);
+    whole.extend_from_slice(&second);
+    while let Some(chunk) = response.chunk().await? {
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(whole.freeze())
 }
 
 /// The guard's own failure inside a reqwest error (a body over the cap, a followed redirect, a

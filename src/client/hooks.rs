@@ -16,7 +16,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, COOKIE, HeaderName, HeaderV
 
 use super::config::{Hooks, call};
 use super::fresh::FRESH;
-use super::guard::{guard, queue_timeout};
+use super::guard::{buffered, guard, queue_timeout};
 use super::one_shot::OneShotBody;
 use super::path_guard;
 use crate::generated;
@@ -46,7 +46,9 @@ impl ClientHooks<Hooks> for generated::Client {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let hooks = &self.inner;
+        // A path without parameters is the same on every call: only the others are checked.
         if let Some(template) = path_guard::template(info.operation_id)
+            && template.contains('{')
             && !path_guard::matches(&hooks.base_path, template, request.url().path())
         {
             return Err(progenitor_client::Error::InvalidRequest(
@@ -118,15 +120,24 @@ impl ClientHooks<Hooks> for generated::Client {
             };
             let (sent_to, sending) = self.send(request);
             let response = sending.await?;
-            // The guard's body holds the place until the generated code has read it.
-            let (response, _) = guard(
+            let success = response.status().is_success();
+            let (response, permit) = guard(
                 response,
                 sent_to.as_ref(),
                 hooks.max_response_body,
                 permit,
-                false,
+                success,
             );
-            Ok(response)
+            // A successful body within the cap is read here, holding the in-flight place, and
+            // handed over in memory; any other response's guard holds the place itself.
+            match permit {
+                Some(permit) => {
+                    let read = buffered(response).await;
+                    drop(permit);
+                    read
+                }
+                None => Ok(response),
+            }
         }
     }
 }
