@@ -97,8 +97,12 @@ impl Fresh {
     }
 
     /// The age of the youngest just-received credential `request` carries: as its bearer, in
-    /// its body, or in its path (a client id just registered).
-    pub(crate) fn carried_by(&self, request: &reqwest::Request) -> Option<Duration> {
+    /// its body, or in its path (a client id just registered) when `path_has_parameters`.
+    pub(crate) fn carried_by(
+        &self,
+        request: &reqwest::Request,
+        path_has_parameters: bool,
+    ) -> Option<Duration> {
         if !self.any.load(Ordering::Acquire) {
             return None;
         }
@@ -131,8 +135,16 @@ impl Fresh {
                 carried(r.at);
             }
         }
-        // The body's and the path's pieces, each compared with the word-shaped credentials.
+        // The body's and the path's pieces, each compared with the word-shaped credentials of
+        // its length (most pieces are names, shorter than any credential).
+        let lengths = received
+            .iter()
+            .filter(|r| r.word)
+            .fold(0u64, |mask, r| mask | length_bit(r.secret.len()));
         let mut compare = |piece: &[u8]| {
+            if lengths & length_bit(piece.len()) == 0 {
+                return;
+            }
             for r in received.iter().filter(|r| r.word) {
                 if r.secret.as_bytes() == piece {
                     carried(r.at);
@@ -146,9 +158,16 @@ impl Fresh {
                 &mut compare,
             );
         }
-        for_each_piece(path, |rest| memchr::memchr(b'/', rest), &mut compare);
+        if path_has_parameters {
+            for_each_piece(path, |rest| memchr::memchr(b'/', rest), &mut compare);
+        }
         youngest.map(|at| now.saturating_duration_since(at))
     }
+}
+
+/// A length's bit in a 64-bit mask; every length from 63 on shares the last bit.
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 /// Call `f` with each piece of `bytes` between two separators (`next` finds the next one): the
@@ -183,6 +202,12 @@ fn prune(received: &mut VecDeque<Received>, now: Instant) {
 mod tests {
     use super::*;
 
+    impl Fresh {
+        fn carried_by_any(&self, request: &reqwest::Request) -> Option<Duration> {
+            self.carried_by(request, true)
+        }
+    }
+
     fn request(bearer: Option<&str>, body: &str) -> reqwest::Request {
         let client = reqwest::Client::new();
         let mut builder = client.post("http://127.0.0.1:1/x").body(body.to_owned());
@@ -197,24 +222,24 @@ mod tests {
         let fresh = Fresh::new();
         assert!(
             fresh
-                .carried_by(&request(Some("polar_at_u_x"), ""))
+                .carried_by_any(&request(Some("polar_at_u_x"), ""))
                 .is_none()
         );
         fresh.record("polar_at_u_x");
         fresh.record("polar_rt_u_y");
         assert!(
             fresh
-                .carried_by(&request(Some("polar_at_u_x"), ""))
+                .carried_by_any(&request(Some("polar_at_u_x"), ""))
                 .is_some()
         );
         assert!(
             fresh
-                .carried_by(&request(None, "token=polar_rt_u_y&a=b"))
+                .carried_by_any(&request(None, "token=polar_rt_u_y&a=b"))
                 .is_some()
         );
         assert!(
             fresh
-                .carried_by(&request(Some("polar_at_u_z"), "token=other"))
+                .carried_by_any(&request(Some("polar_at_u_z"), "token=other"))
                 .is_none()
         );
     }
@@ -225,16 +250,20 @@ mod tests {
         fresh.record("polar_ci_new");
         fresh.record("a+b/c=");
         let json = request(None, r#"{"client_id":"polar_ci_new","x":1}"#);
-        assert!(fresh.carried_by(&json).is_some());
+        assert!(fresh.carried_by_any(&json).is_some());
         let path = reqwest::Client::new()
             .get("http://127.0.0.1:1/v1/oauth2/register/polar_ci_new")
             .build()
             .unwrap();
-        assert!(fresh.carried_by(&path).is_some());
-        assert!(fresh.carried_by(&request(None, "token=xa+b/c=y")).is_some());
+        assert!(fresh.carried_by_any(&path).is_some());
+        assert!(
+            fresh
+                .carried_by_any(&request(None, "token=xa+b/c=y"))
+                .is_some()
+        );
         // A longer credential that merely starts with a held one is another credential.
         let longer = request(None, "client_id=polar_ci_newer");
-        assert!(fresh.carried_by(&longer).is_none());
+        assert!(fresh.carried_by_any(&longer).is_none());
     }
 
     #[test]
@@ -261,10 +290,10 @@ mod tests {
         }
         assert!(
             fresh
-                .carried_by(&request(Some("polar_at_u_00000"), ""))
+                .carried_by_any(&request(Some("polar_at_u_00000"), ""))
                 .is_none()
         );
         let last = format!("polar_at_u_{:05}", Fresh::CAPACITY);
-        assert!(fresh.carried_by(&request(Some(&last), "")).is_some());
+        assert!(fresh.carried_by_any(&request(Some(&last), "")).is_some());
     }
 }

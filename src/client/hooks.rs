@@ -100,15 +100,18 @@ impl ClientHooks<Hooks> for generated::Client {
     fn exec(
         &self,
         mut request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
         // An `async` block rather than an `async fn`: an `async fn` keeps its arguments beside
         // its locals, so `request` would be held twice in every request's future. Without
         // retries (the default) a request takes the short path below; the retry loop's larger
         // state lives in a box allocated only for a client with retries.
+        // Only a path with parameters can carry a credential (a client id).
+        let path_has_parameters =
+            path_guard::template(info.operation_id).is_none_or(|t| t.contains('{'));
         async move {
             let hooks = &self.inner;
-            if let Some(age) = FRESH.carried_by(&request) {
+            if let Some(age) = FRESH.carried_by(&request, path_has_parameters) {
                 return Box::pin(self.exec_fresh(request, age)).await;
             }
             if hooks.retry.max_retries() > 0 {
