@@ -119,11 +119,12 @@ mod tests {
                 ("b".to_owned(), "/v1/b".to_owned()),
             ]
         );
-        let code = prettyplease::unparse(&syn::File {
-            shebang: None,
-            attrs: Vec::new(),
-            items: vec![table(&doc).unwrap()],
-        });
+        let mut file = syn::parse_file("").unwrap();
+        file.items.push(table(&doc).unwrap());
+        let code = prettyplease::unparse(&file)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(
             code.contains(r#"("a_delete", "/v1/a/{id}"), ("b", "/v1/b")"#),
             "{code}"

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use polar_oauth2_codegen::build_script::{self, CLIENT_FILE, SCOPES_FILE, TIMINGS_VAR};
 use polar_oauth2_codegen::{Error, load};
+use serde_json::json;
 use support::*;
 
 /// Run the build script's logic with the workspace as the package and `out` as `OUT_DIR`.

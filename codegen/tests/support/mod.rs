@@ -273,16 +273,11 @@ impl Code {
         self.operation_methods()
             .iter()
             .map(|f| {
-                let text = prettyplease::unparse(&syn::File {
-                    shebang: None,
-                    attrs: Vec::new(),
-                    items: vec![syn::Item::Fn(syn::ItemFn {
-                        attrs: f.attrs.clone(),
-                        vis: f.vis.clone(),
-                        sig: f.sig.clone(),
-                        block: Box::new(f.block.clone()),
-                    })],
-                });
+                let mut file = syn::parse_file("impl Client {}").expect("an impl block");
+                if let Some(syn::Item::Impl(block)) = file.items.first_mut() {
+                    block.items.push(syn::ImplItem::Fn((*f).clone()));
+                }
+                let text = prettyplease::unparse(&file);
                 let between = |from: &str, to: &str| {
                     text.split_once(from)
                         .and_then(|(_, rest)| rest.split_once(to))
