@@ -68,6 +68,7 @@ pub(crate) fn refusal(operation_id: &str, template: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 
