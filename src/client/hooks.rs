@@ -106,6 +106,7 @@ impl ClientHooks<Hooks> for generated::Client {
         // its locals, so `request` would be held twice in every request's future. Without
         // retries (the default) a request takes the short path below; the retry loop's larger
         // state lives in a box allocated only for a client with retries.
+        //
         // Only a path with parameters can carry a credential (a client id).
         let path_has_parameters =
             path_guard::template(info.operation_id).is_none_or(|t| t.contains('{'));
