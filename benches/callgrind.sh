@@ -1,12 +1,13 @@
 #!/bin/sh
-# Client instructions per call (issue 15): (Ir at N=3000 - Ir at N=1000) / 2000, client process
-# only (the loopback server is a child process, which valgrind does not trace).
+# Client instructions per call: (Ir at N=3000 - Ir at N=1000) / 2000, client process only (the
+# loopback server is a child process, which valgrind does not trace).
 #
 #   sh benches/callgrind.sh                                  # token and authorize, both sides
 #   sh benches/callgrind.sh userinfo_round_trip/crate ...    # any group/side of benches/oauth2.rs
 set -eu
 cargo bench --bench oauth2 --no-run 2>/dev/null
-bin=$(ls -t target/release/deps/oauth2-* | grep -v '\.d$' | head -n 1)
+target=${CARGO_TARGET_DIR:-target}
+bin=$(ls -t "$target"/release/deps/oauth2-* | grep -v '\.d$' | head -n 1)
 [ $# -gt 0 ] || set -- token_round_trip/baseline token_round_trip/crate \
     authorize_round_trip/baseline authorize_round_trip/crate
 out=${TMPDIR:-/tmp}/polar-callgrind

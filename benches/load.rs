@@ -1,4 +1,4 @@
-//! Issue 15's load benchmark: 1,000 requests in flight at once through one client, against the
+//! The load benchmark: 1,000 requests in flight at once through one client, against the
 //! loopback server of `benches/common` in its own process (pinned to CPU 1; the client runs on
 //! CPU 0 on a current-thread runtime). Compared: the crate with its default in-flight limit
 //! (64) and with none, the hand-written reqwest + serde client (no limit, as a user writes it)

@@ -3,19 +3,21 @@
 //! Data flows one way: `spec/` -> [`load`] (merge the documents) -> [`select`] (the operations
 //! that become the client, and what they reach) -> [`downgrade`] (OpenAPI 3.1 -> 3.0) ->
 //! [`shape`] (hoist the unions the facade replaces) -> [`unions`] (untagged arms most specific
-//! first) -> [`generate`] (progenitor, syn, [`requests`], prettyplease) -> `OUT_DIR`. Nothing
-//! here sends a request; nothing in the library parses
-//! YAML. [`build_script::run`] is what the library's `build.rs` calls.
+//! first) -> [`generate`] (progenitor, its output unedited, prettyplease) -> `OUT_DIR`. Nothing
+//! here sends a request; nothing in the library parses YAML. [`build_script::run`] is what the
+//! library's `build.rs` calls.
 #![forbid(unsafe_code)]
 
 mod accepts;
 pub mod build_script;
+mod deep_object;
 pub mod downgrade;
 pub mod error;
 pub mod generate;
 pub mod load;
+mod operation_paths;
 mod refs;
-pub mod requests;
+pub mod run;
 mod rust_names;
 mod scopes;
 pub mod secrets;

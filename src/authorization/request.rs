@@ -5,7 +5,7 @@ use url::Url;
 
 use crate::authorize::{AuthorizeParams, PkceMethod, SubType};
 use crate::client::Server;
-use crate::client::builder::check_transport;
+use crate::client::check_transport;
 use crate::error::Error;
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::PkceCodeVerifier;

@@ -1,14 +1,14 @@
 //! [`ClientBuilder`]: servers, TLS, timeouts, limits, retries.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Url;
 use reqwest::header::HeaderValue;
 use tokio::sync::Semaphore;
 
-use super::hooks::{Hooks, RuntimePools, StaticUrls};
+use super::base_url::{base_path, validate_base_url, without_password};
+use super::config::Hooks;
+use super::pools::{RuntimePools, default_http_client};
 use super::{
     Client, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT, Server,
     USER_AGENT_VALUE,
@@ -16,6 +16,37 @@ use super::{
 use crate::error::Error;
 use crate::generated;
 use crate::retry::RetryPolicy;
+
+impl Client {
+    /// A client for `server` with default settings (see [`ClientBuilder`]).
+    ///
+    /// ```
+    /// use polar_oauth2::{Client, Server};
+    ///
+    /// // One per app: clones share the connection pool.
+    /// let client = Client::new(Server::Production)?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
+    pub fn new(server: Server) -> Result<Self, Error> {
+        ClientBuilder::new(server).build()
+    }
+
+    /// Settings for a client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_oauth2::{Client, RetryPolicy, Server};
+    ///
+    /// let client = Client::builder(Server::Production)
+    ///     .timeout(Some(Duration::from_secs(10)))
+    ///     .retry(RetryPolicy::new(2))
+    ///     .build()?;
+    /// # Ok::<(), polar_oauth2::Error>(())
+    /// ```
+    pub fn builder(server: Server) -> ClientBuilder {
+        ClientBuilder::new(server)
+    }
+}
 
 /// Settings for a [`Client`]. `Debug` hides a password in the base URL.
 ///
@@ -59,19 +90,6 @@ impl std::fmt::Debug for ClientBuilder {
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("retry", &self.retry)
             .finish()
-    }
-}
-
-/// `url` with its password (userinfo) replaced by `[redacted]`, for `Debug`.
-pub(crate) fn without_password(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("[redacted]"));
-            parsed.to_string()
-        }
-        Ok(_) => url.to_owned(),
-        // Not a URL: show nothing that may be a credential.
-        Err(_) => url.split('@').next_back().unwrap_or_default().to_owned(),
     }
 }
 
@@ -271,7 +289,7 @@ impl ClientBuilder {
             retry: self.retry,
             own_http,
             runtimes: own_http.then(|| Arc::new(RuntimePools::new(direct, self.timeout))),
-            urls: StaticUrls::parse(&base)?,
+            base_path: base_path(&base)?,
         };
         Ok(Client {
             api: Arc::new(generated::Client::new_with_client(&base, http, hooks)),
@@ -305,83 +323,6 @@ fn polar_version(version: String) -> Result<HeaderValue, Error> {
     }
     HeaderValue::try_from(version)
         .map_err(|_| Error::InvalidRequest("Polar-Version is not a valid header value".into()))
-}
-
-/// `https`, or `http` on a loopback host, or anything when the caller opted in; no query or
-/// fragment. The one check of a base URL: the [`Client`](crate::Client) and
-/// [`AuthorizationRequest`](crate::AuthorizationRequest) both use it.
-pub(crate) fn validate_base_url(base: &str, allow_insecure_http: bool) -> Result<String, Error> {
-    let url = Url::parse(base)
-        .map_err(|e| Error::InvalidRequest(format!("base URL {base:?} is not a URL: {e}")))?;
-    check_transport(&url, &format!("base URL {base:?}"), allow_insecure_http)?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::InvalidRequest(format!(
-            "base URL {base:?} must not have a query or fragment"
-        )));
-    }
-    Ok(base.trim_end_matches('/').to_owned())
-}
-
-/// `https`, or `http` on a loopback host (or anywhere when the caller opted in); `what`
-/// names the URL in the message.
-pub(crate) fn check_transport(
-    url: &Url,
-    what: &str,
-    allow_insecure_http: bool,
-) -> Result<(), Error> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(url) || allow_insecure_http => Ok(()),
-        "http" => Err(Error::InvalidRequest(format!(
-            "{what} uses plain http on a non-loopback host: tokens and secrets would cross the network unencrypted; use https, or ClientBuilder::allow_insecure_http(true) on a trusted network"
-        ))),
-        other => Err(Error::InvalidRequest(format!(
-            "{what} has scheme {other:?}; expected https"
-        ))),
-    }
-}
-
-/// Whether `url`'s host is this machine (`localhost`, `127.0.0.0/8`, `::1`).
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
-
-/// rustls with the crate's provider and the platform's certificate verifier (see
-/// [`crate::tls`]).
-///
-/// `timeout` bounds each request whole (connect, send, response headers and body), as
-/// [`ClientBuilder::timeout`] says. Set here, on the client, reqwest keeps it in the client
-/// rather than in each request's extensions (a map allocated per request when set per
-/// request); the hooks still set it per request on a caller's `reqwest::Client`, and when a
-/// wait for a place in the in-flight limit has used part of it.
-pub(crate) fn default_http_client(
-    direct: bool,
-    timeout: Option<Duration>,
-) -> Result<reqwest::Client, Error> {
-    let tls = crate::tls::client_config()?;
-    let builder = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        // Redirects are never followed: a token request must not be re-sent elsewhere.
-        .redirect(reqwest::redirect::Policy::none())
-        // reqwest never re-sends a request by itself: a token request may carry a single-use
-        // code. Retries are this crate's decision (`RetryPolicy`), per operation.
-        .retry(reqwest::retry::never())
-        // No idle reaper: its timer panics (in a background task) on a runtime built without
-        // `enable_time`. A connection the server closes leaves the pool by itself.
-        .pool_idle_timeout(None);
-    let builder = if direct { builder.no_proxy() } else { builder };
-    let builder = match timeout {
-        Some(timeout) => builder.timeout(timeout),
-        None => builder,
-    };
-    builder
-        .build()
-        .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))
 }
 
 /// A caller's `reqwest::Client` with a default `Authorization` header is refused: reqwest merges

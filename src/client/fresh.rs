@@ -27,7 +27,16 @@ pub(crate) static FRESH: Fresh = Fresh::new();
 pub(crate) struct Fresh {
     /// Whether `received` may hold anything: the one check every other request pays.
     any: AtomicBool,
-    received: Mutex<VecDeque<(Box<str>, Instant)>>,
+    received: Mutex<VecDeque<Received>>,
+}
+
+/// One credential and when it was received.
+struct Received {
+    secret: Box<str>,
+    at: Instant,
+    /// Made only of [`is_word_byte`]s (every credential Polar issues): found as one whole piece
+    /// of a request's body or path, without a substring search.
+    word: bool,
 }
 
 impl std::fmt::Debug for Fresh {
@@ -67,16 +76,33 @@ impl Fresh {
         let now = Instant::now();
         let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
         prune(&mut received, now);
-        if received.len() >= Self::CAPACITY {
+        // Received again (a server that answers every refresh with the same access token):
+        // one entry, as young as its newest receipt, so that each request scans each secret once.
+        let again = received
+            .iter()
+            .position(|r| *r.secret == *secret)
+            .and_then(|at| received.remove(at));
+        if again.is_none() && received.len() >= Self::CAPACITY {
             received.pop_front();
         }
-        received.push_back((secret.into(), now));
+        received.push_back(match again {
+            Some(held) => Received { at: now, ..held },
+            None => Received {
+                secret: secret.into(),
+                at: now,
+                word: secret.bytes().all(is_word_byte),
+            },
+        });
         self.any.store(true, Ordering::Release);
     }
 
     /// The age of the youngest just-received credential `request` carries: as its bearer, in
-    /// its body, or in its path (a client id just registered).
-    pub(crate) fn carried_by(&self, request: &reqwest::Request) -> Option<Duration> {
+    /// its body, or in its path (a client id just registered) when `path_has_parameters`.
+    pub(crate) fn carried_by(
+        &self,
+        request: &reqwest::Request,
+        path_has_parameters: bool,
+    ) -> Option<Duration> {
         if !self.any.load(Ordering::Acquire) {
             return None;
         }
@@ -99,22 +125,73 @@ impl Fresh {
         let path = request.url().path().as_bytes();
         let within =
             |bytes: &[u8], secret: &str| memchr::memmem::find(bytes, secret.as_bytes()).is_some();
-        received
+        let mut youngest: Option<Instant> = None;
+        let mut carried = |at: Instant| youngest = youngest.max(Some(at));
+        for r in received.iter() {
+            let found = bearer == Some(&*r.secret)
+                || (!r.word
+                    && (body.is_some_and(|b| within(b, &r.secret)) || within(path, &r.secret)));
+            if found {
+                carried(r.at);
+            }
+        }
+        // The body's and the path's pieces, each compared with the word-shaped credentials of
+        // its length (most pieces are names, shorter than any credential).
+        let lengths = received
             .iter()
-            .rev()
-            .find(|(secret, _)| {
-                bearer == Some(&**secret)
-                    || body.is_some_and(|b| within(b, secret))
-                    || within(path, secret)
-            })
-            .map(|(_, at)| now.saturating_duration_since(*at))
+            .filter(|r| r.word)
+            .fold(0u64, |mask, r| mask | length_bit(r.secret.len()));
+        let mut compare = |piece: &[u8]| {
+            if lengths & length_bit(piece.len()) == 0 {
+                return;
+            }
+            for r in received.iter().filter(|r| r.word) {
+                if r.secret.as_bytes() == piece {
+                    carried(r.at);
+                }
+            }
+        };
+        if let Some(body) = body {
+            for_each_piece(
+                body,
+                |rest| memchr::memchr3(b'&', b'=', b'"', rest),
+                &mut compare,
+            );
+        }
+        if path_has_parameters {
+            for_each_piece(path, |rest| memchr::memchr(b'/', rest), &mut compare);
+        }
+        youngest.map(|at| now.saturating_duration_since(at))
     }
 }
 
-fn prune(received: &mut VecDeque<(Box<str>, Instant)>, now: Instant) {
+/// A length's bit in a 64-bit mask; every length from 63 on shares the last bit.
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
+}
+
+/// Call `f` with each piece of `bytes` between two separators (`next` finds the next one): the
+/// values of a form body (`&`, `=`), the strings of a JSON one (`"`), a path's segments (`/`).
+/// A credential is one piece whole; the separators are found with SIMD, not byte by byte.
+fn for_each_piece(bytes: &[u8], next: impl Fn(&[u8]) -> Option<usize>, f: &mut impl FnMut(&[u8])) {
+    let mut rest = bytes;
+    while let Some(at) = next(rest) {
+        f(&rest[..at]);
+        rest = &rest[at + 1..];
+    }
+    f(rest);
+}
+
+/// A byte of a credential found as one piece of a form body, a JSON string or a path: what
+/// form encoding leaves as it is, apart from `*` (Polar's credentials are letters, digits, `_`).
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+fn prune(received: &mut VecDeque<Received>, now: Instant) {
     while received
         .front()
-        .is_some_and(|(_, at)| now.saturating_duration_since(*at) >= Fresh::WINDOW)
+        .is_some_and(|r| now.saturating_duration_since(r.at) >= Fresh::WINDOW)
     {
         received.pop_front();
     }
@@ -124,6 +201,12 @@ fn prune(received: &mut VecDeque<(Box<str>, Instant)>, now: Instant) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    impl Fresh {
+        fn carried_by_any(&self, request: &reqwest::Request) -> Option<Duration> {
+            self.carried_by(request, true)
+        }
+    }
 
     fn request(bearer: Option<&str>, body: &str) -> reqwest::Request {
         let client = reqwest::Client::new();
@@ -139,26 +222,64 @@ mod tests {
         let fresh = Fresh::new();
         assert!(
             fresh
-                .carried_by(&request(Some("polar_at_u_x"), ""))
+                .carried_by_any(&request(Some("polar_at_u_x"), ""))
                 .is_none()
         );
         fresh.record("polar_at_u_x");
         fresh.record("polar_rt_u_y");
         assert!(
             fresh
-                .carried_by(&request(Some("polar_at_u_x"), ""))
+                .carried_by_any(&request(Some("polar_at_u_x"), ""))
                 .is_some()
         );
         assert!(
             fresh
-                .carried_by(&request(None, "token=polar_rt_u_y&a=b"))
+                .carried_by_any(&request(None, "token=polar_rt_u_y&a=b"))
                 .is_some()
         );
         assert!(
             fresh
-                .carried_by(&request(Some("polar_at_u_z"), "token=other"))
+                .carried_by_any(&request(Some("polar_at_u_z"), "token=other"))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_credential_is_found_as_a_word_of_a_body_or_path_or_by_substring() {
+        let fresh = Fresh::new();
+        fresh.record("polar_ci_new");
+        fresh.record("a+b/c=");
+        let json = request(None, r#"{"client_id":"polar_ci_new","x":1}"#);
+        assert!(fresh.carried_by_any(&json).is_some());
+        let path = reqwest::Client::new()
+            .get("http://127.0.0.1:1/v1/oauth2/register/polar_ci_new")
+            .build()
+            .unwrap();
+        assert!(fresh.carried_by_any(&path).is_some());
+        assert!(
+            fresh
+                .carried_by_any(&request(None, "token=xa+b/c=y"))
+                .is_some()
+        );
+        // A longer credential that merely starts with a held one is another credential.
+        let longer = request(None, "client_id=polar_ci_newer");
+        assert!(fresh.carried_by_any(&longer).is_none());
+    }
+
+    #[test]
+    fn a_credential_received_twice_is_held_once() {
+        let fresh = Fresh::new();
+        fresh.record("polar_at_u_x");
+        fresh.record("polar_at_u_x");
+        fresh.record("polar_rt_u_y");
+        let held: Vec<Box<str>> = fresh
+            .received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.secret.clone())
+            .collect();
+        assert_eq!(held, [Box::from("polar_at_u_x"), Box::from("polar_rt_u_y")]);
     }
 
     #[test]
@@ -169,10 +290,10 @@ mod tests {
         }
         assert!(
             fresh
-                .carried_by(&request(Some("polar_at_u_00000"), ""))
+                .carried_by_any(&request(Some("polar_at_u_00000"), ""))
                 .is_none()
         );
         let last = format!("polar_at_u_{:05}", Fresh::CAPACITY);
-        assert!(fresh.carried_by(&request(Some(&last), "")).is_some());
+        assert!(fresh.carried_by_any(&request(Some(&last), "")).is_some());
     }
 }
