@@ -5,7 +5,7 @@
 use progenitor::{GenerationSettings, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::Value;
 
-use crate::deep_object::{deep_object_types, deep_objects};
+use crate::deep_object_types::{deep_object_types, deep_objects};
 use crate::error::{Error, escape_token, pointer};
 use crate::refs::check_refs;
 use crate::run::{locate_generator_failure, one_line, parse_openapi, run_progenitor};
@@ -59,7 +59,7 @@ pub const INNER_TYPE: &str = "crate::client::Hooks";
 /// Spec schemas the facade replaces, by component key, with the Rust type used instead: the
 /// [`FACADE_TYPES`] under the names shaping chose, the [`DOCUMENT_TYPES`], one secret type per
 /// entry of [`secrets::SECRET_FIELDS`], and the deepObject query parameters' types
-/// ([`crate::deep_object`]).
+/// ([`crate::deep_object_types`]).
 ///
 /// progenitor silently ignores a replacement whose name matches no schema (the generated type
 /// comes back, and with it the mis-decoding unions), so [`check_replacements`] refuses that.

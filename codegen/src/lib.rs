@@ -10,7 +10,7 @@
 
 mod accepts;
 pub mod build_script;
-mod deep_object;
+mod deep_object_types;
 pub mod downgrade;
 pub mod error;
 pub mod generate;
