@@ -57,9 +57,9 @@ pub const GENERATED_MODULE: &str = "crate::generated";
 pub const INNER_TYPE: &str = "crate::client::Hooks";
 
 /// Spec schemas the facade replaces, by component key, with the Rust type used instead: the
-/// [`FACADE_TYPES`] under the names shaping chose, the [`DOCUMENT_TYPES`], one secret type per
+/// `FACADE_TYPES` under the names shaping chose, the `DOCUMENT_TYPES`, one secret type per
 /// entry of [`secrets::SECRET_FIELDS`], and the deepObject query parameters' types
-/// ([`crate::deep_object_types`]).
+/// (`deep_object_types.rs`).
 ///
 /// progenitor silently ignores a replacement whose name matches no schema (the generated type
 /// comes back, and with it the mis-decoding unions), so [`check_replacements`] refuses that.
@@ -163,7 +163,7 @@ pub fn check_operation_ids(doc: &Value) -> Result<(), Error> {
 
 /// Generate the client source for a 3.0 document: progenitor's output as it is, followed by
 /// the deepObject parameters' types and the operations' path templates
-/// ([`crate::operation_paths`]).
+/// (`operation_paths.rs`).
 pub fn generate(doc: &Value) -> Result<String, Error> {
     check_refs(doc)?;
     check_operation_ids(doc)?;

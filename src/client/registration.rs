@@ -16,8 +16,8 @@ impl Client {
     /// `POST /v1/oauth2/register` (RFC 7591 dynamic client registration): register a new
     /// OAuth2 client. The answer (`201`) carries the client's secret and its
     /// [`RegistrationAccessToken`](crate::RegistrationAccessToken), which manages the client
-    /// from then on: store both. [`ClientCredentials::from`] makes the new client's
-    /// credentials.
+    /// from then on: store both. [`ClientCredentials`](crate::ClientCredentials)'s
+    /// `From<&RegisteredClient>` makes the new client's credentials.
     ///
     /// Polar registers clients anonymously (`None`) or for a signed-in user (`Some` web
     /// session, sent as its session cookie: the client then shows in that user's dashboard).
