@@ -21,23 +21,7 @@ async fn with_rotating_refresh_tokens_one_source_succeeds_and_a_stale_copy_must_
 
     let server = TestServer::start().await.unwrap();
     let client = server.client().unwrap();
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
-    let code = pending
-        .callback(&server.approve(pending.url()).unwrap())
-        .unwrap();
-    let token = client
-        .exchange_code(
-            &server.confidential_client(),
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
-        .await
-        .unwrap();
+    let token = support::tokens(&server, &client, &[Scope::Openid]).await;
     // The same token as stored 30 s before it expires (within the default 60 s margin).
     let mut stored = serde_json::to_value(&token).unwrap();
     let soon = chrono::DateTime::<chrono::Utc>::from(
