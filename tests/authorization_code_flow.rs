@@ -4,11 +4,12 @@
 
 mod support;
 
-use polar_oauth2::{AuthorizationCode, AuthorizeResponse, CallbackError, CsrfToken, OAuthErrorCode, Scope, SubType};
+use polar_oauth2::{
+    AuthorizationCode, AuthorizeResponse, CallbackError, CsrfToken, OAuthErrorCode, Scope, SubType,
+};
 use polar_oauth2::{AuthorizationError, parse_callback};
 use polar_oauth2_test_server::{
-    CONFIDENTIAL_CLIENT_ID, ORGANIZATIONS, PUBLIC_CLIENT_ID, REDIRECT_URI, TestServer, USER_EMAIL,
-    USER_ID,
+    CONFIDENTIAL_CLIENT_ID, ORGANIZATIONS, PUBLIC_CLIENT_ID, REDIRECT_URI, USER_EMAIL, USER_ID,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -235,8 +236,7 @@ fn callback_without_code_is_rejected() {
 
 #[test]
 fn callback_with_a_repeated_parameter_is_malformed() {
-    let e = parse("/callback?state=s-0123456789abcdef&code=a&code=b")
-    .unwrap_err();
+    let e = parse("/callback?state=s-0123456789abcdef&code=a&code=b").unwrap_err();
     assert!(matches!(e, CallbackError::Malformed(_)), "{e:?}");
 }
 
@@ -250,8 +250,9 @@ fn error_redirect_with_a_wrong_state_is_a_state_mismatch() {
 
 #[test]
 fn error_redirect_keeps_description_and_unknown_codes() {
-    let e = parse("/callback?error=invalid_sub&error_description=No+such+org&state=s-0123456789abcdef")
-    .unwrap_err();
+    let e =
+        parse("/callback?error=invalid_sub&error_description=No+such+org&state=s-0123456789abcdef")
+            .unwrap_err();
     assert_eq!(
         e,
         CallbackError::Authorization(AuthorizationError {

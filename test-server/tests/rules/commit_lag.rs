@@ -66,23 +66,7 @@ async fn the_client_library_rides_out_the_default_commit_lag() {
     let server = TestServer::start().await.unwrap();
     let client = server.client().unwrap();
     let credentials = server.confidential_client();
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
-    let code = pending
-        .callback(&server.approve(pending.url()).unwrap())
-        .unwrap();
-    let token = client
-        .exchange_code(
-            &credentials,
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
-        .await
-        .unwrap();
+    let token = tokens(&server, &client, &[Scope::Openid]).await;
     client.userinfo(token.access_token()).await.unwrap();
     let refreshed = client
         .refresh(&credentials, token.refresh_token().unwrap())

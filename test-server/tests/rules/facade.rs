@@ -73,16 +73,8 @@ async fn facade_runs_the_newer_operations_against_the_embedded_server() {
             .scope(Scope::Email)
             .build()
             .unwrap();
-    let code = pending
-        .callback(&server.approve(pending.url()).unwrap())
-        .unwrap();
-    let token = client
-        .exchange_code(
-            &credentials,
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
+    let code = approve(&server, &pending);
+    let token = exchange(&client, &credentials, &pending, code)
         .await
         .unwrap();
     let info = client.userinfo(token.access_token()).await.unwrap();
