@@ -11,7 +11,7 @@ use crate::support::*;
 #[tokio::test]
 async fn registration_returns_what_polar_returns_and_the_client_works() {
     let server = start().await;
-    let cookie = format!("polar_session={}", server.web_session_token().secret());
+    let cookie = session_cookie(&server);
     let response = http()
         .post(format!("{}/v1/oauth2/register", server.base_url()))
         .header("cookie", cookie)
@@ -112,16 +112,7 @@ async fn anonymous_registration_is_managed_with_its_registration_access_token() 
     assert_eq!(read, created);
 
     // The web session does not own an anonymous client; no credential is access_denied.
-    let session = server.web_session_token();
-    let (status, _, body) = json(
-        http()
-            .get(&url)
-            .header("cookie", format!("polar_session={}", session.secret()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = json(get_with_session(&server, &url).await).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client"))
@@ -242,16 +233,7 @@ async fn the_test_clients_are_the_users_and_have_registration_tokens() {
         "{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}",
         server.base_url()
     );
-    let session = server.web_session_token();
-    let (status, _, by_session) = json(
-        http()
-            .get(&url)
-            .header("cookie", format!("polar_session={}", session.secret()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, by_session) = json(get_with_session(&server, &url).await).await;
     assert_eq!(status, StatusCode::OK, "{by_session}");
     assert_eq!(by_session["client_secret"], CONFIDENTIAL_CLIENT_SECRET);
     let crt = server

@@ -225,18 +225,30 @@ pub(crate) fn consent_data_url(server: &TestServer, url: &str) -> String {
     format!("{}/v1/oauth2/authorize?{query}", server.base_url())
 }
 
-/// The browser's step as Polar's web app does it: `GET /v1/oauth2/authorize` with the session
-/// cookie.
-pub(crate) async fn consent_data_with_cookie(server: &TestServer, url: &str) -> reqwest::Response {
+/// A plain `GET`, with no credential.
+pub(crate) async fn get(url: impl reqwest::IntoUrl) -> reqwest::Response {
+    http().get(url).send().await.unwrap()
+}
+
+/// The `Cookie` header of the test user's web session, as Polar's web app sends it.
+pub(crate) fn session_cookie(server: &TestServer) -> String {
+    format!("polar_session={}", server.web_session_token().secret())
+}
+
+/// `GET url` with the web session's cookie.
+pub(crate) async fn get_with_session(server: &TestServer, url: &str) -> reqwest::Response {
     http()
-        .get(consent_data_url(server, url))
-        .header(
-            "cookie",
-            format!("polar_session={}", server.web_session_token().secret()),
-        )
+        .get(url)
+        .header("cookie", session_cookie(server))
         .send()
         .await
         .unwrap()
+}
+
+/// The browser's step as Polar's web app does it: `GET /v1/oauth2/authorize` with the session
+/// cookie.
+pub(crate) async fn consent_data_with_cookie(server: &TestServer, url: &str) -> reqwest::Response {
+    get_with_session(server, &consent_data_url(server, url)).await
 }
 
 /// `POST /v1/oauth2/consent?<query>` with the session cookie and the form.
@@ -248,10 +260,7 @@ pub(crate) async fn consent(
     let query = url.split_once('?').map_or("", |(_, q)| q);
     http()
         .post(format!("{}/v1/oauth2/consent?{query}", server.base_url()))
-        .header(
-            "cookie",
-            format!("polar_session={}", server.web_session_token().secret()),
-        )
+        .header("cookie", session_cookie(server))
         .form(form)
         .send()
         .await

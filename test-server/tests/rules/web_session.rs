@@ -105,7 +105,7 @@ async fn consent_data_without_a_session_is_401_unauthorized() {
 #[tokio::test]
 async fn registration_and_management_take_the_session_cookie() {
     let server = start().await;
-    let cookie = format!("polar_session={}", server.web_session_token().secret());
+    let cookie = session_cookie(&server);
     let response = http()
         .post(format!("{}/v1/oauth2/register", server.base_url()))
         .header("cookie", &cookie)
