@@ -137,11 +137,7 @@ async fn every_answer_without_its_own_cache_control_is_private_no_store() {
     let server = start().await;
     let token = token_for(&server, &[Scope::Openid]).await;
     let base = server.base_url();
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
+    let pending = openid_request(&server);
     let responses = [
         (
             "consent data",

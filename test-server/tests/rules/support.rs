@@ -56,6 +56,15 @@ pub(crate) async fn post_form(
         .unwrap()
 }
 
+/// An authorization request for the confidential client with the `openid` scope.
+pub(crate) fn openid_request(server: &TestServer) -> PendingAuthorization {
+    server
+        .authorization_request()
+        .scope(Scope::Openid)
+        .build()
+        .unwrap()
+}
+
 /// The whole flow for the confidential client with these scopes: the token response.
 pub(crate) async fn token_for(server: &TestServer, scopes: &[Scope]) -> Value {
     token_with(server, scopes, SubType::User, None).await

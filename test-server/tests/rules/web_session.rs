@@ -25,11 +25,7 @@ async fn consent_data_with_bearer(
 async fn the_web_session_as_a_bearer_is_an_invalid_token_for_consent_data_and_registration() {
     let server = start().await;
     let session = server.web_session_token();
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
+    let pending = openid_request(&server);
     let (status, headers, body) =
         json(consent_data_with_bearer(&server, pending.url(), session.secret()).await).await;
     assert_authlib_invalid_token(status, &headers, &body);
@@ -55,11 +51,7 @@ async fn the_web_session_as_a_bearer_is_an_invalid_token_for_consent_data_and_re
 #[tokio::test]
 async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
     let server = start().await;
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
+    let pending = openid_request(&server);
     let token = token_for(&server, &[Scope::Openid]).await;
     let pat = server.personal_access_token();
     let url = format!(
@@ -87,16 +79,8 @@ async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
 #[tokio::test]
 async fn consent_data_without_a_session_is_401_unauthorized() {
     let server = start().await;
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
-    let response = http()
-        .get(consent_data_url(&server, pending.url()))
-        .send()
-        .await
-        .unwrap();
+    let pending = openid_request(&server);
+    let response = get(consent_data_url(&server, pending.url())).await;
     let (status, _, body) = json(response).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, json!({"detail": "Unauthorized"}));
