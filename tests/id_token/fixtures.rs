@@ -146,6 +146,14 @@ pub async fn accepts_good_token(
         .unwrap()
 }
 
+/// `verifier`'s error for a freshly signed token with good claims, which it must reject.
+pub async fn rejects_good_token(verifier: &polar_oauth2::IdTokenVerifier) -> IdTokenError {
+    verifier
+        .verify(&sign(&claims()), Some(NONCE))
+        .await
+        .expect_err("the token must be rejected")
+}
+
 pub fn sign_without_kid(pem: &str, claims: &Value) -> IdToken {
     let key = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
     IdToken::new(jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &key).unwrap())

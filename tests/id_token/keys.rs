@@ -9,8 +9,8 @@ use polar_oauth2::POLAR_ISSUER;
 use serde_json::json;
 
 use super::fixtures::{
-    CLIENT_ID, KEY_A_N, KEY_B_N, KEY_B_PEM, NONCE, Provider, accepts_good_token, claims, jwk, sign,
-    sign_with, sign_without_kid,
+    CLIENT_ID, KEY_A_N, KEY_B_N, KEY_B_PEM, NONCE, Provider, accepts_good_token, claims, jwk,
+    rejects_good_token, sign, sign_with, sign_without_kid,
 };
 use super::support::{Reply, Server};
 
@@ -61,11 +61,7 @@ async fn an_unreachable_server_is_a_fetch_error() {
         provider.server.base_url
     )))
     .unwrap();
-    let error = client
-        .id_token_verifier(CLIENT_ID)
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap_err();
+    let error = rejects_good_token(&client.id_token_verifier(CLIENT_ID)).await;
     match error {
         IdTokenError::Fetch(e) => assert_eq!(e.status().map(|s| s.as_u16()), Some(404), "{e}"),
         other => panic!("expected a fetch error, got {other}"),
@@ -81,11 +77,7 @@ async fn discovery_goes_through_the_clients_body_cap() {
     .max_response_body(64)
     .build()
     .unwrap();
-    let error = client
-        .id_token_verifier(CLIENT_ID)
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap_err();
+    let error = rejects_good_token(&client.id_token_verifier(CLIENT_ID)).await;
     match error {
         IdTokenError::Fetch(polar_oauth2::Error::Transport(e)) => {
             assert!(e.message.contains("64-byte cap"), "{e}")
@@ -222,10 +214,7 @@ async fn the_key_set_expires_with_the_jwks_max_age() {
         .key_set_lifetime(Duration::ZERO, Duration::from_secs(86_400));
     accepts_good_token(&verifier).await;
     *provider.jwks.lock().unwrap() = json!({"keys": [jwk("key-b", KEY_B_N)]});
-    let error = verifier
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap_err();
+    let error = rejects_good_token(&verifier).await;
     assert!(matches!(error, IdTokenError::UnknownKey { .. }), "{error}");
 
     // A max-age in the future, or Polar's `no-store` (read as the default lower bound, 60 s):
