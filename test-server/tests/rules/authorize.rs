@@ -101,7 +101,7 @@ async fn unsupported_response_type_is_not_redirected() {
 async fn authorization_page_redirects_the_browser_with_code_and_state() {
     let (server, client) = start_with_client().await;
     let pending = server.authorization_request().build().unwrap();
-    let response = http().get(pending.url()).send().await.unwrap();
+    let response = get(pending.url()).await;
     assert_eq!(response.status(), StatusCode::FOUND);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with(REDIRECT_URI), "{location}");

@@ -53,7 +53,7 @@ async fn a_new_registration_is_unknown_until_its_write_commits() {
         field(&created, "client_id")
     );
     let crt = field(&created, "registration_access_token");
-    let (status, _, body) = json(http().get(&url).bearer_auth(crt).send().await.unwrap()).await;
+    let (status, _, body) = json(get_with_bearer(&url, crt).await).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client"))

@@ -11,26 +11,13 @@ use crate::support::*;
 #[tokio::test]
 async fn unknown_paths_and_methods_get_fastapis_errors() {
     let server = start().await;
-    let (status, _, body) = json(
-        http()
-            .get(format!("{}/v1/nothing", server.base_url()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = json(get(format!("{}/v1/nothing", server.base_url())).await).await;
     assert_eq!(
         (status, body),
         (StatusCode::NOT_FOUND, json!({"detail": "Not Found"}))
     );
-    let (status, headers, body) = json(
-        http()
-            .get(format!("{}/v1/oauth2/revoke", server.base_url()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) =
+        json(get(format!("{}/v1/oauth2/revoke", server.base_url())).await).await;
     assert_eq!(
         (status, body),
         (

@@ -107,7 +107,7 @@ async fn anonymous_registration_is_managed_with_its_registration_access_token() 
     let crt = field(&created, "registration_access_token");
     let url = format!("{}/v1/oauth2/register/{client_id}", server.base_url());
 
-    let (status, _, read) = json(http().get(&url).bearer_auth(crt).send().await.unwrap()).await;
+    let (status, _, read) = json(get_with_bearer(&url, crt).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(read, created);
 
@@ -117,20 +117,12 @@ async fn anonymous_registration_is_managed_with_its_registration_access_token() 
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client"))
     );
-    let (status, _, body) = json(http().get(&url).send().await.unwrap()).await;
+    let (status, _, body) = json(get(&url).await).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("access_denied"))
     );
-    let (status, _, body) = json(
-        http()
-            .get(&url)
-            .bearer_auth("polar_crt_wrong")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = json(get_with_bearer(&url, "polar_crt_wrong").await).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client"))
@@ -182,7 +174,7 @@ async fn anonymous_registration_is_managed_with_its_registration_access_token() 
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert!(response.bytes().await.unwrap().is_empty());
-    let (status, _, _) = json(http().get(&url).bearer_auth(crt).send().await.unwrap()).await;
+    let (status, _, _) = json(get_with_bearer(&url, crt).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, body) = json(
         post_form(
@@ -239,15 +231,7 @@ async fn the_test_clients_are_the_users_and_have_registration_tokens() {
     let crt = server
         .registration_access_token(CONFIDENTIAL_CLIENT_ID)
         .unwrap();
-    let (_, _, by_token) = json(
-        http()
-            .get(&url)
-            .bearer_auth(crt.secret())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, _, by_token) = json(get_with_bearer(&url, crt.secret()).await).await;
     assert_eq!(by_token, by_session);
     assert!(
         server

@@ -157,12 +157,7 @@ pub(crate) async fn introspect(server: &TestServer, token: &str) -> Value {
 }
 
 pub(crate) async fn userinfo(server: &TestServer, bearer: &str) -> reqwest::Response {
-    http()
-        .get(format!("{}/v1/oauth2/userinfo", server.base_url()))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
+    get_with_bearer(format!("{}/v1/oauth2/userinfo", server.base_url()), bearer).await
 }
 
 pub(crate) fn b64(part: &str) -> Vec<u8> {
@@ -237,6 +232,14 @@ pub(crate) fn consent_data_url(server: &TestServer, url: &str) -> String {
 /// A plain `GET`, with no credential.
 pub(crate) async fn get(url: impl reqwest::IntoUrl) -> reqwest::Response {
     http().get(url).send().await.unwrap()
+}
+
+/// `GET url` with a bearer token.
+pub(crate) async fn get_with_bearer(
+    url: impl reqwest::IntoUrl,
+    bearer: impl std::fmt::Display,
+) -> reqwest::Response {
+    http().get(url).bearer_auth(bearer).send().await.unwrap()
 }
 
 /// The `Cookie` header of the test user's web session, as Polar's web app sends it.

@@ -13,12 +13,7 @@ async fn consent_data_with_bearer(
     url: &str,
     bearer: &str,
 ) -> reqwest::Response {
-    http()
-        .get(consent_data_url(server, url))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
+    get_with_bearer(consent_data_url(server, url), bearer).await
 }
 
 #[tokio::test]
@@ -36,15 +31,7 @@ async fn the_web_session_as_a_bearer_is_an_invalid_token_for_consent_data_and_re
         "{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}",
         server.base_url()
     );
-    let (status, headers, body) = json(
-        http()
-            .get(&url)
-            .bearer_auth(session.secret())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) = json(get_with_bearer(&url, session.secret()).await).await;
     assert_authlib_invalid_token(status, &headers, &body);
 }
 
@@ -66,8 +53,7 @@ async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
             body,
             json!({"error": "NotPermitted", "detail": "Not permitted"})
         );
-        let (status, _, body) =
-            json(http().get(&url).bearer_auth(bearer).send().await.unwrap()).await;
+        let (status, _, body) = json(get_with_bearer(&url, bearer).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         assert_eq!(
             body,
