@@ -10,12 +10,11 @@ use crate::support::*;
 #[tokio::test]
 async fn unregistered_redirect_uri_is_not_redirected() {
     let (server, _client) = start_with_client().await;
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
+    let pending = request_for(
+        &server,
         CONFIDENTIAL_CLIENT_ID,
         "https://evil.example/steal",
     )
-    .endpoint(server.authorization_endpoint())
     .build()
     .unwrap();
     let e = assert_oauth(
@@ -32,11 +31,9 @@ async fn unregistered_redirect_uri_is_not_redirected() {
 #[tokio::test]
 async fn unknown_client_is_not_redirected() {
     let (server, _client) = start_with_client().await;
-    let pending =
-        polar_oauth2::AuthorizationRequest::new(&server.server(), "polar_ci_nope", REDIRECT_URI)
-            .endpoint(server.authorization_endpoint())
-            .build()
-            .unwrap();
+    let pending = request_for(&server, "polar_ci_nope", REDIRECT_URI)
+        .build()
+        .unwrap();
     assert_oauth(
         server.approve(pending.url()),
         StatusCode::BAD_REQUEST,

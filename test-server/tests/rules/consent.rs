@@ -17,15 +17,10 @@ async fn consent_data_shows_a_registered_clients_metadata() {
     let (_, _, created) = json(create_client(&server, None, &body).await).await;
     assert_eq!(created["client_uri"], "https://app.example.com");
     let client_id = field(&created, "client_id");
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
-        client_id,
-        "https://app.example.com/cb",
-    )
-    .endpoint(server.authorization_endpoint())
-    .scope(Scope::Openid)
-    .build()
-    .unwrap();
+    let pending = request_for(&server, client_id, "https://app.example.com/cb")
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
     let (status, _, consent) = json(consent_data_with_cookie(&server, pending.url()).await).await;
     assert_eq!(status, StatusCode::OK, "{consent}");
     assert_eq!(consent["client"]["client_name"], "My Test App");

@@ -66,13 +66,11 @@ async fn facade_runs_the_newer_operations_against_the_embedded_server() {
         &client_id,
         ClientSecret::new(field(&created, "client_secret")),
     );
-    let pending =
-        polar_oauth2::AuthorizationRequest::new(&server.server(), &client_id, REDIRECT_URI)
-            .endpoint(server.authorization_endpoint())
-            .scope(Scope::Openid)
-            .scope(Scope::Email)
-            .build()
-            .unwrap();
+    let pending = request_for(&server, &client_id, REDIRECT_URI)
+        .scope(Scope::Openid)
+        .scope(Scope::Email)
+        .build()
+        .unwrap();
     let code = approve(&server, &pending);
     let token = exchange(&client, &credentials, &pending, code)
         .await

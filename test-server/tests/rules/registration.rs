@@ -45,15 +45,10 @@ async fn registration_returns_what_polar_returns_and_the_client_works() {
     assert_eq!(body["response_types"], json!(["code"]));
 
     // The new client runs the whole flow with its own redirect URI.
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
-        &client_id,
-        "https://app.example.com/cb",
-    )
-    .endpoint(server.authorization_endpoint())
-    .scope(Scope::Email)
-    .build()
-    .unwrap();
+    let pending = request_for(&server, &client_id, "https://app.example.com/cb")
+        .scope(Scope::Email)
+        .build()
+        .unwrap();
     let code = pending
         .callback(&server.approve(pending.url()).unwrap())
         .unwrap();
@@ -205,15 +200,10 @@ async fn public_registration_hides_the_secret_and_uses_pkce() {
         "{created}"
     );
     let client_id = field(&created, "client_id");
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
-        client_id,
-        "http://localhost:3000/callback",
-    )
-    .endpoint(server.authorization_endpoint())
-    .scope(Scope::Openid)
-    .build()
-    .unwrap();
+    let pending = request_for(&server, client_id, "http://localhost:3000/callback")
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
     let token = exchange_over_http(&server, &pending, client_id, None).await;
     assert!(field(&token, "access_token").starts_with("polar_at_u_"));
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use polar_oauth2::{
-    AuthorizationCode, Client, ClientCredentials, Error, OAuthError, OAuthErrorCode,
-    PendingAuthorization, Scope, SubType, Token,
+    AuthorizationCode, AuthorizationRequest, Client, ClientCredentials, Error, OAuthError,
+    OAuthErrorCode, PendingAuthorization, Scope, SubType, Token,
 };
 use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, TestServer};
 use reqwest::StatusCode;
@@ -54,6 +54,16 @@ pub(crate) async fn post_form(
         .send()
         .await
         .unwrap()
+}
+
+/// An authorization request of `client_id` to the embedded server's page.
+pub(crate) fn request_for(
+    server: &TestServer,
+    client_id: &str,
+    redirect_uri: &str,
+) -> AuthorizationRequest {
+    AuthorizationRequest::new(&server.server(), client_id, redirect_uri)
+        .endpoint(server.authorization_endpoint())
 }
 
 /// An authorization request for the confidential client with the `openid` scope.
@@ -300,15 +310,10 @@ pub(crate) fn assert_authlib_invalid_token(
     );
 }
 
-/// A server whose writes are visible at once: many of these tests follow the library's call
-/// with a raw HTTP one that uses what it just got (the commit lag is tested in
-/// `commit_lag.rs`).
+/// [`start`], and a library client: a test may follow the library's call with a raw HTTP one
+/// using what it just got.
 pub(crate) async fn start_with_client() -> (TestServer, Client) {
-    let server = TestServer::builder()
-        .commit_delay(Duration::ZERO)
-        .start()
-        .await
-        .unwrap();
+    let server = start().await;
     let client = server.client().unwrap();
     (server, client)
 }
