@@ -2,72 +2,19 @@
 //! library's request, callback and exchange, and the callback's checks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use polar_oauth2::{
-    AuthorizationCode, AuthorizeResponse, CallbackError, Client, ClientCredentials, CsrfToken,
-    Error, OAuthError, OAuthErrorCode, PendingAuthorization, Scope, SubType, Token,
+    AuthorizationCode, AuthorizeResponse, CallbackError, CsrfToken, OAuthErrorCode, Scope, SubType,
 };
 use polar_oauth2::{AuthorizationError, parse_callback};
 use polar_oauth2_test_server::{
-    CONFIDENTIAL_CLIENT_ID, ORGANIZATIONS, PUBLIC_CLIENT_ID, REDIRECT_URI, TestServer, USER_EMAIL,
-    USER_ID,
+    CONFIDENTIAL_CLIENT_ID, ORGANIZATIONS, PUBLIC_CLIENT_ID, REDIRECT_URI, USER_EMAIL, USER_ID,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
-
-/// A server whose writes are visible at once: many of these tests follow the library's call
-/// with a raw HTTP one that uses what it just got (the commit lag is tested in
-/// test-server/tests/rules/commit_lag.rs).
-async fn start() -> (TestServer, Client) {
-    let server = TestServer::builder()
-        .commit_delay(Duration::ZERO)
-        .start()
-        .await
-        .unwrap();
-    let client = server.client().unwrap();
-    (server, client)
-}
-
-/// The test user approves; the callback is checked against the request's own state.
-fn approve(server: &TestServer, pending: &PendingAuthorization) -> AuthorizationCode {
-    let redirected_to = server.approve(pending.url()).unwrap();
-    pending.callback(&redirected_to).unwrap()
-}
-
-async fn exchange(
-    client: &Client,
-    credentials: &ClientCredentials,
-    pending: &PendingAuthorization,
-    code: AuthorizationCode,
-) -> Result<Token, Error> {
-    client
-        .exchange_code(
-            credentials,
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
-        .await
-}
-
-#[track_caller]
-fn oauth_error<T: std::fmt::Debug>(result: Result<T, Error>) -> OAuthError {
-    match result {
-        Err(Error::OAuth(e)) => e,
-        other => panic!("expected an OAuth2 error, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn assert_oauth<T: std::fmt::Debug>(
-    result: Result<T, Error>,
-    status: StatusCode,
-    code: OAuthErrorCode,
-) -> OAuthError {
-    let e = oauth_error(result);
-    assert_eq!((e.status, &e.code), (status, &code), "{e}");
-    e
-}
+use support::{approve, assert_oauth, exchange, start_with_client};
 
 /// A plain HTTP client for what the facade cannot send (or does not show): raw bodies,
 /// headers, redirects.
@@ -87,7 +34,7 @@ async fn json(response: reqwest::Response) -> (StatusCode, reqwest::header::Head
 
 #[tokio::test]
 async fn whole_flow_through_the_public_api() {
-    let (server, client) = start().await;
+    let (server, client) = start_with_client().await;
     let credentials = server.confidential_client();
     let pending = server
         .authorization_request()
@@ -148,7 +95,7 @@ async fn whole_flow_through_the_public_api() {
 
 #[tokio::test]
 async fn public_client_flow_uses_pkce_and_no_secret() {
-    let (server, client) = start().await;
+    let (server, client) = start_with_client().await;
     let pending =
         polar_oauth2::AuthorizationRequest::new(&server.server(), PUBLIC_CLIENT_ID, REDIRECT_URI)
             .endpoint(server.authorization_endpoint())
@@ -169,7 +116,7 @@ async fn public_client_flow_uses_pkce_and_no_secret() {
 
 #[tokio::test]
 async fn organization_flow_asks_for_one_organization_and_issues_a_user_token() {
-    let (server, client) = start().await;
+    let (server, client) = start_with_client().await;
     let pending = server
         .authorization_request()
         .scope(Scope::ProductsRead)
@@ -233,7 +180,7 @@ async fn organization_flow_asks_for_one_organization_and_issues_a_user_token() {
 
 #[tokio::test]
 async fn deny_redirects_with_access_denied_and_the_callback_returns_it() {
-    let (server, _client) = start().await;
+    let (server, _client) = start_with_client().await;
     let pending = server.authorization_request().build().unwrap();
     let redirected_to = server.deny(pending.url()).unwrap();
     assert!(redirected_to.starts_with(REDIRECT_URI), "{redirected_to}");
@@ -251,7 +198,7 @@ async fn deny_redirects_with_access_denied_and_the_callback_returns_it() {
 
 #[tokio::test]
 async fn callback_with_another_state_is_rejected() {
-    let (server, _client) = start().await;
+    let (server, _client) = start_with_client().await;
     let pending = server.authorization_request().build().unwrap();
     let redirected_to = server.approve(pending.url()).unwrap();
     let other = server.authorization_request().build().unwrap();
@@ -261,62 +208,51 @@ async fn callback_with_another_state_is_rejected() {
     );
 }
 
+/// The callback for a request whose state was `s-0123456789abcdef`.
+fn parse(url: &str) -> Result<AuthorizationCode, CallbackError> {
+    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
+    parse_callback(url, &expected)
+}
+
 #[test]
 fn callback_without_state_is_rejected() {
-    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
     assert_eq!(
-        parse_callback(
-            "https://app.example.com/callback?code=polar_ac_x",
-            &expected
-        ),
+        parse("https://app.example.com/callback?code=polar_ac_x"),
         Err(CallbackError::StateMismatch)
     );
 }
 
 #[test]
 fn callback_without_code_is_rejected() {
-    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
     assert_eq!(
-        parse_callback(
-            "https://app.example.com/callback?state=s-0123456789abcdef",
-            &expected
-        ),
+        parse("https://app.example.com/callback?state=s-0123456789abcdef"),
         Err(CallbackError::MissingCode)
     );
     assert_eq!(
-        parse_callback("/callback?state=s-0123456789abcdef&code=", &expected),
+        parse("/callback?state=s-0123456789abcdef&code="),
         Err(CallbackError::MissingCode)
     );
 }
 
 #[test]
 fn callback_with_a_repeated_parameter_is_malformed() {
-    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
-    let e = parse_callback(
-        "/callback?state=s-0123456789abcdef&code=a&code=b",
-        &expected,
-    )
-    .unwrap_err();
+    let e = parse("/callback?state=s-0123456789abcdef&code=a&code=b").unwrap_err();
     assert!(matches!(e, CallbackError::Malformed(_)), "{e:?}");
 }
 
 #[test]
 fn error_redirect_with_a_wrong_state_is_a_state_mismatch() {
-    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
     assert_eq!(
-        parse_callback("/callback?error=access_denied&state=forged", &expected),
+        parse("/callback?error=access_denied&state=forged"),
         Err(CallbackError::StateMismatch)
     );
 }
 
 #[test]
 fn error_redirect_keeps_description_and_unknown_codes() {
-    let expected = CsrfToken::new("s-0123456789abcdef").unwrap();
-    let e = parse_callback(
-        "/callback?error=invalid_sub&error_description=No+such+org&state=s-0123456789abcdef",
-        &expected,
-    )
-    .unwrap_err();
+    let e =
+        parse("/callback?error=invalid_sub&error_description=No+such+org&state=s-0123456789abcdef")
+            .unwrap_err();
     assert_eq!(
         e,
         CallbackError::Authorization(AuthorizationError {

@@ -72,6 +72,23 @@ mod limits {
         assert_eq!(accept_backoff(u32::MAX), Duration::from_secs(1));
     }
 
+    /// The whole flow for the confidential client: its token.
+    async fn code_token(server: &TestServer, client: &polar_oauth2::Client) -> polar_oauth2::Token {
+        let pending = server.authorization_request().build().unwrap();
+        let code = pending
+            .callback(&server.approve(pending.url()).unwrap())
+            .unwrap();
+        client
+            .exchange_code(
+                &server.confidential_client(),
+                code,
+                pending.redirect_uri(),
+                Some(pending.pkce_verifier().clone()),
+            )
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn twenty_thousand_authorization_visits_leave_only_live_codes() {
         let server = TestServer::start().await.unwrap();
@@ -91,19 +108,7 @@ mod limits {
         let server = TestServer::start().await.unwrap();
         let client = server.client().unwrap();
         for _ in 0..3 {
-            let pending = server.authorization_request().build().unwrap();
-            let code = pending
-                .callback(&server.approve(pending.url()).unwrap())
-                .unwrap();
-            client
-                .exchange_code(
-                    &server.confidential_client(),
-                    code,
-                    pending.redirect_uri(),
-                    Some(pending.pkce_verifier().clone()),
-                )
-                .await
-                .unwrap();
+            code_token(&server, &client).await;
         }
         assert_eq!(server.lock().tokens.len(), 3);
         server.lock().tokens[0].revoked = true;
@@ -127,19 +132,7 @@ mod limits {
             .unwrap();
         let client = server.client().unwrap();
         let credentials = server.confidential_client();
-        let pending = server.authorization_request().build().unwrap();
-        let code = pending
-            .callback(&server.approve(pending.url()).unwrap())
-            .unwrap();
-        let mut token = client
-            .exchange_code(
-                &credentials,
-                code,
-                pending.redirect_uri(),
-                Some(pending.pkce_verifier().clone()),
-            )
-            .await
-            .unwrap();
+        let mut token = code_token(&server, &client).await;
         for _ in 0..10 {
             let refresh_token = token.refresh_token().unwrap().clone();
             token = client.refresh(&credentials, &refresh_token).await.unwrap();

@@ -5,11 +5,19 @@
 use http::StatusCode;
 use polar_oauth2::{
     AuthorizationRequest, CallbackError, Client, ClientCredentials, ConnectError, Connector,
-    IdTokenError, Scope, Server,
+    IdTokenError, PendingAuthorization, Scope, Server,
 };
 use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, REDIRECT_URI, TestServer, USER_ID};
 
 use crate::connector;
+
+/// The connector's own request, approved by the test user: the request and where the browser
+/// is sent back to.
+fn approved(connector: &Connector, polar: &TestServer) -> (PendingAuthorization, String) {
+    let pending = connector.authorization_request().build().unwrap();
+    let redirected_to = polar.approve(pending.url()).unwrap();
+    (pending, redirected_to)
+}
 
 #[tokio::test]
 async fn finish_checks_state_exchanges_the_code_and_verifies_the_id_token_and_nonce() {
@@ -43,8 +51,7 @@ async fn finish_checks_state_exchanges_the_code_and_verifies_the_id_token_and_no
 async fn a_forged_state_is_refused_with_400_and_does_not_spend_the_code() {
     let polar = TestServer::start().await.unwrap();
     let connector = connector(&polar);
-    let pending = connector.authorization_request().build().unwrap();
-    let redirected_to = polar.approve(pending.url()).unwrap();
+    let (pending, redirected_to) = approved(&connector, &polar);
     let (url, _) = redirected_to.split_once("state=").unwrap();
 
     let forged = connector
@@ -68,8 +75,7 @@ async fn a_forged_state_is_refused_with_400_and_does_not_spend_the_code() {
 async fn a_replayed_callback_is_refused_with_400() {
     let polar = TestServer::start().await.unwrap();
     let connector = connector(&polar);
-    let pending = connector.authorization_request().build().unwrap();
-    let redirected_to = polar.approve(pending.url()).unwrap();
+    let (pending, redirected_to) = approved(&connector, &polar);
     connector
         .finish(pending.clone(), &redirected_to)
         .await
@@ -104,8 +110,7 @@ async fn a_denied_request_is_refused_with_400() {
 async fn polar_unreachable_at_the_exchange_is_502() {
     let polar = TestServer::start().await.unwrap();
     let connector = connector(&polar);
-    let pending = connector.authorization_request().build().unwrap();
-    let redirected_to = polar.approve(pending.url()).unwrap();
+    let (pending, redirected_to) = approved(&connector, &polar);
     drop(polar);
     let down = connector.finish(pending, &redirected_to).await.unwrap_err();
     assert!(
@@ -119,8 +124,7 @@ async fn polar_unreachable_at_the_exchange_is_502() {
 async fn the_issuer_is_pinned_and_another_one_is_the_apps_error_500() {
     let polar = TestServer::start().await.unwrap();
     let connector = connector(&polar).issuer("https://issuer.example");
-    let pending = connector.authorization_request().build().unwrap();
-    let redirected_to = polar.approve(pending.url()).unwrap();
+    let (pending, redirected_to) = approved(&connector, &polar);
     let e = connector.finish(pending, &redirected_to).await.unwrap_err();
     assert!(matches!(e, ConnectError::IdToken(_)), "{e:?}");
     assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);

@@ -33,16 +33,18 @@ fn request(
         .unwrap()
 }
 
-/// `finish` refused `pending` before exchanging its code: the code Polar issued is still
-/// unspent, and the right connector can still finish the flow with it.
-async fn assert_refused_before_the_exchange(
-    result: Result<polar_oauth2::Connection, ConnectError>,
+/// `connector` finishing `pending` once the user approved refuses it before exchanging its
+/// code (naming `names`): the code Polar issued is still unspent, and the right `credentials`
+/// can still finish the flow with it.
+async fn assert_finish_refused(
+    connector: &Connector,
+    pending: PendingAuthorization,
     names: &str,
     polar: &TestServer,
     credentials: &ClientCredentials,
-    pending: &PendingAuthorization,
-    redirected_to: &str,
 ) {
+    let redirected_to = polar.approve(pending.url()).unwrap();
+    let result = connector.finish(pending.clone(), &redirected_to).await;
     let err = result.expect_err("a pending authorization of another connector was finished");
     assert!(
         !matches!(err, ConnectError::Exchange(_)),
@@ -54,7 +56,7 @@ async fn assert_refused_before_the_exchange(
         err.to_string().contains(names),
         "{err} does not name {names}"
     );
-    let code = pending.callback(redirected_to).unwrap();
+    let code = pending.callback(&redirected_to).unwrap();
     let verifier = Some(pending.pkce_verifier().clone());
     polar
         .client()
@@ -77,17 +79,13 @@ async fn finish_refuses_a_restored_pending_whose_url_names_another_authorization
     );
     let pending = restored(&elsewhere);
     assert!(pending.url().starts_with("https://evil.example/"));
-    let redirected_to = polar.approve(pending.url()).unwrap();
-
-    let result = connector.finish(pending.clone(), &redirected_to).await;
     let credentials = polar.confidential_client();
-    assert_refused_before_the_exchange(
-        result,
+    assert_finish_refused(
+        &connector,
+        pending,
         "authorization page",
         &polar,
         &credentials,
-        &pending,
-        &redirected_to,
     )
     .await;
 }
@@ -102,19 +100,8 @@ async fn finish_refuses_a_pending_made_for_another_redirect_uri() {
     )
     .authorization_page(polar.authorization_endpoint());
     let pending = restored(&connector(&polar).authorization_request().build().unwrap());
-    let redirected_to = polar.approve(pending.url()).unwrap();
-
-    let result = other.finish(pending.clone(), &redirected_to).await;
     let credentials = polar.confidential_client();
-    assert_refused_before_the_exchange(
-        result,
-        "redirect_uri",
-        &polar,
-        &credentials,
-        &pending,
-        &redirected_to,
-    )
-    .await;
+    assert_finish_refused(&other, pending, "redirect_uri", &polar, &credentials).await;
 }
 
 #[tokio::test]
@@ -122,21 +109,8 @@ async fn finish_refuses_a_pending_made_for_another_client() {
     let polar = TestServer::start().await.unwrap();
     let page = polar.authorization_endpoint();
     let pending = restored(&request(&polar, PUBLIC_CLIENT_ID, REDIRECT_URI, &page));
-    let redirected_to = polar.approve(pending.url()).unwrap();
-
-    let result = connector(&polar)
-        .finish(pending.clone(), &redirected_to)
-        .await;
     let credentials = ClientCredentials::public(PUBLIC_CLIENT_ID);
-    assert_refused_before_the_exchange(
-        result,
-        "client",
-        &polar,
-        &credentials,
-        &pending,
-        &redirected_to,
-    )
-    .await;
+    assert_finish_refused(&connector(&polar), pending, "client", &polar, &credentials).await;
 }
 
 #[test]

@@ -115,6 +115,14 @@ impl Provider {
         self.server.client().id_token_verifier(CLIENT_ID)
     }
 
+    /// The verifier's error for `token`, which must be rejected.
+    pub async fn rejects(&self, token: &IdToken) -> IdTokenError {
+        self.verifier()
+            .verify(token, Some(NONCE))
+            .await
+            .expect_err("the token must be rejected")
+    }
+
     pub fn fetches(&self, path: &str) -> usize {
         self.server
             .requests()
@@ -125,10 +133,23 @@ impl Provider {
 }
 
 pub async fn rejection(claims: &Value) -> IdTokenError {
-    let provider = Provider::polar().await;
-    provider
-        .verifier()
-        .verify(&sign(claims), Some(NONCE))
+    Provider::polar().await.rejects(&sign(claims)).await
+}
+
+/// `verifier` accepts a freshly signed token with good claims: its claims.
+pub async fn accepts_good_token(
+    verifier: &polar_oauth2::IdTokenVerifier,
+) -> polar_oauth2::IdTokenClaims {
+    verifier
+        .verify(&sign(&claims()), Some(NONCE))
+        .await
+        .unwrap()
+}
+
+/// `verifier`'s error for a freshly signed token with good claims, which it must reject.
+pub async fn rejects_good_token(verifier: &polar_oauth2::IdTokenVerifier) -> IdTokenError {
+    verifier
+        .verify(&sign(&claims()), Some(NONCE))
         .await
         .expect_err("the token must be rejected")
 }

@@ -9,8 +9,8 @@ use polar_oauth2::POLAR_ISSUER;
 use serde_json::json;
 
 use super::fixtures::{
-    CLIENT_ID, KEY_A_N, KEY_B_N, KEY_B_PEM, NONCE, Provider, claims, jwk, sign, sign_with,
-    sign_without_kid,
+    CLIENT_ID, KEY_A_N, KEY_B_N, KEY_B_PEM, NONCE, Provider, accepts_good_token, claims, jwk,
+    rejects_good_token, sign, sign_with, sign_without_kid,
 };
 use super::support::{Reply, Server};
 
@@ -19,16 +19,9 @@ async fn discovery_and_jwks_are_fetched_once_for_many_tokens() {
     let provider = Provider::polar().await;
     let verifier = provider.verifier();
     for _ in 0..3 {
-        verifier
-            .verify(&sign(&claims()), Some(NONCE))
-            .await
-            .unwrap();
+        accepts_good_token(&verifier).await;
     }
-    verifier
-        .clone()
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap();
+    accepts_good_token(&verifier.clone()).await;
     assert_eq!(provider.fetches("/.well-known/openid-configuration"), 1);
     assert_eq!(provider.fetches("/.well-known/jwks.json"), 1);
 }
@@ -37,10 +30,7 @@ async fn discovery_and_jwks_are_fetched_once_for_many_tokens() {
 async fn an_unknown_kid_fetches_the_jwks_again_once() {
     let provider = Provider::polar().await;
     let verifier = provider.verifier();
-    verifier
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap();
+    accepts_good_token(&verifier).await;
     // The server rotates to key B.
     *provider.jwks.lock().unwrap() =
         json!({"keys": [jwk("key-a", KEY_A_N), jwk("key-b", KEY_B_N)]});
@@ -71,11 +61,7 @@ async fn an_unreachable_server_is_a_fetch_error() {
         provider.server.base_url
     )))
     .unwrap();
-    let error = client
-        .id_token_verifier(CLIENT_ID)
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap_err();
+    let error = rejects_good_token(&client.id_token_verifier(CLIENT_ID)).await;
     match error {
         IdTokenError::Fetch(e) => assert_eq!(e.status().map(|s| s.as_u16()), Some(404), "{e}"),
         other => panic!("expected a fetch error, got {other}"),
@@ -91,11 +77,7 @@ async fn discovery_goes_through_the_clients_body_cap() {
     .max_response_body(64)
     .build()
     .unwrap();
-    let error = client
-        .id_token_verifier(CLIENT_ID)
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap_err();
+    let error = rejects_good_token(&client.id_token_verifier(CLIENT_ID)).await;
     match error {
         IdTokenError::Fetch(polar_oauth2::Error::Transport(e)) => {
             assert!(e.message.contains("64-byte cap"), "{e}")
@@ -108,10 +90,7 @@ async fn discovery_goes_through_the_clients_body_cap() {
 async fn forged_tokens_refetch_the_jwks_at_most_once_per_cooldown() {
     let provider = Provider::polar().await;
     let verifier = provider.verifier();
-    verifier
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap();
+    accepts_good_token(&verifier).await;
     for i in 0..40 {
         let forged = sign_with(KEY_B_PEM, &format!("forged-{i}"), &claims());
         let error = verifier.verify(&forged, Some(NONCE)).await.unwrap_err();
@@ -193,10 +172,7 @@ async fn a_cached_key_verifies_while_a_refetch_is_in_flight_and_refetches_are_si
     .build()
     .unwrap();
     let verifier = client.id_token_verifier(CLIENT_ID);
-    verifier
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap();
+    accepts_good_token(&verifier).await;
 
     // Tokens by key B (just rotated in) start a refetch, which the provider holds.
     let rotated: Vec<_> = (0..5)
@@ -236,15 +212,9 @@ async fn the_key_set_expires_with_the_jwks_max_age() {
     let verifier = provider
         .verifier()
         .key_set_lifetime(Duration::ZERO, Duration::from_secs(86_400));
-    verifier
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap();
+    accepts_good_token(&verifier).await;
     *provider.jwks.lock().unwrap() = json!({"keys": [jwk("key-b", KEY_B_N)]});
-    let error = verifier
-        .verify(&sign(&claims()), Some(NONCE))
-        .await
-        .unwrap_err();
+    let error = rejects_good_token(&verifier).await;
     assert!(matches!(error, IdTokenError::UnknownKey { .. }), "{error}");
 
     // A max-age in the future, or Polar's `no-store` (read as the default lower bound, 60 s):
@@ -254,10 +224,7 @@ async fn the_key_set_expires_with_the_jwks_max_age() {
         *provider.cache_control.lock().unwrap() = Some(cache_control.into());
         let verifier = provider.verifier();
         for _ in 0..3 {
-            verifier
-                .verify(&sign(&claims()), Some(NONCE))
-                .await
-                .unwrap();
+            accepts_good_token(&verifier).await;
         }
         assert_eq!(
             provider.fetches("/.well-known/jwks.json"),

@@ -7,6 +7,16 @@ use polar_oauth2::{AuthorizeParams, OAuthErrorCode, SessionToken};
 use super::support::{Reply, Server};
 use super::{creds, token};
 
+/// The error of a refresh against a server answering with `reply`.
+async fn refresh_error(reply: Reply) -> Error {
+    let server = Server::reply(reply).await;
+    server
+        .client()
+        .refresh(&creds(), &polar_oauth2::RefreshToken::new("r"))
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn invalid_grant_is_an_oauth_error() {
     let err = token(
@@ -24,17 +34,12 @@ async fn invalid_grant_is_an_oauth_error() {
 
 #[tokio::test]
 async fn invalid_client_keeps_www_authenticate() {
-    let server = Server::reply(
+    let err = refresh_error(
         Reply::json(401, r#"{"error":"invalid_client"}"#)
             .header("www-authenticate", "Bearer realm=\"polar\"")
             .header("cache-control", "no-store"),
     )
     .await;
-    let err = server
-        .client()
-        .refresh(&creds(), &polar_oauth2::RefreshToken::new("r"))
-        .await
-        .unwrap_err();
     let oauth = err.as_oauth().unwrap();
     assert_eq!(oauth.code, OAuthErrorCode::InvalidClient);
     assert_eq!(oauth.status.as_u16(), 401);
@@ -114,17 +119,12 @@ async fn validation_error_lists_fields() {
 
 #[tokio::test]
 async fn html_500_is_an_http_error_with_an_excerpt() {
-    let server = Server::reply(Reply::with_content_type(
+    let err = refresh_error(Reply::with_content_type(
         500,
         "text/html",
         "<html><body>Internal Server Error</body></html>",
     ))
     .await;
-    let err = server
-        .client()
-        .refresh(&creds(), &polar_oauth2::RefreshToken::new("r"))
-        .await
-        .unwrap_err();
     let Error::Http(http) = &err else {
         panic!("{err:?}")
     };

@@ -18,7 +18,7 @@ mod spec;
 mod token;
 mod userinfo;
 
-use polar_oauth2::{AuthorizationCode, ClientCredentials, ClientSecret, Error};
+use polar_oauth2::{ClientCredentials, ClientSecret, Error};
 use support::{Reply, Server};
 
 /// Every character class that form encoding can get wrong.
@@ -42,14 +42,8 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 /// A token response decoded as a code exchange gets it (a refresh also fills in the refresh
 /// token it sent, see `a_refresh_answer_without_a_refresh_token_carries_the_one_sent`).
 async fn token(status: u16, body: &str) -> Result<polar_oauth2::Token, Error> {
-    let server = Server::reply(Reply::json(status, body)).await;
-    server
-        .client()
-        .exchange_code(
-            &creds(),
-            AuthorizationCode::new("polar_ac_test"),
-            "https://app.example/callback",
-            None,
-        )
+    Server::reply(Reply::json(status, body))
+        .await
+        .exchange_code(&creds())
         .await
 }

@@ -24,15 +24,9 @@ fn creds() -> ClientCredentials {
 
 /// A code exchanged against a server answering `status` with `body`.
 async fn token(status: u16, body: &str) -> Result<polar_oauth2::Token, Error> {
-    let server = Scripted::reply(Reply::json(status, body)).await;
-    server
-        .client()
-        .exchange_code(
-            &creds(),
-            AuthorizationCode::new("polar_ac_test"),
-            "https://app.example/callback",
-            None,
-        )
+    Scripted::reply(Reply::json(status, body))
+        .await
+        .exchange_code(&creds())
         .await
 }
 

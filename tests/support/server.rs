@@ -164,6 +164,21 @@ impl Server {
         polar_oauth2::Client::new(polar_oauth2::Server::Custom(self.base_url.clone()))
             .expect("client")
     }
+
+    /// A code exchanged at this server by `credentials`: what the client makes of the answer.
+    pub async fn exchange_code(
+        &self,
+        credentials: &polar_oauth2::ClientCredentials,
+    ) -> Result<polar_oauth2::Token, polar_oauth2::Error> {
+        self.client()
+            .exchange_code(
+                credentials,
+                polar_oauth2::AuthorizationCode::new("polar_ac_test"),
+                "https://app.example/callback",
+                None,
+            )
+            .await
+    }
 }
 
 async fn serve(mut stream: TcpStream, stats: &Stats, record: Record, answer: Answer) {

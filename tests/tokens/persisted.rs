@@ -9,22 +9,7 @@ use super::users::token;
 /// The embedded server's user connected through the whole flow, as an app's test does it.
 async fn connected(polar: &TestServer) -> Token {
     let client = polar.client().unwrap();
-    let pending = polar
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
-    let redirected_to = polar.approve(pending.url()).unwrap();
-    let code = pending.callback(&redirected_to).unwrap();
-    client
-        .exchange_code(
-            &polar.confidential_client(),
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
-        .await
-        .unwrap()
+    super::support::tokens(polar, &client, &[Scope::Openid]).await
 }
 
 #[tokio::test]

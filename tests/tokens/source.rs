@@ -26,6 +26,11 @@ pub fn token(access: &str, refresh: Option<&str>, expires_in: i64) -> Token {
     .unwrap()
 }
 
+/// The grant's old token, already expired: the next call refreshes it.
+pub fn expired() -> Token {
+    token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0)
+}
+
 pub fn refreshed_reply() -> Reply {
     Reply::json(
         200,
@@ -148,11 +153,7 @@ async fn invalid_grant_means_connect_again_and_stops_requesting() {
         r#"{"error":"invalid_grant","error_description":"The refresh token is invalid."}"#,
     ))
     .await;
-    let source = TokenSource::new(
-        server.client(),
-        credentials(),
-        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
-    );
+    let source = TokenSource::new(server.client(), credentials(), expired());
     let error = source.access_token().await.unwrap_err();
     assert!(
         matches!(error, TokenSourceError::ReconnectRequired(_)),
@@ -176,13 +177,9 @@ async fn a_transient_failure_is_not_connect_again_and_the_next_call_retries() {
     ])
     .await;
     // No back-off: the next call may try again at once.
-    let source = TokenSource::builder(
-        server.client(),
-        credentials(),
-        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
-    )
-    .refresh_backoff(RetryPolicy::none().initial_backoff(Duration::ZERO))
-    .build();
+    let source = TokenSource::builder(server.client(), credentials(), expired())
+        .refresh_backoff(RetryPolicy::none().initial_backoff(Duration::ZERO))
+        .build();
     let error = source.access_token().await.unwrap_err();
     match &error {
         TokenSourceError::Refresh(e) => assert!(e.is_retryable(), "{e}"),
@@ -215,22 +212,18 @@ async fn a_failed_persist_withholds_the_token_and_is_retried_without_a_second_re
     let server = Server::reply(refreshed_reply()).await;
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&calls);
-    let source = TokenSource::builder(
-        server.client(),
-        credentials(),
-        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
-    )
-    .on_refresh(move |_token: Token| {
-        let n = counted.fetch_add(1, Ordering::SeqCst);
-        async move {
-            if n == 0 {
-                Err(std::io::Error::other("database down"))
-            } else {
-                Ok(())
+    let source = TokenSource::builder(server.client(), credentials(), expired())
+        .on_refresh(move |_token: Token| {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n == 0 {
+                    Err(std::io::Error::other("database down"))
+                } else {
+                    Ok(())
+                }
             }
-        }
-    })
-    .build();
+        })
+        .build();
     let error = source.access_token().await.unwrap_err();
     assert!(
         matches!(&error, TokenSourceError::Persist(e) if e.to_string() == "database down"),
@@ -270,11 +263,7 @@ async fn callers_waiting_on_a_failed_refresh_share_its_failure() {
         });
     });
     let server = rx.recv().unwrap();
-    let source = TokenSource::new(
-        server.client(),
-        credentials(),
-        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
-    );
+    let source = TokenSource::new(server.client(), credentials(), expired());
     let barrier = Arc::new(tokio::sync::Barrier::new(50));
     let tasks: Vec<_> = (0..50)
         .map(|_| {

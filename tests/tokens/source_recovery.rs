@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::support::{self, Reply, Server};
 use polar_oauth2::{RetryPolicy, Token, TokenSource, TokenSourceError};
 
-use super::source::{credentials, refreshed_reply, token, token_requests};
+use super::source::{credentials, expired, refreshed_reply, token, token_requests};
 
 /// Against the embedded server, whose refresh tokens rotate as Polar's do: concurrent callers
 /// of one source all succeed, while a second source holding the old refresh token is told to
@@ -21,23 +21,7 @@ async fn with_rotating_refresh_tokens_one_source_succeeds_and_a_stale_copy_must_
 
     let server = TestServer::start().await.unwrap();
     let client = server.client().unwrap();
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
-    let code = pending
-        .callback(&server.approve(pending.url()).unwrap())
-        .unwrap();
-    let token = client
-        .exchange_code(
-            &server.confidential_client(),
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
-        .await
-        .unwrap();
+    let token = support::tokens(&server, &client, &[Scope::Openid]).await;
     // The same token as stored 30 s before it expires (within the default 60 s margin).
     let mut stored = serde_json::to_value(&token).unwrap();
     let soon = chrono::DateTime::<chrono::Utc>::from(
@@ -122,20 +106,16 @@ async fn a_refresh_whose_caller_is_cancelled_still_completes_and_is_persisted() 
     });
     let persisted: Arc<Mutex<Vec<String>>> = Arc::default();
     let saved = Arc::clone(&persisted);
-    let source = TokenSource::builder(
-        server.client(),
-        credentials(),
-        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
-    )
-    .on_refresh(move |token: Token| {
-        let saved = Arc::clone(&saved);
-        async move {
-            let refresh = token.refresh_token().unwrap().secret().to_owned();
-            saved.lock().unwrap().push(refresh);
-            Ok::<(), std::io::Error>(())
-        }
-    })
-    .build();
+    let source = TokenSource::builder(server.client(), credentials(), expired())
+        .on_refresh(move |token: Token| {
+            let saved = Arc::clone(&saved);
+            async move {
+                let refresh = token.refresh_token().unwrap().secret().to_owned();
+                saved.lock().unwrap().push(refresh);
+                Ok::<(), std::io::Error>(())
+            }
+        })
+        .build();
 
     let first = tokio::spawn({
         let source = source.clone();
@@ -198,11 +178,7 @@ async fn after_a_failed_refresh_retry_after_is_honoured_without_new_requests() {
 
     // Expired: callers get the last error during the back-off, without a request.
     let server = Server::reply(unavailable).await;
-    let source = TokenSource::new(
-        server.client(),
-        credentials(),
-        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
-    );
+    let source = TokenSource::new(server.client(), credentials(), expired());
     for _ in 0..100 {
         let error = source.access_token().await.unwrap_err();
         match &error {
@@ -224,13 +200,9 @@ async fn after_a_failed_refresh_retry_after_is_honoured_without_new_requests() {
         refreshed_reply(),
     ])
     .await;
-    let source = TokenSource::builder(
-        server.client(),
-        credentials(),
-        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
-    )
-    .refresh_backoff(RetryPolicy::none().initial_backoff(Duration::ZERO))
-    .build();
+    let source = TokenSource::builder(server.client(), credentials(), expired())
+        .refresh_backoff(RetryPolicy::none().initial_backoff(Duration::ZERO))
+        .build();
     for _ in 0..10 {
         source.access_token().await.unwrap_err();
     }
@@ -246,16 +218,12 @@ async fn a_refresh_answer_without_a_refresh_token_keeps_the_old_one_in_the_store
     .await;
     let persisted: Arc<Mutex<Vec<Token>>> = Arc::default();
     let saved = Arc::clone(&persisted);
-    let source = TokenSource::builder(
-        server.client(),
-        credentials(),
-        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
-    )
-    .on_refresh(move |token: Token| {
-        saved.lock().unwrap().push(token);
-        async { Ok::<(), std::io::Error>(()) }
-    })
-    .build();
+    let source = TokenSource::builder(server.client(), credentials(), expired())
+        .on_refresh(move |token: Token| {
+            saved.lock().unwrap().push(token);
+            async { Ok::<(), std::io::Error>(()) }
+        })
+        .build();
     let token = source.token().await.unwrap();
     assert_eq!(token.access_token().secret(), "polar_at_u_test_new");
     assert_eq!(
@@ -278,19 +246,15 @@ async fn a_persist_callback_that_panics_loses_no_token_and_is_called_again() {
     let server = Server::reply(refreshed_reply()).await;
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&calls);
-    let source = TokenSource::builder(
-        server.client(),
-        credentials(),
-        token("polar_at_u_test_old", Some("polar_rt_u_test_old"), 0),
-    )
-    .on_refresh(move |_token: Token| {
-        let n = counted.fetch_add(1, Ordering::SeqCst);
-        async move {
-            assert!(n > 0, "storage crashed");
-            Ok::<(), std::io::Error>(())
-        }
-    })
-    .build();
+    let source = TokenSource::builder(server.client(), credentials(), expired())
+        .on_refresh(move |_token: Token| {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            async move {
+                assert!(n > 0, "storage crashed");
+                Ok::<(), std::io::Error>(())
+            }
+        })
+        .build();
     let error = source.access_token().await.unwrap_err();
     assert!(matches!(error, TokenSourceError::Interrupted), "{error}");
     assert_eq!(

@@ -10,12 +10,11 @@ use crate::support::*;
 #[tokio::test]
 async fn unregistered_redirect_uri_is_not_redirected() {
     let (server, _client) = start_with_client().await;
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
+    let pending = request_for(
+        &server,
         CONFIDENTIAL_CLIENT_ID,
         "https://evil.example/steal",
     )
-    .endpoint(server.authorization_endpoint())
     .build()
     .unwrap();
     let e = assert_oauth(
@@ -32,11 +31,9 @@ async fn unregistered_redirect_uri_is_not_redirected() {
 #[tokio::test]
 async fn unknown_client_is_not_redirected() {
     let (server, _client) = start_with_client().await;
-    let pending =
-        polar_oauth2::AuthorizationRequest::new(&server.server(), "polar_ci_nope", REDIRECT_URI)
-            .endpoint(server.authorization_endpoint())
-            .build()
-            .unwrap();
+    let pending = request_for(&server, "polar_ci_nope", REDIRECT_URI)
+        .build()
+        .unwrap();
     assert_oauth(
         server.approve(pending.url()),
         StatusCode::BAD_REQUEST,
@@ -101,7 +98,7 @@ async fn unsupported_response_type_is_not_redirected() {
 async fn authorization_page_redirects_the_browser_with_code_and_state() {
     let (server, client) = start_with_client().await;
     let pending = server.authorization_request().build().unwrap();
-    let response = http().get(pending.url()).send().await.unwrap();
+    let response = get(pending.url()).await;
     assert_eq!(response.status(), StatusCode::FOUND);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with(REDIRECT_URI), "{location}");

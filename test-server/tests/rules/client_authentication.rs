@@ -109,14 +109,9 @@ async fn client_secret_basic_client_must_use_basic() {
         TestClient::confidential("polar_ci_test_basic", "polar_cs_test_basic")
             .client_secret_basic(),
     );
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
-        "polar_ci_test_basic",
-        REDIRECT_URI,
-    )
-    .endpoint(server.authorization_endpoint())
-    .build()
-    .unwrap();
+    let pending = request_for(&server, "polar_ci_test_basic", REDIRECT_URI)
+        .build()
+        .unwrap();
     let code = approve(&server, &pending);
     // Credentials in the form body: not this client's method.
     let post = ClientCredentials::confidential(

@@ -130,11 +130,7 @@ async fn unknown_grant_type_is_unsupported_grant_type() {
 #[tokio::test]
 async fn token_endpoint_only_takes_post() {
     let (server, _client) = start_with_client().await;
-    let response = http()
-        .get(format!("{}/v1/oauth2/token", server.base_url()))
-        .send()
-        .await
-        .unwrap();
+    let response = get(format!("{}/v1/oauth2/token", server.base_url())).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 

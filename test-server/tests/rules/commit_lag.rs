@@ -53,7 +53,7 @@ async fn a_new_registration_is_unknown_until_its_write_commits() {
         field(&created, "client_id")
     );
     let crt = field(&created, "registration_access_token");
-    let (status, _, body) = json(http().get(&url).bearer_auth(crt).send().await.unwrap()).await;
+    let (status, _, body) = json(get_with_bearer(&url, crt).await).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client"))
@@ -66,23 +66,7 @@ async fn the_client_library_rides_out_the_default_commit_lag() {
     let server = TestServer::start().await.unwrap();
     let client = server.client().unwrap();
     let credentials = server.confidential_client();
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
-    let code = pending
-        .callback(&server.approve(pending.url()).unwrap())
-        .unwrap();
-    let token = client
-        .exchange_code(
-            &credentials,
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
-        .await
-        .unwrap();
+    let token = tokens(&server, &client, &[Scope::Openid]).await;
     client.userinfo(token.access_token()).await.unwrap();
     let refreshed = client
         .refresh(&credentials, token.refresh_token().unwrap())

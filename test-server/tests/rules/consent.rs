@@ -17,15 +17,10 @@ async fn consent_data_shows_a_registered_clients_metadata() {
     let (_, _, created) = json(create_client(&server, None, &body).await).await;
     assert_eq!(created["client_uri"], "https://app.example.com");
     let client_id = field(&created, "client_id");
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
-        client_id,
-        "https://app.example.com/cb",
-    )
-    .endpoint(server.authorization_endpoint())
-    .scope(Scope::Openid)
-    .build()
-    .unwrap();
+    let pending = request_for(&server, client_id, "https://app.example.com/cb")
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
     let (status, _, consent) = json(consent_data_with_cookie(&server, pending.url()).await).await;
     assert_eq!(status, StatusCode::OK, "{consent}");
     assert_eq!(consent["client"]["client_name"], "My Test App");
@@ -64,11 +59,7 @@ async fn consent_post_redirects_request_errors_without_state_as_polar_does() {
 #[tokio::test]
 async fn consent_data_is_shaped_like_the_spec() {
     let (server, _client) = start_with_client().await;
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
+    let pending = openid_request(&server);
     let response = consent_data_with_cookie(&server, pending.url()).await;
     let (status, _, body) = json(response).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -111,13 +102,9 @@ async fn consent_data_is_shaped_like_the_spec() {
 #[tokio::test]
 async fn consent_data_for_nobody_signed_in_is_401() {
     let (server, _client) = start_with_client().await;
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
+    let pending = openid_request(&server);
     let url = consent_data_url(&server, pending.url());
-    let (status, _, body) = json(http().get(url).send().await.unwrap()).await;
+    let (status, _, body) = json(get(url).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, serde_json::json!({"detail": "Unauthorized"}));
 }

@@ -11,14 +11,7 @@ use crate::support::*;
 async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
     let server = start().await;
     let base = server.base_url();
-    let (status, _, config) = json(
-        http()
-            .get(server.openid_configuration_url())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, config) = json(get(server.openid_configuration_url()).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(config["issuer"], server.issuer());
     assert_eq!(config["issuer"], "https://polar.sh");
@@ -95,14 +88,7 @@ async fn discovery_points_at_this_server_and_agrees_with_the_id_tokens() {
         json!(["authorization_code", "web", "refresh_token"])
     );
 
-    let (status, _, jwks) = json(
-        http()
-            .get(format!("{base}/.well-known/jwks.json"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, jwks) = json(get(format!("{base}/.well-known/jwks.json")).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(jwks, server.jwks_json());
     let key = &jwks["keys"][0];

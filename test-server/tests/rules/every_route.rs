@@ -11,26 +11,13 @@ use crate::support::*;
 #[tokio::test]
 async fn unknown_paths_and_methods_get_fastapis_errors() {
     let server = start().await;
-    let (status, _, body) = json(
-        http()
-            .get(format!("{}/v1/nothing", server.base_url()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = json(get(format!("{}/v1/nothing", server.base_url())).await).await;
     assert_eq!(
         (status, body),
         (StatusCode::NOT_FOUND, json!({"detail": "Not Found"}))
     );
-    let (status, headers, body) = json(
-        http()
-            .get(format!("{}/v1/oauth2/revoke", server.base_url()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) =
+        json(get(format!("{}/v1/oauth2/revoke", server.base_url())).await).await;
     assert_eq!(
         (status, body),
         (
@@ -137,59 +124,27 @@ async fn every_answer_without_its_own_cache_control_is_private_no_store() {
     let server = start().await;
     let token = token_for(&server, &[Scope::Openid]).await;
     let base = server.base_url();
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
-    let query = pending.url().split_once('?').unwrap().1.to_owned();
-    let cookie = format!("polar_session={}", server.web_session_token().secret());
+    let pending = openid_request(&server);
     let responses = [
         (
             "consent data",
-            http()
-                .get(format!("{base}/v1/oauth2/authorize?{query}"))
-                .header("cookie", &cookie)
-                .send()
-                .await
-                .unwrap(),
+            consent_data_with_cookie(&server, pending.url()).await,
         ),
         (
             "consent data 401",
-            http()
-                .get(format!("{base}/v1/oauth2/authorize?{query}"))
-                .send()
-                .await
-                .unwrap(),
+            get(consent_data_url(&server, pending.url())).await,
         ),
         (
             "userinfo",
             userinfo(&server, field(&token, "access_token")).await,
         ),
-        (
-            "discovery",
-            http()
-                .get(server.openid_configuration_url())
-                .send()
-                .await
-                .unwrap(),
-        ),
-        (
-            "jwks",
-            http()
-                .get(format!("{base}/.well-known/jwks.json"))
-                .send()
-                .await
-                .unwrap(),
-        ),
+        ("discovery", get(server.openid_configuration_url()).await),
+        ("jwks", get(format!("{base}/.well-known/jwks.json")).await),
         (
             "registration 422",
             create_client(&server, None, &json!({"redirect_uris": []})).await,
         ),
-        (
-            "not found",
-            http().get(format!("{base}/nowhere")).send().await.unwrap(),
-        ),
+        ("not found", get(format!("{base}/nowhere")).await),
     ];
     for (what, response) in responses {
         assert_eq!(

@@ -66,23 +66,13 @@ async fn facade_runs_the_newer_operations_against_the_embedded_server() {
         &client_id,
         ClientSecret::new(field(&created, "client_secret")),
     );
-    let pending =
-        polar_oauth2::AuthorizationRequest::new(&server.server(), &client_id, REDIRECT_URI)
-            .endpoint(server.authorization_endpoint())
-            .scope(Scope::Openid)
-            .scope(Scope::Email)
-            .build()
-            .unwrap();
-    let code = pending
-        .callback(&server.approve(pending.url()).unwrap())
+    let pending = request_for(&server, &client_id, REDIRECT_URI)
+        .scope(Scope::Openid)
+        .scope(Scope::Email)
+        .build()
         .unwrap();
-    let token = client
-        .exchange_code(
-            &credentials,
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
+    let code = approve(&server, &pending);
+    let token = exchange(&client, &credentials, &pending, code)
         .await
         .unwrap();
     let info = client.userinfo(token.access_token()).await.unwrap();

@@ -120,15 +120,8 @@ async fn the_embedded_servers_id_token_verifies_through_the_whole_flow() {
         .random_nonce()
         .build()
         .unwrap();
-    let redirected = server.approve(pending.url()).unwrap();
-    let code = pending.callback(&redirected).unwrap();
-    let token = client
-        .exchange_code(
-            &server.confidential_client(),
-            code,
-            pending.redirect_uri(),
-            Some(pending.pkce_verifier().clone()),
-        )
+    let code = approve(&server, &pending);
+    let token = exchange(&client, &server.confidential_client(), &pending, code)
         .await
         .unwrap();
     let verifier = client

@@ -69,14 +69,9 @@ async fn client_without_refresh_grant_gets_no_refresh_token() {
         "polar_ci_test_norefresh",
         ClientSecret::new("polar_cs_test_norefresh"),
     );
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
-        "polar_ci_test_norefresh",
-        REDIRECT_URI,
-    )
-    .endpoint(server.authorization_endpoint())
-    .build()
-    .unwrap();
+    let pending = request_for(&server, "polar_ci_test_norefresh", REDIRECT_URI)
+        .build()
+        .unwrap();
     let code = approve(&server, &pending);
     let token = exchange(&client, &credentials, &pending, code)
         .await

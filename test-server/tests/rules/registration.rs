@@ -11,7 +11,7 @@ use crate::support::*;
 #[tokio::test]
 async fn registration_returns_what_polar_returns_and_the_client_works() {
     let server = start().await;
-    let cookie = format!("polar_session={}", server.web_session_token().secret());
+    let cookie = session_cookie(&server);
     let response = http()
         .post(format!("{}/v1/oauth2/register", server.base_url()))
         .header("cookie", cookie)
@@ -45,15 +45,10 @@ async fn registration_returns_what_polar_returns_and_the_client_works() {
     assert_eq!(body["response_types"], json!(["code"]));
 
     // The new client runs the whole flow with its own redirect URI.
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
-        &client_id,
-        "https://app.example.com/cb",
-    )
-    .endpoint(server.authorization_endpoint())
-    .scope(Scope::Email)
-    .build()
-    .unwrap();
+    let pending = request_for(&server, &client_id, "https://app.example.com/cb")
+        .scope(Scope::Email)
+        .build()
+        .unwrap();
     let code = pending
         .callback(&server.approve(pending.url()).unwrap())
         .unwrap();
@@ -107,39 +102,22 @@ async fn anonymous_registration_is_managed_with_its_registration_access_token() 
     let crt = field(&created, "registration_access_token");
     let url = format!("{}/v1/oauth2/register/{client_id}", server.base_url());
 
-    let (status, _, read) = json(http().get(&url).bearer_auth(crt).send().await.unwrap()).await;
+    let (status, _, read) = json(get_with_bearer(&url, crt).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(read, created);
 
     // The web session does not own an anonymous client; no credential is access_denied.
-    let session = server.web_session_token();
-    let (status, _, body) = json(
-        http()
-            .get(&url)
-            .header("cookie", format!("polar_session={}", session.secret()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = json(get_with_session(&server, &url).await).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client"))
     );
-    let (status, _, body) = json(http().get(&url).send().await.unwrap()).await;
+    let (status, _, body) = json(get(&url).await).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("access_denied"))
     );
-    let (status, _, body) = json(
-        http()
-            .get(&url)
-            .bearer_auth("polar_crt_wrong")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = json(get_with_bearer(&url, "polar_crt_wrong").await).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client"))
@@ -191,7 +169,7 @@ async fn anonymous_registration_is_managed_with_its_registration_access_token() 
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert!(response.bytes().await.unwrap().is_empty());
-    let (status, _, _) = json(http().get(&url).bearer_auth(crt).send().await.unwrap()).await;
+    let (status, _, _) = json(get_with_bearer(&url, crt).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, body) = json(
         post_form(
@@ -222,15 +200,10 @@ async fn public_registration_hides_the_secret_and_uses_pkce() {
         "{created}"
     );
     let client_id = field(&created, "client_id");
-    let pending = polar_oauth2::AuthorizationRequest::new(
-        &server.server(),
-        client_id,
-        "http://localhost:3000/callback",
-    )
-    .endpoint(server.authorization_endpoint())
-    .scope(Scope::Openid)
-    .build()
-    .unwrap();
+    let pending = request_for(&server, client_id, "http://localhost:3000/callback")
+        .scope(Scope::Openid)
+        .build()
+        .unwrap();
     let token = exchange_over_http(&server, &pending, client_id, None).await;
     assert!(field(&token, "access_token").starts_with("polar_at_u_"));
 }
@@ -242,30 +215,13 @@ async fn the_test_clients_are_the_users_and_have_registration_tokens() {
         "{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}",
         server.base_url()
     );
-    let session = server.web_session_token();
-    let (status, _, by_session) = json(
-        http()
-            .get(&url)
-            .header("cookie", format!("polar_session={}", session.secret()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, by_session) = json(get_with_session(&server, &url).await).await;
     assert_eq!(status, StatusCode::OK, "{by_session}");
     assert_eq!(by_session["client_secret"], CONFIDENTIAL_CLIENT_SECRET);
     let crt = server
         .registration_access_token(CONFIDENTIAL_CLIENT_ID)
         .unwrap();
-    let (_, _, by_token) = json(
-        http()
-            .get(&url)
-            .bearer_auth(crt.secret())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, _, by_token) = json(get_with_bearer(&url, crt.secret()).await).await;
     assert_eq!(by_token, by_session);
     assert!(
         server

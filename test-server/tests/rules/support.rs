@@ -6,8 +6,8 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use polar_oauth2::{
-    AuthorizationCode, Client, ClientCredentials, Error, OAuthError, OAuthErrorCode,
-    PendingAuthorization, Scope, SubType, Token,
+    AuthorizationCode, AuthorizationRequest, Client, ClientCredentials, Error, OAuthError,
+    OAuthErrorCode, PendingAuthorization, Scope, SubType, Token,
 };
 use polar_oauth2_test_server::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET, TestServer};
 use reqwest::StatusCode;
@@ -53,6 +53,25 @@ pub(crate) async fn post_form(
         .form(form)
         .send()
         .await
+        .unwrap()
+}
+
+/// An authorization request of `client_id` to the embedded server's page.
+pub(crate) fn request_for(
+    server: &TestServer,
+    client_id: &str,
+    redirect_uri: &str,
+) -> AuthorizationRequest {
+    AuthorizationRequest::new(&server.server(), client_id, redirect_uri)
+        .endpoint(server.authorization_endpoint())
+}
+
+/// An authorization request for the confidential client with the `openid` scope.
+pub(crate) fn openid_request(server: &TestServer) -> PendingAuthorization {
+    server
+        .authorization_request()
+        .scope(Scope::Openid)
+        .build()
         .unwrap()
 }
 
@@ -148,12 +167,7 @@ pub(crate) async fn introspect(server: &TestServer, token: &str) -> Value {
 }
 
 pub(crate) async fn userinfo(server: &TestServer, bearer: &str) -> reqwest::Response {
-    http()
-        .get(format!("{}/v1/oauth2/userinfo", server.base_url()))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
+    get_with_bearer(format!("{}/v1/oauth2/userinfo", server.base_url()), bearer).await
 }
 
 pub(crate) fn b64(part: &str) -> Vec<u8> {
@@ -225,18 +239,38 @@ pub(crate) fn consent_data_url(server: &TestServer, url: &str) -> String {
     format!("{}/v1/oauth2/authorize?{query}", server.base_url())
 }
 
-/// The browser's step as Polar's web app does it: `GET /v1/oauth2/authorize` with the session
-/// cookie.
-pub(crate) async fn consent_data_with_cookie(server: &TestServer, url: &str) -> reqwest::Response {
+/// A plain `GET`, with no credential.
+pub(crate) async fn get(url: impl reqwest::IntoUrl) -> reqwest::Response {
+    http().get(url).send().await.unwrap()
+}
+
+/// `GET url` with a bearer token.
+pub(crate) async fn get_with_bearer(
+    url: impl reqwest::IntoUrl,
+    bearer: impl std::fmt::Display,
+) -> reqwest::Response {
+    http().get(url).bearer_auth(bearer).send().await.unwrap()
+}
+
+/// The `Cookie` header of the test user's web session, as Polar's web app sends it.
+pub(crate) fn session_cookie(server: &TestServer) -> String {
+    format!("polar_session={}", server.web_session_token().secret())
+}
+
+/// `GET url` with the web session's cookie.
+pub(crate) async fn get_with_session(server: &TestServer, url: &str) -> reqwest::Response {
     http()
-        .get(consent_data_url(server, url))
-        .header(
-            "cookie",
-            format!("polar_session={}", server.web_session_token().secret()),
-        )
+        .get(url)
+        .header("cookie", session_cookie(server))
         .send()
         .await
         .unwrap()
+}
+
+/// The browser's step as Polar's web app does it: `GET /v1/oauth2/authorize` with the session
+/// cookie.
+pub(crate) async fn consent_data_with_cookie(server: &TestServer, url: &str) -> reqwest::Response {
+    get_with_session(server, &consent_data_url(server, url)).await
 }
 
 /// `POST /v1/oauth2/consent?<query>` with the session cookie and the form.
@@ -248,10 +282,7 @@ pub(crate) async fn consent(
     let query = url.split_once('?').map_or("", |(_, q)| q);
     http()
         .post(format!("{}/v1/oauth2/consent?{query}", server.base_url()))
-        .header(
-            "cookie",
-            format!("polar_session={}", server.web_session_token().secret()),
-        )
+        .header("cookie", session_cookie(server))
         .form(form)
         .send()
         .await
@@ -279,15 +310,10 @@ pub(crate) fn assert_authlib_invalid_token(
     );
 }
 
-/// A server whose writes are visible at once: many of these tests follow the library's call
-/// with a raw HTTP one that uses what it just got (the commit lag is tested in
-/// `commit_lag.rs`).
+/// [`start`], and a library client: a test may follow the library's call with a raw HTTP one
+/// using what it just got.
 pub(crate) async fn start_with_client() -> (TestServer, Client) {
-    let server = TestServer::builder()
-        .commit_delay(Duration::ZERO)
-        .start()
-        .await
-        .unwrap();
+    let server = start().await;
     let client = server.client().unwrap();
     (server, client)
 }

@@ -84,11 +84,7 @@ async fn userinfo_refuses_expired_unknown_and_non_oauth_tokens() {
         (StatusCode::UNAUTHORIZED, Some("invalid_token"))
     );
     // No credentials at all: Polar's own `Unauthorized`, with a bare challenge.
-    let response = http()
-        .get(format!("{}/v1/oauth2/userinfo", server.base_url()))
-        .send()
-        .await
-        .unwrap();
+    let response = get(format!("{}/v1/oauth2/userinfo", server.base_url())).await;
     assert_eq!(
         response.headers()["www-authenticate"],
         "Bearer realm=\"polar\""

@@ -13,23 +13,14 @@ async fn consent_data_with_bearer(
     url: &str,
     bearer: &str,
 ) -> reqwest::Response {
-    http()
-        .get(consent_data_url(server, url))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap()
+    get_with_bearer(consent_data_url(server, url), bearer).await
 }
 
 #[tokio::test]
 async fn the_web_session_as_a_bearer_is_an_invalid_token_for_consent_data_and_registration() {
     let server = start().await;
     let session = server.web_session_token();
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
+    let pending = openid_request(&server);
     let (status, headers, body) =
         json(consent_data_with_bearer(&server, pending.url(), session.secret()).await).await;
     assert_authlib_invalid_token(status, &headers, &body);
@@ -40,26 +31,14 @@ async fn the_web_session_as_a_bearer_is_an_invalid_token_for_consent_data_and_re
         "{}/v1/oauth2/register/{CONFIDENTIAL_CLIENT_ID}",
         server.base_url()
     );
-    let (status, headers, body) = json(
-        http()
-            .get(&url)
-            .bearer_auth(session.secret())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) = json(get_with_bearer(&url, session.secret()).await).await;
     assert_authlib_invalid_token(status, &headers, &body);
 }
 
 #[tokio::test]
 async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
     let server = start().await;
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
+    let pending = openid_request(&server);
     let token = token_for(&server, &[Scope::Openid]).await;
     let pat = server.personal_access_token();
     let url = format!(
@@ -74,8 +53,7 @@ async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
             body,
             json!({"error": "NotPermitted", "detail": "Not permitted"})
         );
-        let (status, _, body) =
-            json(http().get(&url).bearer_auth(bearer).send().await.unwrap()).await;
+        let (status, _, body) = json(get_with_bearer(&url, bearer).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         assert_eq!(
             body,
@@ -87,16 +65,8 @@ async fn api_tokens_are_not_permitted_to_read_consent_data_or_manage_clients() {
 #[tokio::test]
 async fn consent_data_without_a_session_is_401_unauthorized() {
     let server = start().await;
-    let pending = server
-        .authorization_request()
-        .scope(Scope::Openid)
-        .build()
-        .unwrap();
-    let response = http()
-        .get(consent_data_url(&server, pending.url()))
-        .send()
-        .await
-        .unwrap();
+    let pending = openid_request(&server);
+    let response = get(consent_data_url(&server, pending.url())).await;
     let (status, _, body) = json(response).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, json!({"detail": "Unauthorized"}));
@@ -105,7 +75,7 @@ async fn consent_data_without_a_session_is_401_unauthorized() {
 #[tokio::test]
 async fn registration_and_management_take_the_session_cookie() {
     let server = start().await;
-    let cookie = format!("polar_session={}", server.web_session_token().secret());
+    let cookie = session_cookie(&server);
     let response = http()
         .post(format!("{}/v1/oauth2/register", server.base_url()))
         .header("cookie", &cookie)
