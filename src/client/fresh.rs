@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 /// received them (an app may exchange a code with one client and call userinfo with another).
 pub(crate) static FRESH: Fresh = Fresh::new();
 
-/// The credentials received within the window (at most [`Fresh::CAPACITY`]), oldest first.
+/// The credentials received within the window (at most [`Fresh::CAPACITY`]), in the order of
+/// their first receipt.
 pub(crate) struct Fresh {
     /// Whether `received` may hold anything: the one check every other request pays.
     any: AtomicBool,
@@ -109,7 +110,7 @@ impl Fresh {
         Duration::from_millis(300),
         Duration::from_millis(600),
     ];
-    /// A burst of logins keeps at most this many (the oldest go first).
+    /// A burst of logins keeps at most this many (the first received go first).
     const CAPACITY: usize = 1024;
 
     const fn new() -> Self {
@@ -128,21 +129,18 @@ impl Fresh {
         for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
             // Received again (a server answering every refresh with the same access token): one
             // entry, as young as its newest receipt, so that each request scans it once.
-            let again = received
-                .iter()
-                .position(|r| *r.secret == *secret)
-                .and_then(|at| received.remove(at));
-            changed |= again.is_none();
-            if again.is_none() && received.len() >= Self::CAPACITY {
+            if let Some(held) = received.iter_mut().find(|r| *r.secret == *secret) {
+                held.at = now;
+                continue;
+            }
+            changed = true;
+            if received.len() >= Self::CAPACITY {
                 received.pop_front();
             }
-            received.push_back(match again {
-                Some(held) => Received { at: now, ..held },
-                None => Received {
-                    secret: secret.into(),
-                    at: now,
-                    word: secret.bytes().all(is_word_byte),
-                },
+            received.push_back(Received {
+                secret: secret.into(),
+                at: now,
+                word: secret.bytes().all(is_word_byte),
             });
         }
         // A credential received again leaves the filter as it is.
@@ -181,9 +179,10 @@ impl Fresh {
         }
         let now = Instant::now();
         let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
-        prune(&mut received, now);
-        if received.is_empty() {
+        if prune(&mut received, now) {
             self.pieces.set(&received);
+        }
+        if received.is_empty() {
             self.any.store(false, Ordering::Release);
             return None;
         }
@@ -280,14 +279,15 @@ fn is_word_byte(b: u8) -> bool {
 
 /// Drop what is older than the window; whether anything was dropped.
 fn prune(received: &mut VecDeque<Received>, now: Instant) -> bool {
-    let held = received.len();
-    while received
-        .front()
-        .is_some_and(|r| now.saturating_duration_since(r.at) >= Fresh::WINDOW)
-    {
-        received.pop_front();
+    // Instants compared, not durations computed; nothing that old when the clock is younger.
+    let Some(expired) = now.checked_sub(Fresh::WINDOW) else {
+        return false;
+    };
+    if !received.iter().any(|r| r.at <= expired) {
+        return false;
     }
-    received.len() != held
+    received.retain(|r| r.at > expired);
+    true
 }
 
 #[cfg(test)]
