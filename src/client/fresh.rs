@@ -16,18 +16,70 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The credentials the crate received within the window, whichever [`Client`](super::Client)
 /// received them (an app may exchange a code with one client and call userinfo with another).
 pub(crate) static FRESH: Fresh = Fresh::new();
 
-/// The credentials received within the window (at most [`Fresh::CAPACITY`]), oldest first.
+/// The credentials received within the window (at most [`Fresh::CAPACITY`]), in the order of
+/// their first receipt.
 pub(crate) struct Fresh {
     /// Whether `received` may hold anything: the one check every other request pays.
     any: AtomicBool,
+    /// Read without the lock: a request with no piece that may be held skips lock and clock.
+    pieces: Pieces,
     received: Mutex<VecDeque<Received>>,
+}
+
+/// A 256-bit filter of the held credentials' [`fingerprint`]s (a clear bit: surely not held),
+/// and whether one is left to the full scan. Written under the lock, read without it.
+struct Pieces {
+    bits: [AtomicU64; 4],
+    unfiltered: AtomicBool,
+}
+
+impl Pieces {
+    const fn new() -> Self {
+        Self {
+            bits: [const { AtomicU64::new(0) }; 4],
+            unfiltered: AtomicBool::new(false),
+        }
+    }
+
+    /// Set from the credentials now held.
+    fn set(&self, received: &VecDeque<Received>) {
+        let mut bits = [0u64; 4];
+        let mut unfiltered = false;
+        for r in received {
+            match fingerprint(r.secret.as_bytes()) {
+                Some(at) if r.word => bits[usize::from(at >> 6)] |= 1 << (at & 63),
+                _ => unfiltered = true,
+            }
+        }
+        for (word, value) in self.bits.iter().zip(bits) {
+            word.store(value, Ordering::Relaxed);
+        }
+        self.unfiltered.store(unfiltered, Ordering::Relaxed);
+    }
+
+    fn may_hold(&self, piece: &[u8]) -> bool {
+        fingerprint(piece).is_some_and(|at| {
+            self.bits[usize::from(at >> 6)].load(Ordering::Relaxed) & (1 << (at & 63)) != 0
+        })
+    }
+}
+
+/// A piece's place in the filter (its length, first and last eight bytes, mixed); `None` when
+/// shorter than eight bytes (a held one that short, or not word-shaped, is left to the full scan).
+fn fingerprint(piece: &[u8]) -> Option<u8> {
+    let first: [u8; 8] = piece.get(..8)?.try_into().ok()?;
+    let last: [u8; 8] = piece.get(piece.len() - 8..)?.try_into().ok()?;
+    let mixed = (piece.len() as u64)
+        ^ u64::from_le_bytes(first).rotate_left(17)
+        ^ u64::from_le_bytes(last).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    Some((mixed.wrapping_mul(0xBF58_476D_1CE4_E5B9) >> 56) as u8)
 }
 
 /// One credential and when it was received.
@@ -58,42 +110,46 @@ impl Fresh {
         Duration::from_millis(300),
         Duration::from_millis(600),
     ];
-    /// A burst of logins keeps at most this many (the oldest go first).
+    /// A burst of logins keeps at most this many (the first received go first).
     const CAPACITY: usize = 1024;
 
     const fn new() -> Self {
         Self {
             any: AtomicBool::new(false),
+            pieces: Pieces::new(),
             received: Mutex::new(VecDeque::new()),
         }
     }
 
-    /// Remember `secret`, just received from the server.
-    pub(crate) fn record(&self, secret: &str) {
-        if secret.is_empty() {
-            return;
-        }
+    /// Remember `secrets`, just received from the server together (one lock, one clock read).
+    pub(crate) fn record<'s>(&self, secrets: impl IntoIterator<Item = &'s str>) {
         let now = Instant::now();
         let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
-        prune(&mut received, now);
-        // Received again (a server that answers every refresh with the same access token):
-        // one entry, as young as its newest receipt, so that each request scans each secret once.
-        let again = received
-            .iter()
-            .position(|r| *r.secret == *secret)
-            .and_then(|at| received.remove(at));
-        if again.is_none() && received.len() >= Self::CAPACITY {
-            received.pop_front();
-        }
-        received.push_back(match again {
-            Some(held) => Received { at: now, ..held },
-            None => Received {
+        let mut changed = prune(&mut received, now);
+        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+            // Received again (a server answering every refresh with the same access token): one
+            // entry, as young as its newest receipt, so that each request scans it once.
+            if let Some(held) = received.iter_mut().find(|r| *r.secret == *secret) {
+                held.at = now;
+                continue;
+            }
+            changed = true;
+            if received.len() >= Self::CAPACITY {
+                received.pop_front();
+            }
+            received.push_back(Received {
                 secret: secret.into(),
                 at: now,
                 word: secret.bytes().all(is_word_byte),
-            },
-        });
-        self.any.store(true, Ordering::Release);
+            });
+        }
+        // A credential received again leaves the filter as it is.
+        if changed {
+            self.pieces.set(&received);
+        }
+        if !received.is_empty() {
+            self.any.store(true, Ordering::Release);
+        }
     }
 
     /// The age of the youngest just-received credential `request` carries: as its bearer, in
@@ -106,13 +162,6 @@ impl Fresh {
         if !self.any.load(Ordering::Acquire) {
             return None;
         }
-        let now = Instant::now();
-        let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
-        prune(&mut received, now);
-        if received.is_empty() {
-            self.any.store(false, Ordering::Release);
-            return None;
-        }
         let bearer = request
             .headers()
             .get(reqwest::header::AUTHORIZATION)
@@ -123,6 +172,20 @@ impl Fresh {
             });
         let body = request.body().and_then(reqwest::Body::as_bytes);
         let path = request.url().path().as_bytes();
+        if !self.pieces.unfiltered.load(Ordering::Relaxed)
+            && !self.may_be_carried(bearer, body, path_has_parameters.then_some(path))
+        {
+            return None;
+        }
+        let now = Instant::now();
+        let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
+        if prune(&mut received, now) {
+            self.pieces.set(&received);
+        }
+        if received.is_empty() {
+            self.any.store(false, Ordering::Release);
+            return None;
+        }
         let within =
             |bytes: &[u8], secret: &str| memchr::memmem::find(bytes, secret.as_bytes()).is_some();
         let mut youngest: Option<Instant> = None;
@@ -163,6 +226,32 @@ impl Fresh {
         }
         youngest.map(|at| now.saturating_duration_since(at))
     }
+
+    /// Whether the bearer or a piece of the body or the path may be a held credential (all
+    /// held ones word-shaped), by the filter alone.
+    fn may_be_carried(
+        &self,
+        bearer: Option<&str>,
+        body: Option<&[u8]>,
+        path: Option<&[u8]>,
+    ) -> bool {
+        if bearer.is_some_and(|b| self.pieces.may_hold(b.as_bytes())) {
+            return true;
+        }
+        let mut hit = false;
+        let mut check = |piece: &[u8]| hit |= self.pieces.may_hold(piece);
+        if let Some(body) = body {
+            for_each_piece(
+                body,
+                |rest| memchr::memchr3(b'&', b'=', b'"', rest),
+                &mut check,
+            );
+        }
+        if let Some(path) = path {
+            for_each_piece(path, |rest| memchr::memchr(b'/', rest), &mut check);
+        }
+        hit
+    }
 }
 
 /// A length's bit in a 64-bit mask; every length from 63 on shares the last bit.
@@ -188,13 +277,17 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
 }
 
-fn prune(received: &mut VecDeque<Received>, now: Instant) {
-    while received
-        .front()
-        .is_some_and(|r| now.saturating_duration_since(r.at) >= Fresh::WINDOW)
-    {
-        received.pop_front();
+/// Drop what is older than the window; whether anything was dropped.
+fn prune(received: &mut VecDeque<Received>, now: Instant) -> bool {
+    // Instants compared, not durations computed; nothing that old when the clock is younger.
+    let Some(expired) = now.checked_sub(Fresh::WINDOW) else {
+        return false;
+    };
+    if !received.iter().any(|r| r.at <= expired) {
+        return false;
     }
+    received.retain(|r| r.at > expired);
+    true
 }
 
 #[cfg(test)]
@@ -225,8 +318,8 @@ mod tests {
                 .carried_by_any(&request(Some("polar_at_u_x"), ""))
                 .is_none()
         );
-        fresh.record("polar_at_u_x");
-        fresh.record("polar_rt_u_y");
+        fresh.record(["polar_at_u_x"]);
+        fresh.record(["polar_rt_u_y"]);
         assert!(
             fresh
                 .carried_by_any(&request(Some("polar_at_u_x"), ""))
@@ -247,8 +340,8 @@ mod tests {
     #[test]
     fn a_credential_is_found_as_a_word_of_a_body_or_path_or_by_substring() {
         let fresh = Fresh::new();
-        fresh.record("polar_ci_new");
-        fresh.record("a+b/c=");
+        fresh.record(["polar_ci_new"]);
+        fresh.record(["a+b/c="]);
         let json = request(None, r#"{"client_id":"polar_ci_new","x":1}"#);
         assert!(fresh.carried_by_any(&json).is_some());
         let path = reqwest::Client::new()
@@ -267,11 +360,19 @@ mod tests {
     }
 
     #[test]
+    fn a_credential_shorter_than_the_filter_reads_is_still_found() {
+        let fresh = Fresh::new();
+        fresh.record(["polar_at_u_x", "abc"]);
+        assert!(fresh.carried_by_any(&request(None, "token=abc")).is_some());
+        assert!(fresh.carried_by_any(&request(None, "token=abcd")).is_none());
+    }
+
+    #[test]
     fn a_credential_received_twice_is_held_once() {
         let fresh = Fresh::new();
-        fresh.record("polar_at_u_x");
-        fresh.record("polar_at_u_x");
-        fresh.record("polar_rt_u_y");
+        fresh.record(["polar_at_u_x"]);
+        fresh.record(["polar_at_u_x"]);
+        fresh.record(["polar_rt_u_y"]);
         let held: Vec<Box<str>> = fresh
             .received
             .lock()
@@ -286,7 +387,7 @@ mod tests {
     fn the_oldest_credential_goes_when_full() {
         let fresh = Fresh::new();
         for i in 0..=Fresh::CAPACITY {
-            fresh.record(&format!("polar_at_u_{i:05}"));
+            fresh.record([format!("polar_at_u_{i:05}").as_str()]);
         }
         assert!(
             fresh

@@ -248,9 +248,15 @@ pub(crate) async fn buffered(
 /// without a copy; read chunk by chunk rather than with `Response::bytes`, whose collecting
 /// state would be held in every request's future while it waits.
 async fn read_whole(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
+    let declared = response.content_length();
     let Some(first) = response.chunk().await? else {
         return Ok(Bytes::new());
     };
+    // The whole declared length in one chunk: the body is done (the connection has read it
+    // all), without one more poll through every layer for its end.
+    if declared == Some(first.len() as u64) {
+        return Ok(first);
+    }
     let Some(second) = response.chunk().await? else {
         return Ok(first);
     };

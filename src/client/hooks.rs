@@ -61,8 +61,9 @@ impl ClientHooks<Hooks> for generated::Client {
         if let Some(version) = &hooks.polar_version {
             headers.insert(POLAR_VERSION, version.clone());
         }
-        for name in [AUTHORIZATION, COOKIE] {
-            if let Some(value) = headers.get_mut(name) {
+        // One pass over the few headers a request has, rather than a lookup per name.
+        for (name, value) in headers.iter_mut() {
+            if name == AUTHORIZATION || name == COOKIE {
                 value.set_sensitive(true);
             }
         }

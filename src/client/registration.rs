@@ -47,10 +47,12 @@ impl Client {
             )
         };
         let registered: RegisteredClient = self.call(CREATE_CLIENT, sent, request).await?;
-        fresh::FRESH.record(&registered.client_id);
-        if let Some(token) = &registered.registration_access_token {
-            fresh::FRESH.record(token.secret());
-        }
+        let token = registered.registration_access_token.as_ref();
+        fresh::FRESH.record(
+            [registered.client_id.as_str()]
+                .into_iter()
+                .chain(token.map(|t| t.secret())),
+        );
         Ok(registered)
     }
 

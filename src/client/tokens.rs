@@ -52,10 +52,12 @@ impl Client {
                 self.api.oauth2_request_token(basic.as_deref(), request)
             })
             .await?;
-        fresh::FRESH.record(token.access_token().secret());
-        if let Some(refresh_token) = token.refresh_token() {
-            fresh::FRESH.record(refresh_token.secret());
-        }
+        let refresh_token = token.refresh_token().map(|t| t.secret());
+        fresh::FRESH.record(
+            [token.access_token().secret()]
+                .into_iter()
+                .chain(refresh_token),
+        );
         Ok(token)
     }
 
