@@ -7,6 +7,8 @@ mod baseline;
 mod payloads;
 mod raw_hyper;
 mod server;
+#[path = "../../tests/support/mod.rs"]
+mod support;
 
 pub use baseline::*;
 pub use payloads::*;

@@ -1,13 +1,13 @@
 //! The loopback server: a copy of the benchmark binary in server mode, in its own process
 //! pinned to another CPU than the client (a server on the client's own runtime flatters a
-//! client that does less per poll), answering each operation with a canned response.
+//! client that does less per poll), answering each operation with a canned response through the
+//! scripted server of `tests/support`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
 use super::payloads::*;
+use super::support::{Record, Reply, Server};
 
 /// The server's CPU; clients run on [`CLIENT_CPU`].
 pub const SERVER_CPU: usize = 1;
@@ -85,39 +85,33 @@ pub fn serve_if_server_process() {
             while matches!(std::io::Read::read(&mut std::io::stdin(), &mut buf), Ok(n) if n > 0) {}
             std::process::exit(0);
         });
-        let responses: &'static Responses = Box::leak(Box::new(Responses::new()));
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            tokio::spawn(serve(stream, responses));
-        }
+        let responses = Responses::new();
+        // The one scripted server of `tests/support`, counting requests only (nothing kept).
+        let _server = Server::on(listener, Record::Count, move |request| {
+            let reply = responses.answer(&request.method, request.path()).clone();
+            async move { reply }
+        });
+        std::future::pending::<()>().await;
     });
     std::process::exit(0);
 }
 
-/// Each operation's whole canned response, head and body.
+/// Each operation's canned answer.
 struct Responses {
-    token: Vec<u8>,
-    authorize: Vec<u8>,
-    revoke: Vec<u8>,
-    introspect: Vec<u8>,
-    userinfo: Vec<u8>,
-    client: Vec<u8>,
-    deleted: Vec<u8>,
+    token: Reply,
+    authorize: Reply,
+    revoke: Reply,
+    introspect: Reply,
+    userinfo: Reply,
+    client: Reply,
+    deleted: Reply,
 }
 
 impl Responses {
     fn new() -> Self {
         let ok = |body: Vec<u8>| {
-            let mut r = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncache-control: no-store\r\ncontent-length: {}\r\n\r\n",
-                body.len()
-            )
-            .into_bytes();
-            r.extend_from_slice(&body);
-            r
+            let body = String::from_utf8(body).expect("the payloads are UTF-8 JSON");
+            Reply::json(200, body).header("cache-control", "no-store")
         };
         Self {
             token: ok(token_body()),
@@ -126,12 +120,11 @@ impl Responses {
             introspect: ok(introspect_body()),
             userinfo: ok(userinfo_body()),
             client: ok(client_body()),
-            deleted: b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
+            deleted: Reply::status(204, Vec::new()),
         }
     }
 
-    fn answer(&self, method: &str, path: &str) -> &[u8] {
-        let path = path.split('?').next().unwrap_or_default();
+    fn answer(&self, method: &str, path: &str) -> &Reply {
         match (method, path) {
             ("POST", "/v1/oauth2/token") => &self.token,
             ("GET", "/v1/oauth2/authorize") => &self.authorize,
@@ -140,45 +133,6 @@ impl Responses {
             ("GET", "/v1/oauth2/userinfo") => &self.userinfo,
             ("DELETE", _) => &self.deleted,
             _ => &self.client,
-        }
-    }
-}
-
-async fn serve(mut stream: tokio::net::TcpStream, responses: &'static Responses) {
-    let mut buf = Vec::with_capacity(16 * 1024);
-    loop {
-        let (len, response) = loop {
-            let mut headers = [httparse::EMPTY_HEADER; 32];
-            let mut request = httparse::Request::new(&mut headers);
-            match request.parse(&buf) {
-                Ok(httparse::Status::Complete(head)) => {
-                    let body = request
-                        .headers
-                        .iter()
-                        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                        .and_then(|h| std::str::from_utf8(h.value).ok()?.parse::<usize>().ok())
-                        .unwrap_or(0);
-                    let response = responses.answer(
-                        request.method.unwrap_or_default(),
-                        request.path.unwrap_or_default(),
-                    );
-                    break (head + body, response);
-                }
-                Ok(httparse::Status::Partial) => {}
-                Err(_) => return,
-            }
-            if !matches!(stream.read_buf(&mut buf).await, Ok(n) if n > 0) {
-                return;
-            }
-        };
-        while buf.len() < len {
-            if !matches!(stream.read_buf(&mut buf).await, Ok(n) if n > 0) {
-                return;
-            }
-        }
-        buf.drain(..len);
-        if stream.write_all(response).await.is_err() {
-            return;
         }
     }
 }
